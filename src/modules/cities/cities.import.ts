@@ -1,0 +1,133 @@
+import { parse } from 'csv-parse/sync';
+import type { CsvError } from 'csv-parse';
+import type { ServiceContext } from '../../lib/actor.js';
+import { requireSecretariat } from '../../lib/authorize.js';
+import { AppError, ValidationError } from '../../lib/errors.js';
+import * as repo from './cities.repository.js';
+import { createCitySchema, type CreateCityInput } from './cities.schemas.js';
+import { createCity, updateCity } from './cities.service.js';
+
+export const MAX_IMPORT_ROWS = 20_000;
+
+const columnAliases: Record<string, keyof CreateCityInput> = {
+  name: 'name',
+  country: 'country',
+  kind: 'kind',
+  region: 'region',
+  population: 'population',
+  latitude: 'latitude',
+  lat: 'latitude',
+  longitude: 'longitude',
+  lon: 'longitude',
+  lng: 'longitude',
+  networks: 'networks',
+  preferredlanguage: 'preferredLanguage',
+  language: 'preferredLanguage',
+};
+const requiredColumns: Array<keyof CreateCityInput> = ['name', 'country', 'kind'];
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  errors: Array<{ line: number; message: string }>;
+}
+
+function mapHeader(header: string[]): Array<keyof CreateCityInput> {
+  const mapped = header.map((h) => columnAliases[h.trim().toLowerCase().replace(/[\s_-]/g, '')]);
+  const unknown = header.filter((_, i) => !mapped[i]);
+  if (unknown.length > 0) {
+    throw new ValidationError(`Unknown column(s) in the header row: ${unknown.join(', ')}.`, [
+      { path: 'header', message: `unknown column(s): ${unknown.join(', ')}; known: ${Object.keys(columnAliases).join(', ')}` },
+    ]);
+  }
+  const missing = requiredColumns.filter((c) => !mapped.includes(c));
+  if (missing.length > 0) {
+    throw new ValidationError(`Missing column(s) in the header row: ${missing.join(', ')}.`, [
+      { path: 'header', message: `missing column(s): ${missing.join(', ')}` },
+    ]);
+  }
+  return mapped as Array<keyof CreateCityInput>;
+}
+
+/** Turns a row's text cells into the shape POST /cities takes; empty cells are absent. */
+function toCityInput(columns: Array<keyof CreateCityInput>, cells: string[]): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  columns.forEach((column, i) => {
+    const raw = (cells[i] ?? '').trim();
+    if (column === 'networks') {
+      input.networks = raw.split(/[;|]/).map((c) => c.trim()).filter(Boolean);
+      return;
+    }
+    if (raw === '') return;
+    if (column === 'population') input.population = /^\d+$/.test(raw.replace(/[ _,]/g, '')) ? Number(raw.replace(/[ _,]/g, '')) : raw;
+    else if (column === 'latitude' || column === 'longitude') input[column] = Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    else input[column] = raw;
+  });
+  return input;
+}
+
+function describeIssues(issues: Array<{ path: PropertyKey[]; message: string }>): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || 'row'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Creates or updates one city per line. Each line is its own transaction: a bad line is
+ * reported with its number and never stops the good ones. A city is matched by country and
+ * name, so importing the same file twice updates instead of duplicating.
+ */
+export async function importCities(ctx: ServiceContext, csv: string, log?: { error: (o: object, m: string) => void }): Promise<ImportResult> {
+  requireSecretariat(ctx.actor);
+  const result: ImportResult = { created: 0, updated: 0, errors: [] };
+  const records = parse(csv, {
+    bom: true,
+    info: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    skip_records_with_error: true,
+    on_skip: (err: CsvError | undefined) => {
+      result.errors.push({ line: Number(err?.lines ?? 0), message: `unreadable CSV: ${err?.message ?? 'malformed line'}` });
+    },
+  }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  const [headerRecord, ...rows] = records;
+  if (!headerRecord) throw new ValidationError('The CSV is empty: a header row is required.', [{ path: 'body', message: 'no header row' }]);
+  if (rows.length > MAX_IMPORT_ROWS) {
+    throw new ValidationError(`At most ${MAX_IMPORT_ROWS} lines per import.`, [{ path: 'body', message: `${rows.length} lines` }]);
+  }
+  const columns = mapHeader(headerRecord.record);
+
+  for (const { record, info } of rows) {
+    const line = info.lines;
+    if (record.length !== columns.length) {
+      result.errors.push({ line, message: `expected ${columns.length} cells, found ${record.length}` });
+      continue;
+    }
+    const raw = toCityInput(columns, record);
+    const parsed = createCitySchema.safeParse(raw);
+    if (!parsed.success) {
+      result.errors.push({ line, message: describeIssues(parsed.error.issues) });
+      continue;
+    }
+    try {
+      const existing = await repo.findCityByNaturalKey(ctx.db, parsed.data.country, parsed.data.name);
+      if (existing) {
+        // Only the columns the file has are changed; the name keeps the file's spelling.
+        const present = Object.fromEntries(Object.entries(parsed.data).filter(([k]) => k in raw));
+        await updateCity({ ...ctx, inTx: false }, existing.id, present, 'import');
+        result.updated++;
+      } else {
+        await createCity({ ...ctx, inTx: false }, parsed.data, 'import');
+        result.created++;
+      }
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) {
+        const detail = err.extra.errors?.length ? describeIssues(err.extra.errors.map((e) => ({ path: [e.path], message: e.message }))) : err.message;
+        result.errors.push({ line, message: detail });
+      } else {
+        log?.error({ err, line }, 'city import: line could not be saved');
+        result.errors.push({ line, message: 'could not be saved (internal error); nothing of this line was kept' });
+      }
+    }
+  }
+  result.errors.sort((a, b) => a.line - b.line);
+  return result;
+}

@@ -1,0 +1,26 @@
+import type { Db } from '../../db/client.js';
+import { mailOutbox } from '../../db/schema/index.js';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  /** Same key, same message: enqueued once however many instances or retries ask. */
+  dedupeKey?: string;
+  /** The body carries a one-time secret (an invitation token): never logged, erased once sent. */
+  sensitive?: boolean;
+}
+
+/** Queues a message in the caller's transaction; the dispatcher sends it after commit. */
+export async function enqueueMail(ctx: { db: Db }, mail: OutgoingMail): Promise<void> {
+  await ctx.db
+    .insert(mailOutbox)
+    .values({
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      dedupeKey: mail.dedupeKey ?? null,
+      sensitive: mail.sensitive ?? false,
+    })
+    .onConflictDoNothing({ target: mailOutbox.dedupeKey });
+}

@@ -1,0 +1,84 @@
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { type Actor, anonymous, type ServiceContext } from '../lib/actor.js';
+import { UnauthenticatedError } from '../lib/errors.js';
+import { findActiveUserScope } from '../modules/users/users.repository.js';
+
+export interface AccessTokenClaims {
+  sub: string;
+  role: string;
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessTokenClaims;
+    user: AccessTokenClaims;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor;
+  }
+  interface FastifyInstance {
+    config: Config;
+    database: Database;
+    /** onRequest hook: 401 unless a valid token of an active user is presented. */
+    authenticate(request: FastifyRequest): Promise<void>;
+    /** onRequest hook: reads a token when one is sent, else the actor stays anonymous. */
+    authenticateOptional(request: FastifyRequest): Promise<void>;
+    /** The service context of a request: database, actor, request id. */
+    ctx(request: FastifyRequest): ServiceContext;
+  }
+}
+
+/** Turns a user row into the actor the services reason about. */
+export function actorFromUser(user: { id: string; role: string; cityId: string | null; networkId: string | null }): Actor {
+  if (user.role === 'secretariat') return { kind: 'secretariat', userId: user.id };
+  if (user.role === 'network_reviewer' && user.networkId) {
+    return { kind: 'network_reviewer', userId: user.id, networkId: user.networkId };
+  }
+  if (user.role === 'city_official' && user.cityId) return { kind: 'city_official', userId: user.id, cityId: user.cityId };
+  throw new UnauthenticatedError('The account has no usable role.');
+}
+
+export default fp(
+  async function authPlugin(app: FastifyInstance, opts: { config: Config }) {
+    await app.register(fastifyJwt, {
+      secret: opts.config.auth.jwtSecret,
+      sign: { expiresIn: opts.config.auth.accessTokenTtlSeconds, algorithm: 'HS256' },
+      verify: { algorithms: ['HS256'] },
+    });
+    app.decorateRequest('actor', null as never);
+    app.addHook('onRequest', async (request) => {
+      request.actor = anonymous;
+    });
+
+    async function resolveActor(request: FastifyRequest): Promise<void> {
+      let claims: AccessTokenClaims;
+      try {
+        claims = await request.jwtVerify<AccessTokenClaims>();
+      } catch {
+        throw new UnauthenticatedError('The access token is missing, invalid or expired.');
+      }
+      // The row, not the token, decides: a deactivated user or a changed role takes effect at once.
+      const user = await findActiveUserScope(app.database.db, claims.sub);
+      if (!user) throw new UnauthenticatedError('The account is not active.');
+      request.actor = actorFromUser(user);
+    }
+
+    app.decorate('authenticate', resolveActor);
+    app.decorate('authenticateOptional', async (request: FastifyRequest) => {
+      if (request.headers.authorization) await resolveActor(request);
+    });
+    app.decorate('ctx', (request: FastifyRequest): ServiceContext => ({
+      db: app.database.db,
+      actor: request.actor,
+      requestId: request.id,
+    }));
+  },
+  { name: 'auth' },
+);

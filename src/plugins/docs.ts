@@ -1,0 +1,36 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+/** The OpenAPI document is generated from the zod route schemas: one source for all three. */
+export default fp(
+  async function docsPlugin(app: FastifyInstance) {
+    await app.register(fastifySwagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'Action Pledge endorsement platform',
+          description:
+            'Cities endorse a pledge, whole or by action area; partner networks validate drafts; the secretariat verifies endorsements and issues verifiable certificates.',
+          version: '1.0.0',
+        },
+        components: {
+          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+        tags: [
+          { name: 'operations', description: 'Health and readiness' },
+          { name: 'auth', description: 'Sign-in, tokens and invitations' },
+          { name: 'users', description: 'Accounts (secretariat)' },
+          { name: 'networks', description: 'Partner city networks' },
+          { name: 'cities', description: 'Cities and regions' },
+          { name: 'audit', description: 'Hash-chained audit log (secretariat)' },
+        ],
+      },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  },
+  { name: 'docs' },
+);

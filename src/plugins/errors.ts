@@ -1,0 +1,149 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, type FieldError, pgErrorCode } from '../lib/errors.js';
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const codeForStatus: Record<number, string> = {
+  400: 'validation_failed',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  412: 'precondition_failed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  errors?: FieldError[],
+) {
+  const problem: Problem = {
+    type: `urn:action-pledge:problem:${code}`,
+    title: titles[status] ?? (status >= 500 ? 'Server Error' : 'Request Error'),
+    status,
+    detail,
+    instance: request.url.split('?')[0] ?? request.url,
+    code,
+    requestId: request.id,
+    ...(errors ? { errors } : {}),
+  };
+  return reply.code(status).type('application/problem+json').send(problem);
+}
+
+/** Maps a PostgreSQL SQLSTATE to a client error; anything else stays a (masked) 500. */
+function problemForPgCode(code: string | undefined): { status: number; code: string; detail: string } | undefined {
+  switch (code) {
+    case '23505':
+      return { status: 409, code: 'conflict', detail: 'A record with the same unique value already exists.' };
+    case '23503':
+      return { status: 409, code: 'conflict', detail: 'The change refers to, or is referred to by, another record.' };
+    case '23514':
+    case '22P02':
+    case '22001':
+    case '22003':
+      return { status: 400, code: 'validation_failed', detail: 'A value is out of the accepted range or format.' };
+    case '40001':
+    case '40P01':
+      return { status: 409, code: 'conflict', detail: 'A concurrent change got in the way; please retry.' };
+    case '57P01':
+    case '57P03':
+    case '08000':
+    case '08003':
+    case '08006':
+      return { status: 503, code: 'service_unavailable', detail: 'The database is unavailable; please retry shortly.' };
+    default:
+      return undefined;
+  }
+}
+
+function zodFieldErrors(error: FastifyError): FieldError[] {
+  const context = (error as { validationContext?: string }).validationContext ?? 'body';
+  return (error.validation ?? []).map((v) => {
+    const path = (v.instancePath ?? '').split('/').filter(Boolean).join('.');
+    const prefix = context === 'body' ? '' : context === 'querystring' ? 'query' : context;
+    return { path: [prefix, path].filter(Boolean).join('.') || context, message: v.message ?? 'is invalid' };
+  });
+}
+
+export default fp(
+  async function errorsPlugin(app: FastifyInstance) {
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(request, reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+    );
+
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof AppError) {
+        for (const [name, value] of Object.entries(error.extra.headers ?? {})) reply.header(name, value);
+        if (error.status >= 500) request.log.warn({ err: error }, 'service reported unavailability');
+        return sendProblem(request, reply, error.status, error.code, error.message, error.extra.errors);
+      }
+      if (hasZodFastifySchemaValidationErrors(error)) {
+        return sendProblem(request, reply, 400, 'validation_failed', 'The request is not valid.', zodFieldErrors(error));
+      }
+      if (isResponseSerializationError(error)) {
+        request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
+        return sendProblem(request, reply, 500, 'internal_error', 'An unexpected error occurred.');
+      }
+      const pg = problemForPgCode(pgErrorCode(error));
+      if (pg) {
+        request.log[pg.status >= 500 ? 'error' : 'info']({ err: error }, 'database error mapped to a problem');
+        return sendProblem(request, reply, pg.status, pg.code, pg.detail);
+      }
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        // Fastify's own client errors (bad JSON, wrong content type, too large a body, bad token).
+        const code = codeForStatus[status] ?? 'bad_request';
+        const detail =
+          error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? `Unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}.`
+            : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+              ? 'The request body is too large.'
+              : status === 401
+                ? 'Authentication is required (a valid bearer token).'
+                : error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+                  ? 'The body is not valid JSON.'
+                  : error.message;
+        if (status === 429 && error.message) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
+        return sendProblem(request, reply, status, code, detail);
+      }
+      // Everything else is ours: log it whole, tell the client nothing about it.
+      request.log.error({ err: error }, 'unhandled error');
+      return sendProblem(request, reply, 500, 'internal_error', 'An unexpected error occurred. Quote the request id when reporting it.');
+    });
+  },
+  { name: 'errors' },
+);

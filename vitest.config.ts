@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// One suite, two databases: embedded PGlite by default, PostgreSQL when TEST_DATABASE_URL
+// (or DATABASE_URL) is set. Each test file gets its own database and drops it afterwards.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    restoreMocks: true,
+  },
+});

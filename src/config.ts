@@ -105,7 +105,10 @@ export class ConfigError extends Error {
 
 /** Reads and validates the environment once; a bad value names its variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // A variable set to an empty (or blank) string counts as absent, so that `PORT=` in a compose
+  // file or an .env template gives the default instead of port 0 or a confusing error.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`),

@@ -1,0 +1,133 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, is, sql } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import { generateDrizzleJson, generateMigration } from 'drizzle-kit/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { openDatabase } from '../src/db/client.js';
+import * as schema from '../src/db/schema/index.js';
+import { seedDemoDataIfEmpty, demoCities, demoUsers } from '../src/db/seed.js';
+import { rowsOf, withTx } from '../src/db/tx.js';
+import { migrationsDir } from '../src/lib/paths.js';
+import { buildTestApp, type TestApp } from './helpers/app.js';
+import { unique } from './helpers/factories.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await buildTestApp();
+});
+afterAll(async () => t.close());
+
+describe('schema and migrations', () => {
+  it('the drizzle schema matches the latest migration snapshot (run npm run db:generate after a schema change)', async () => {
+    const snapshots = readdirSync(join(migrationsDir, 'meta')).filter((f) => f.endsWith('_snapshot.json')).sort();
+    const latest = JSON.parse(readFileSync(join(migrationsDir, 'meta', snapshots[snapshots.length - 1]!), 'utf8'));
+    const current = generateDrizzleJson(schema as unknown as Record<string, unknown>, latest.id);
+    const statements = await generateMigration(latest, current);
+    expect(statements).toEqual([]);
+  });
+
+  it('the migrated database has exactly the tables and columns the schema declares', async () => {
+    const tables = Object.values(schema).filter((v): v is PgTable => is(v, PgTable));
+    const declared = tables
+      .flatMap((table) => {
+        const config = getTableConfig(table);
+        // serial types are bigint/integer columns with a sequence default once created
+        const typeOf = (t: string) => ({ bigserial: 'bigint', serial: 'integer' })[t] ?? t;
+        return config.columns.map((c) => `${config.name}.${c.name} ${typeOf(c.getSQLType())} ${c.notNull ? 'not null' : 'null'}`);
+      })
+      .sort();
+    const actual = rowsOf<{ table_name: string; column_name: string; type: string; is_nullable: string }>(
+      await t.db.execute(sql`
+        SELECT c.table_name, c.column_name, format_type(a.atttypid, a.atttypmod) AS type, c.is_nullable
+        FROM information_schema.columns c
+        JOIN pg_attribute a ON a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass
+          AND a.attname = c.column_name
+        WHERE c.table_schema = 'public'`),
+    )
+      .map((r) => `${r.table_name}.${r.column_name} ${r.type} ${r.is_nullable === 'YES' ? 'null' : 'not null'}`)
+      .sort();
+    expect(actual).toEqual(declared);
+  });
+
+  it('applying the migrations again changes nothing', async () => {
+    await expect(t.testDb.database.migrate()).resolves.toBeUndefined();
+    const networks = await t.db.select().from(schema.networks);
+    expect(networks.map((n) => n.code).sort()).toEqual(['GPM', 'MMC', 'Metropolis', 'UCLG']);
+  });
+});
+
+describe('transactions', () => {
+  it('a failed multi-step write leaves nothing behind', async () => {
+    const name = unique('Rollback City ');
+    await expect(
+      withTx(t.system, async (tx) => {
+        await tx.db.insert(schema.cities).values({ name, country: 'EC', kind: 'city', region: 'Americas' });
+        throw new Error('second step failed');
+      }),
+    ).rejects.toThrow('second step failed');
+    const rows = await t.db.select().from(schema.cities);
+    expect(rows.some((c) => c.name === name)).toBe(false);
+  });
+
+  it('a nested withTx joins the outer transaction', async () => {
+    const name = unique('Nested City ');
+    await expect(
+      withTx(t.system, async (outer) => {
+        await withTx(outer, async (inner) => {
+          await inner.db.insert(schema.cities).values({ name, country: 'EC', kind: 'city', region: 'Americas' });
+        });
+        throw new Error('outer failed');
+      }),
+    ).rejects.toThrow('outer failed');
+    const rows = await t.db.select().from(schema.cities);
+    expect(rows.some((c) => c.name === name)).toBe(false);
+  });
+});
+
+describe('embedded database', () => {
+  it('keeps its data across a restart and seeds the demo only once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ap-pglite-'));
+    try {
+      const printed: string[] = [];
+      const first = await openDatabase({ pgliteDir: dir });
+      await first.migrate();
+      expect(await seedDemoDataIfEmpty(first.db, { print: (l) => printed.push(l) })).toBe(true);
+      await first.close();
+      expect(printed.join('\n')).toContain(demoUsers[0]!.email);
+
+      const again: string[] = [];
+      const second = await openDatabase({ pgliteDir: dir });
+      await second.migrate();
+      expect(await seedDemoDataIfEmpty(second.db, { print: (l) => again.push(l) })).toBe(false);
+      expect(again).toEqual([]);
+      const [users] = await second.db.select({ n: count() }).from(schema.users);
+      const [cities] = await second.db.select({ n: count() }).from(schema.cities);
+      expect(users!.n).toBe(demoUsers.length);
+      expect(cities!.n).toBe(demoCities.length);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('readiness', () => {
+  it('answers 503 while the database is unreachable, and the process keeps serving', async () => {
+    const unreachable = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', poolSize: 1 });
+    const app = await buildApp({ config: t.config, database: unreachable, logger: false });
+    try {
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toMatchObject({ code: 'service_unavailable' });
+      expect(ready.body).not.toContain('ECONNREFUSED');
+      const health = await app.inject({ method: 'GET', url: '/healthz' });
+      expect(health.statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await unreachable.close();
+    }
+  });
+});

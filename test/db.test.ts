@@ -30,7 +30,7 @@ describe('schema and migrations', () => {
   });
 
   it('the migrated database has exactly the tables and columns the schema declares', async () => {
-    const tables = Object.values(schema).filter((v): v is PgTable => is(v, PgTable));
+    const tables = Object.values(schema as Record<string, unknown>).filter((v): v is PgTable => is(v, PgTable));
     const declared = tables
       .flatMap((table) => {
         const config = getTableConfig(table);

@@ -82,7 +82,7 @@ describe('graceful shutdown', () => {
 
   it('the real server stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ap-server-'));
-    const env = { ...process.env, PGLITE_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'development' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PGLITE_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'development' };
     delete env.DATABASE_URL;
     delete env.TEST_DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -25,6 +25,8 @@ export default fp(
           { name: 'users', description: 'Accounts (secretariat)' },
           { name: 'networks', description: 'Partner city networks' },
           { name: 'cities', description: 'Cities and regions' },
+          { name: 'pledges', description: 'Pledges, versions and action areas' },
+          { name: 'rounds', description: 'Validation rounds with the partner networks' },
           { name: 'audit', description: 'Hash-chained audit log (secretariat)' },
         ],
       },

@@ -1,0 +1,179 @@
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { withTx } from '../../db/tx.js';
+import type { ServiceContext } from '../../lib/actor.js';
+import { requireSecretariat, requireSignedIn } from '../../lib/authorize.js';
+import { ConflictError, InvalidStateError, isUniqueViolation, NotFoundError } from '../../lib/errors.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { resolveNetworkCodes } from '../networks/networks.service.js';
+import { findVisiblePledge } from '../pledges/pledges.access.js';
+import * as pledgesRepo from '../pledges/pledges.repository.js';
+import { freezeVersion } from '../pledges/publish.service.js';
+import { versionStateMachine } from '../pledges/version.state.js';
+import { roundStateMachine } from './round.state.js';
+import { notifyRoundClosed, notifyRoundOpened } from './rounds.mail.js';
+import * as repo from './rounds.repository.js';
+import type { RoundView } from './rounds.schemas.js';
+
+export type RoundDeps = Pick<Config, 'publicBaseUrl'>;
+
+export function toComment(row: repo.CommentRow, networkCode: string) {
+  return {
+    id: row.id,
+    roundId: row.roundId,
+    network: networkCode,
+    areaKey: row.areaKey,
+    body: row.body,
+    late: row.late,
+    authorId: row.authorId,
+    createdAt: row.createdAt,
+    resolution:
+      row.resolutionStatus && row.resolvedAt
+        ? { status: row.resolutionStatus, response: row.resolutionResponse ?? '', resolvedAt: row.resolvedAt, resolvedBy: row.resolvedBy }
+        : null,
+  };
+}
+
+export async function roundView(db: Db, round: repo.RoundRow): Promise<RoundView> {
+  const version = (await pledgesRepo.findVersionById(db, round.versionId))!;
+  const pledge = (await pledgesRepo.findPledge(db, version.pledgeId))!;
+  const networks = await repo.roundNetworksOf(db, round.id);
+  const comments = await repo.commentsOf(db, round.id);
+  return {
+    id: round.id,
+    pledgeId: pledge.id,
+    pledgeSlug: pledge.slug,
+    versionNumber: version.number,
+    status: round.status,
+    deadline: round.deadline,
+    outcome: round.outcome,
+    forced: round.forced,
+    openedAt: round.openedAt,
+    closedAt: round.closedAt,
+    networks: networks.map(({ networkId: _id, ...n }) => n),
+    comments: comments.map((c) => toComment(c.comment, c.code)),
+  };
+}
+
+/**
+ * A round is visible to the secretariat and to the reviewers of the networks it invites;
+ * to everyone else it does not exist.
+ */
+export async function findVisibleRound(ctx: ServiceContext, roundId: string, forUpdate = false) {
+  requireSignedIn(ctx.actor);
+  const round = await repo.findRound(ctx.db, roundId, forUpdate);
+  if (!round) throw new NotFoundError('Round');
+  const networks = await repo.roundNetworksOf(ctx.db, round.id);
+  const actor = ctx.actor;
+  const visible =
+    actor.kind === 'secretariat' || actor.kind === 'system' || (actor.kind === 'network_reviewer' && networks.some((n) => n.networkId === actor.networkId));
+  if (!visible) throw new NotFoundError('Round');
+  return { round, networks };
+}
+
+export async function getRound(ctx: ServiceContext, roundId: string): Promise<RoundView> {
+  const { round } = await findVisibleRound(ctx, roundId);
+  return roundView(ctx.db, round);
+}
+
+/** Opens a round on a draft: the version becomes in_review and its text is frozen and hashed. */
+export async function openRound(
+  ctx: ServiceContext,
+  deps: RoundDeps,
+  idOrSlug: string,
+  number: number,
+  input: { deadline: Date; networks: string[] },
+): Promise<RoundView> {
+  requireSecretariat(ctx.actor);
+  return withTx(ctx, async (tx) => {
+    const { pledge } = await findVisiblePledge(tx.db, tx.actor, idOrSlug);
+    const version = await pledgesRepo.findVersion(tx.db, pledge.id, number, true);
+    if (!version) throw new NotFoundError('Version');
+    if (await repo.findOpenRoundOfVersion(tx.db, version.id)) throw new ConflictError(`Version ${number} already has an open round.`);
+    const status = versionStateMachine.assert('open_round', version.status);
+    const networks = await resolveNetworkCodes(tx, input.networks);
+    if ((await pledgesRepo.areasOf(tx.db, version.id)).length === 0) {
+      throw new InvalidStateError(`Version ${number} has no action areas yet: there is nothing to review.`);
+    }
+    const frozen = await freezeVersion(tx, pledge, version);
+    await pledgesRepo.updateVersion(tx.db, version.id, { status });
+    let round: repo.RoundRow;
+    try {
+      round = await repo.insertRound(tx.db, {
+        versionId: version.id,
+        deadline: input.deadline,
+        openedBy: 'userId' in tx.actor ? tx.actor.userId : null,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`Version ${number} already has an open round.`);
+      throw err;
+    }
+    await repo.insertRoundNetworks(tx.db, round.id, networks.map((n) => n.id));
+    await notifyRoundOpened(
+      tx.db,
+      { roundId: round.id, pledgeTitle: pledge.title.en, versionNumber: number, deadline: round.deadline, baseUrl: deps.publicBaseUrl },
+      networks.map((n) => n.id),
+    );
+    await recordAudit(tx, {
+      action: 'round.opened',
+      entityType: 'validation_round',
+      entityId: round.id,
+      summary: {
+        pledge: pledge.slug,
+        versionNumber: number,
+        deadline: round.deadline,
+        networks: networks.map((n) => n.code).sort(),
+        version: { before: version.status, after: status, contentHash: frozen.contentHash },
+      },
+    });
+    return roundView(tx.db, round);
+  });
+}
+
+/**
+ * Closes a round: approved only when every invited network approved. A network that has not
+ * answered blocks closing unless `force`; forced, its silence counts as not approving.
+ */
+export async function closeRound(ctx: ServiceContext, deps: RoundDeps, roundId: string, force = false): Promise<RoundView> {
+  requireSecretariat(ctx.actor);
+  return withTx(ctx, async (tx) => {
+    const { round, networks } = await findVisibleRound(tx, roundId, true);
+    roundStateMachine.assert('close', round.status);
+    const silent = networks.filter((n) => n.verdict === null).map((n) => n.code);
+    if (silent.length > 0 && !force) {
+      throw new InvalidStateError(`Not every network has answered (${silent.join(', ')}); close with force: true to close anyway.`);
+    }
+    const outcome = networks.every((n) => n.verdict === 'approve') ? 'approved' : 'changes_requested';
+    const version = (await pledgesRepo.findVersionById(tx.db, round.versionId))!;
+    const pledge = (await pledgesRepo.findPledge(tx.db, version.pledgeId))!;
+    const status = versionStateMachine.assert(outcome === 'approved' ? 'approve' : 'request_changes', version.status);
+    await pledgesRepo.updateVersion(tx.db, version.id, { status });
+    const closed = await repo.updateRound(tx.db, round.id, {
+      status: 'closed',
+      outcome,
+      forced: silent.length > 0,
+      closedAt: new Date(),
+      closedBy: 'userId' in tx.actor ? tx.actor.userId : null,
+    });
+    await notifyRoundClosed(
+      tx.db,
+      { roundId: round.id, pledgeTitle: pledge.title.en, versionNumber: version.number, deadline: round.deadline, baseUrl: deps.publicBaseUrl, outcome },
+      networks.map((n) => n.networkId),
+    );
+    await recordAudit(tx, {
+      action: 'round.closed',
+      entityType: 'validation_round',
+      entityId: round.id,
+      summary: {
+        pledge: pledge.slug,
+        versionNumber: version.number,
+        outcome,
+        forced: silent.length > 0,
+        silentNetworks: silent,
+        verdicts: Object.fromEntries(networks.map((n) => [n.code, n.verdict])),
+        version: { before: version.status, after: status },
+      },
+    });
+    return roundView(tx.db, closed);
+  });
+}

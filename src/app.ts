@@ -10,7 +10,9 @@ import authRoutes from './modules/auth/auth.routes.js';
 import citiesRoutes from './modules/cities/cities.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import networksRoutes from './modules/networks/networks.routes.js';
+import endorsementsRoutes from './modules/endorsements/endorsements.routes.js';
 import pledgesRoutes from './modules/pledges/pledges.routes.js';
+import publicRoutes from './modules/public/public.routes.js';
 import roundsRoutes from './modules/rounds/rounds.routes.js';
 import usersRoutes from './modules/users/users.routes.js';
 import authPlugin from './plugins/auth.js';
@@ -95,6 +97,8 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
       await api.register(citiesRoutes);
       await api.register(pledgesRoutes);
       await api.register(roundsRoutes);
+      await api.register(endorsementsRoutes);
+      await api.register(publicRoutes);
       await api.register(auditRoutes);
     },
     { prefix: '/api/v1' },

@@ -3,8 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { seedDemoDataIfEmpty } from './db/seed.js';
-import { MailDispatcher } from './modules/mail/dispatcher.js';
-import { createMailTransport } from './modules/mail/transport.js';
+import { startBackgroundJobs } from './jobs.js';
 
 async function main() {
   let config;
@@ -33,17 +32,16 @@ async function main() {
   if (database.driver === 'pglite') {
     app.log.info({ dir: config.database.pgliteDir }, 'embedded PGlite database: for one instance only; set DATABASE_URL to scale out');
   }
-  if (config.allowDemoData) await seedDemoDataIfEmpty(database.db, { print: (line) => console.log(line) });
+  if (config.allowDemoData) await seedDemoDataIfEmpty(database.db, { print: (line) => console.log(line), publicBaseUrl: config.publicBaseUrl });
 
-  const dispatcher = new MailDispatcher(database.db, createMailTransport(config, app.log), app.log);
-  dispatcher.start();
+  const jobs = startBackgroundJobs(database.db, config, app.log);
 
   // SIGTERM/SIGINT: stop taking connections, let in-flight requests finish, then close the pool.
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     await app.close();
-    await dispatcher.stop();
+    await jobs.stop();
     await database.close();
   });
 

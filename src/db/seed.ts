@@ -7,6 +7,7 @@ import type { Db } from './client.js';
 import { withTx } from './tx.js';
 import { users } from './schema/index.js';
 import type { CreateCityInput } from '../modules/cities/cities.schemas.js';
+import { seedQuitoPledge } from './seed/pledge-seed.js';
 
 const system: Actor = { kind: 'system', label: 'demo-seed' };
 
@@ -52,7 +53,7 @@ export const demoUsers: DemoUser[] = [
  * Fills an empty database with demo data, in one transaction (all or nothing), and prints the
  * demo logins. A database that has any user is left alone, so a restart never seeds twice.
  */
-export async function seedDemoDataIfEmpty(db: Db, opts: { print: (line: string) => void }): Promise<boolean> {
+export async function seedDemoDataIfEmpty(db: Db, opts: { print: (line: string) => void; publicBaseUrl?: string }): Promise<boolean> {
   const seeded = await withTx({ db, actor: system }, async (ctx) => {
     const [row] = await ctx.db.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) return false;
@@ -63,11 +64,18 @@ export async function seedDemoDataIfEmpty(db: Db, opts: { print: (line: string) 
       const cityId = u.city ? cityIds.get(u.city) : undefined;
       await createUser(ctx, { email: u.email, name: u.name, role: u.role, password: u.password, networkId, cityId });
     }
+    const reviewerOf = (code: string) => demoUsers.find((u) => u.network === code)!.email;
+    await seedQuitoPledge(
+      ctx,
+      { MMC: reviewerOf('MMC'), Metropolis: reviewerOf('Metropolis'), UCLG: reviewerOf('UCLG'), GPM: reviewerOf('GPM') },
+      opts.publicBaseUrl ?? 'http://localhost:3000',
+    );
     return true;
   });
   if (seeded) {
     opts.print('');
-    opts.print('Demo data seeded. Sign in with (POST /api/v1/auth/login):');
+    opts.print('Demo data seeded: cities, networks and the Quito City Action Pledge (published, version 1).');
+    opts.print('Sign in with (POST /api/v1/auth/login):');
     for (const u of demoUsers) opts.print(`  ${u.role.padEnd(17)} ${u.email.padEnd(44)} ${u.password}`);
     opts.print('');
   }

@@ -27,6 +27,8 @@ export default fp(
           { name: 'cities', description: 'Cities and regions' },
           { name: 'pledges', description: 'Pledges, versions and action areas' },
           { name: 'rounds', description: 'Validation rounds with the partner networks' },
+          { name: 'endorsements', description: 'Endorsements, their history, mandate documents and progress' },
+          { name: 'public', description: 'The published pledge and its signatories (no login)' },
           { name: 'audit', description: 'Hash-chained audit log (secretariat)' },
         ],
       },

@@ -5,3 +5,4 @@ export * from './audit.js';
 export * from './outbox.js';
 export * from './pledges.js';
 export * from './rounds.js';
+export * from './endorsements.js';

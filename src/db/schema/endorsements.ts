@@ -1,0 +1,132 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { cities } from './cities.js';
+import { pledges, pledgeVersions } from './pledges.js';
+import { users } from './users.js';
+
+export const endorsementStatuses = ['submitted', 'verified', 'rejected', 'withdrawn'] as const;
+export type EndorsementStatus = (typeof endorsementStatuses)[number];
+export const endorsementScopes = ['whole', 'areas'] as const;
+export const endorsementLanguages = ['en', 'es', 'fr'] as const;
+export const progressStages = ['planning', 'in_progress', 'fulfilled', 'dropped'] as const;
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+export const endorsements = pgTable(
+  'endorsements',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pledgeId: uuid('pledge_id')
+      .notNull()
+      .references(() => pledges.id, { onDelete: 'restrict' }),
+    cityId: uuid('city_id')
+      .notNull()
+      .references(() => cities.id, { onDelete: 'restrict' }),
+    versionId: uuid('version_id')
+      .notNull()
+      .references(() => pledgeVersions.id, { onDelete: 'restrict' }),
+    versionNumber: integer('version_number').notNull(),
+    /** The fingerprint of the exact text endorsed. */
+    contentHash: text('content_hash').notNull(),
+    scope: text('scope', { enum: endorsementScopes }).notNull(),
+    /** Every area of the version for `whole`; the chosen ones for `areas`. */
+    areaKeys: jsonb('area_keys').$type<string[]>().notNull(),
+    signatoryName: text('signatory_name').notNull(),
+    signatoryTitle: text('signatory_title').notNull(),
+    signatoryEmail: text('signatory_email'),
+    statement: text('statement'),
+    language: text('language', { enum: endorsementLanguages }).notNull(),
+    status: text('status', { enum: endorsementStatuses }).notNull().default('submitted'),
+    revision: integer('revision').notNull().default(1),
+    /** Submitted by the secretariat on the city's behalf. */
+    onBehalf: boolean('on_behalf').notNull().default(false),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    verifiedAt: timestamp('verified_at', { withTimezone: true, mode: 'date' }),
+    decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decisionNote: text('decision_note'),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    // One live endorsement per city per pledge, whatever the concurrency of submissions.
+    uniqueIndex('endorsements_one_live_per_city').on(t.pledgeId, t.cityId).where(sql`status IN ('submitted', 'verified')`),
+    index('endorsements_pledge_status_verified').on(t.pledgeId, t.status, t.verifiedAt),
+    index('endorsements_city').on(t.cityId),
+    index('endorsements_pledge_created').on(t.pledgeId, t.createdAt),
+  ],
+);
+
+/** The public history: one row per change, with who, when, what and why. */
+export const endorsementRevisions = pgTable(
+  'endorsement_revisions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    endorsementId: uuid('endorsement_id')
+      .notNull()
+      .references(() => endorsements.id, { onDelete: 'cascade' }),
+    revision: integer('revision').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    actorRole: text('actor_role').notNull(),
+    action: text('action').notNull(),
+    status: text('status', { enum: endorsementStatuses }).notNull(),
+    scope: text('scope', { enum: endorsementScopes }).notNull(),
+    areaKeys: jsonb('area_keys').$type<string[]>().notNull(),
+    versionNumber: integer('version_number').notNull(),
+    contentHash: text('content_hash').notNull(),
+    reason: text('reason'),
+  },
+  (t) => [uniqueIndex('endorsement_revisions_key').on(t.endorsementId, t.revision)],
+);
+
+/** Kept in the database so that every instance serves the same file. */
+export const mandateDocuments = pgTable('mandate_documents', {
+  endorsementId: uuid('endorsement_id')
+    .primaryKey()
+    .references(() => endorsements.id, { onDelete: 'cascade' }),
+  content: bytea('content').notNull(),
+  sha256: text('sha256').notNull(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  mediaType: text('media_type').notNull(),
+  uploadedBy: uuid('uploaded_by').references(() => users.id, { onDelete: 'set null' }),
+  uploadedAt: timestamp('uploaded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const progressUpdates = pgTable(
+  'progress_updates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    endorsementId: uuid('endorsement_id')
+      .notNull()
+      .references(() => endorsements.id, { onDelete: 'cascade' }),
+    areaKey: text('area_key').notNull(),
+    stage: text('stage', { enum: progressStages }).notNull(),
+    narrative: text('narrative').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('progress_updates_endorsement_area').on(t.endorsementId, t.areaKey, t.createdAt)],
+);
+
+/** Stored responses of POSTs sent with an Idempotency-Key, so a retry gets the first answer. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: jsonb('response_body'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('idempotency_keys_user_scope_key').on(t.userId, t.scope, t.key)],
+);

@@ -1,0 +1,38 @@
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { MailDispatcher } from './modules/mail/dispatcher.js';
+import { createMailTransport } from './modules/mail/transport.js';
+import { queueDeadlineReminders } from './modules/rounds/reminders.js';
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const REMINDER_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Work outside requests: sending queued mail, and queueing round-deadline reminders. Every
+ * instance may run them: mail rows are leased and reminders are deduplicated in the database.
+ */
+export function startBackgroundJobs(db: Db, config: Config, log: Logger): { stop(): Promise<void> } {
+  const dispatcher = new MailDispatcher(db, createMailTransport(config, log), log);
+  dispatcher.start();
+  let reminding: Promise<unknown> | undefined;
+  const remind = () => {
+    reminding ??= queueDeadlineReminders(db, config.publicBaseUrl)
+      .catch((err) => log.warn({ err }, 'queueing round reminders failed'))
+      .finally(() => (reminding = undefined));
+  };
+  remind();
+  const timer = setInterval(remind, REMINDER_INTERVAL_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await reminding;
+      await dispatcher.stop();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { users } from '../../db/schema/index.js';
+import { enqueueMail } from '../mail/outbox.js';
+import { secretariatUsers } from '../rounds/rounds.repository.js';
+
+interface Facts {
+  endorsementId: string;
+  revision: number;
+  cityName: string;
+  pledgeTitle: string;
+  versionNumber: number;
+  baseUrl: string;
+}
+
+const link = (f: Facts) => `${f.baseUrl}/api/v1/endorsements/${f.endorsementId}`;
+
+async function officialsOf(db: Db, cityId: string) {
+  return db
+    .select({ id: users.id, email: users.email, name: users.name })
+    .from(users)
+    .where(and(eq(users.role, 'city_official'), eq(users.cityId, cityId), eq(users.active, true)));
+}
+
+/** The secretariat hears of every submission, amendment, re-confirmation and withdrawal. */
+export async function tellSecretariat(db: Db, f: Facts, what: 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn', reason?: string | null) {
+  for (const s of await secretariatUsers(db)) {
+    await enqueueMail({ db }, {
+      to: s.email,
+      dedupeKey: `endorsement:${f.endorsementId}:r${f.revision}:${what}:${s.id}`,
+      subject: `${f.cityName} ${what} its endorsement of ${f.pledgeTitle}`,
+      text: [
+        `${f.cityName} ${what} its endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}, revision ${f.revision}).`,
+        ...(reason ? ['', `Reason: ${reason}`] : []),
+        ...(what === 'withdrawn' ? [] : ['', 'It awaits verification.']),
+        '',
+        link(f),
+      ].join('\n'),
+    });
+  }
+}
+
+/** The city hears the secretariat's decision. */
+export async function tellCity(db: Db, cityId: string, f: Facts, decision: 'verified' | 'rejected', note?: string | null) {
+  for (const o of await officialsOf(db, cityId)) {
+    await enqueueMail({ db }, {
+      to: o.email,
+      dedupeKey: `endorsement:${f.endorsementId}:r${f.revision}:${decision}:${o.id}`,
+      subject:
+        decision === 'verified'
+          ? `Your endorsement of ${f.pledgeTitle} is verified`
+          : `Your endorsement of ${f.pledgeTitle} was not accepted`,
+      text: [
+        `Dear ${o.name},`,
+        '',
+        decision === 'verified'
+          ? `The secretariat has verified ${f.cityName}'s endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}). Thank you.`
+          : `The secretariat could not accept ${f.cityName}'s endorsement of "${f.pledgeTitle}" as submitted. You may submit it again.`,
+        ...(note ? ['', `Note from the secretariat: ${note}`] : []),
+        '',
+        link(f),
+      ].join('\n'),
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { cities, cityNetworks, endorsementRevisions, endorsements, mandateDocuments, networks, pledges, progressUpdates } from '../../db/schema/index.js';
+
+export type EndorsementRow = typeof endorsements.$inferSelect;
+export type RevisionRow = typeof endorsementRevisions.$inferSelect;
+export type ProgressRow = typeof progressUpdates.$inferSelect;
+
+export async function insertEndorsement(db: Db, values: typeof endorsements.$inferInsert): Promise<EndorsementRow> {
+  const [row] = await db.insert(endorsements).values(values).returning();
+  return row!;
+}
+
+export async function findEndorsement(db: Db, id: string, forUpdate = false): Promise<EndorsementRow | undefined> {
+  const query = db.select().from(endorsements).where(eq(endorsements.id, id));
+  const [row] = forUpdate ? await query.for('update') : await query;
+  return row;
+}
+
+export async function updateEndorsement(db: Db, id: string, set: Partial<typeof endorsements.$inferInsert>): Promise<EndorsementRow> {
+  const [row] = await db
+    .update(endorsements)
+    .set({ ...set, updatedAt: new Date() })
+    .where(eq(endorsements.id, id))
+    .returning();
+  return row!;
+}
+
+export async function insertRevision(db: Db, values: typeof endorsementRevisions.$inferInsert): Promise<void> {
+  await db.insert(endorsementRevisions).values(values);
+}
+
+export async function revisionsOf(db: Db, endorsementId: string): Promise<RevisionRow[]> {
+  return db.select().from(endorsementRevisions).where(eq(endorsementRevisions.endorsementId, endorsementId)).orderBy(asc(endorsementRevisions.revision));
+}
+
+export async function findMandateMeta(db: Db, endorsementId: string) {
+  const [row] = await db
+    .select({ sha256: mandateDocuments.sha256, size: mandateDocuments.size, mediaType: mandateDocuments.mediaType, uploadedAt: mandateDocuments.uploadedAt })
+    .from(mandateDocuments)
+    .where(eq(mandateDocuments.endorsementId, endorsementId));
+  return row;
+}
+
+export async function findMandate(db: Db, endorsementId: string) {
+  const [row] = await db.select().from(mandateDocuments).where(eq(mandateDocuments.endorsementId, endorsementId));
+  return row;
+}
+
+export async function upsertMandate(db: Db, values: typeof mandateDocuments.$inferInsert): Promise<void> {
+  const { endorsementId: _id, ...set } = values;
+  await db.insert(mandateDocuments).values(values).onConflictDoUpdate({ target: mandateDocuments.endorsementId, set });
+}
+
+export async function insertProgress(db: Db, values: typeof progressUpdates.$inferInsert): Promise<ProgressRow> {
+  const [row] = await db.insert(progressUpdates).values(values).returning();
+  return row!;
+}
+
+export async function progressOf(db: Db, endorsementId: string): Promise<ProgressRow[]> {
+  return db
+    .select()
+    .from(progressUpdates)
+    .where(eq(progressUpdates.endorsementId, endorsementId))
+    .orderBy(asc(progressUpdates.createdAt), asc(progressUpdates.id));
+}
+
+export async function cityOf(db: Db, cityId: string) {
+  const [row] = await db.select({ id: cities.id, name: cities.name, country: cities.country, region: cities.region }).from(cities).where(eq(cities.id, cityId));
+  return row;
+}
+
+export interface EndorsementFilters {
+  pledgeId?: string;
+  status?: string;
+  country?: string;
+  region?: string;
+  networkCode?: string;
+  areaKey?: string;
+  versionNumber?: number;
+  /** Scope of the caller: only these cities (a city official), or the members of a network. */
+  onlyCityId?: string;
+  onlyNetworkId?: string;
+  before?: [string, string];
+  limit: number;
+}
+
+export async function listEndorsements(db: Db, f: EndorsementFilters) {
+  const conditions: SQL[] = [];
+  if (f.pledgeId) conditions.push(eq(endorsements.pledgeId, f.pledgeId));
+  if (f.status) conditions.push(eq(endorsements.status, f.status as EndorsementRow['status']));
+  if (f.country) conditions.push(eq(cities.country, f.country));
+  if (f.region) conditions.push(eq(cities.region, f.region));
+  if (f.versionNumber) conditions.push(eq(endorsements.versionNumber, f.versionNumber));
+  if (f.areaKey) conditions.push(sql`${endorsements.areaKeys} @> ${JSON.stringify([f.areaKey])}::jsonb`);
+  if (f.onlyCityId) conditions.push(eq(endorsements.cityId, f.onlyCityId));
+  if (f.onlyNetworkId) {
+    conditions.push(sql`EXISTS (SELECT 1 FROM ${cityNetworks} WHERE ${cityNetworks.cityId} = ${endorsements.cityId} AND ${cityNetworks.networkId} = ${f.onlyNetworkId})`);
+  }
+  if (f.networkCode) {
+    conditions.push(
+      sql`EXISTS (SELECT 1 FROM ${cityNetworks} JOIN ${networks} ON ${networks.id} = ${cityNetworks.networkId}
+            WHERE ${cityNetworks.cityId} = ${endorsements.cityId} AND lower(${networks.code}) = ${f.networkCode.toLowerCase()})`,
+    );
+  }
+  if (f.before) {
+    const [createdAt, id] = f.before;
+    const at = new Date(createdAt);
+    conditions.push(or(lt(endorsements.createdAt, at), and(eq(endorsements.createdAt, at), lt(endorsements.id, id)))!);
+  }
+  return db
+    .select({ endorsement: endorsements, city: { id: cities.id, name: cities.name, country: cities.country, region: cities.region }, pledgeSlug: pledges.slug })
+    .from(endorsements)
+    .innerJoin(cities, eq(cities.id, endorsements.cityId))
+    .innerJoin(pledges, eq(pledges.id, endorsements.pledgeId))
+    .where(and(...conditions))
+    .orderBy(desc(endorsements.createdAt), desc(endorsements.id))
+    .limit(f.limit + 1);
+}
+
+export async function mandateMetaOf(db: Db, ids: string[]) {
+  if (ids.length === 0) return new Map<string, NonNullable<Awaited<ReturnType<typeof findMandateMeta>>>>();
+  const rows = await db
+    .select({ endorsementId: mandateDocuments.endorsementId, sha256: mandateDocuments.sha256, size: mandateDocuments.size, mediaType: mandateDocuments.mediaType, uploadedAt: mandateDocuments.uploadedAt })
+    .from(mandateDocuments)
+    .where(inArray(mandateDocuments.endorsementId, ids));
+  return new Map(rows.map(({ endorsementId, ...m }) => [endorsementId, m]));
+}

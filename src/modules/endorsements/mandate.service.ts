@@ -1,0 +1,49 @@
+import { withTx } from '../../db/tx.js';
+import type { ServiceContext } from '../../lib/actor.js';
+import { actorUserId } from '../../lib/actor.js';
+import { AppError, NotFoundError } from '../../lib/errors.js';
+import { sha256Hex } from '../../lib/hash.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { findChangeableEndorsement } from './endorsements.access.js';
+import * as repo from './endorsements.repository.js';
+
+export const MAX_MANDATE_BYTES = 10 * 1024 * 1024;
+
+/** The type of a file from its first bytes; the Content-Type header is not trusted. */
+export function sniffMediaType(bytes: Buffer): 'application/pdf' | 'image/png' | 'image/jpeg' | undefined {
+  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return 'application/pdf';
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  return undefined;
+}
+
+export async function uploadMandate(ctx: ServiceContext, id: string, bytes: Buffer) {
+  const mediaType = sniffMediaType(bytes);
+  if (!mediaType) throw new AppError(415, 'unsupported_media_type', 'The mandate document must be a PDF, PNG or JPEG file (checked from its content).');
+  if (bytes.length > MAX_MANDATE_BYTES) throw new AppError(413, 'payload_too_large', 'The mandate document may be 10 MB at most.');
+  return withTx(ctx, async (tx) => {
+    const row = await findChangeableEndorsement(tx, id);
+    const meta = { sha256: sha256Hex(bytes), size: bytes.length, mediaType };
+    const previous = await repo.findMandateMeta(tx.db, row.id);
+    await repo.upsertMandate(tx.db, { endorsementId: row.id, content: bytes, ...meta, uploadedBy: actorUserId(tx.actor), uploadedAt: new Date() });
+    await recordAudit(tx, {
+      action: 'endorsement.mandate_uploaded',
+      entityType: 'endorsement',
+      entityId: row.id,
+      summary: { before: previous ? { sha256: previous.sha256, size: previous.size } : null, after: meta },
+    });
+    return meta;
+  });
+}
+
+/** Only the endorsing city's officials and the secretariat may read the mandate. */
+export async function downloadMandate(ctx: ServiceContext, id: string) {
+  const row = await findChangeableEndorsement(ctx, id).catch((err) => {
+    // A reviewer may read the endorsement but not its mandate: for them it does not exist.
+    if (err instanceof AppError && err.status === 403) throw new NotFoundError('Mandate document');
+    throw err;
+  });
+  const doc = await repo.findMandate(ctx.db, row.id);
+  if (!doc) throw new NotFoundError('Mandate document');
+  return doc;
+}

@@ -1,0 +1,123 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { countryNames, regions } from '../../lib/countries.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { localisedOutputSchema } from '../../lib/localised.js';
+import { decodeCursor, toPage } from '../../lib/pagination.js';
+import { countryCodeSchema } from '../cities/cities.schemas.js';
+import { toArea } from '../pledges/content.js';
+import { areasOf, findPledge, findPublishedVersion } from '../pledges/pledges.repository.js';
+import { areaSchema, slugSchema } from '../pledges/pledges.schemas.js';
+import { countVerified, listSignatories, verifiedCountsByArea } from './public.repository.js';
+
+const tags = ['public'];
+const slugParams = z.object({ slug: slugSchema });
+
+const publicPledgeSchema = z.object({
+  slug: z.string(),
+  title: localisedOutputSchema,
+  version: z.object({
+    number: z.number().int(),
+    contentHash: z.string(),
+    publishedAt: z.date().nullable(),
+    preamble: localisedOutputSchema,
+    areas: z.array(areaSchema.extend({ verifiedEndorsements: z.number().int() })),
+  }),
+  totals: z.object({ verifiedEndorsements: z.number().int() }),
+  counts: z.array(z.object({ key: z.string(), count: z.number().int() })),
+});
+
+const signatorySchema = z.object({
+  city: z.object({ id: z.uuid(), name: z.string(), country: z.string(), countryName: z.object({ en: z.string(), es: z.string(), fr: z.string() }), region: z.string() }),
+  scope: z.enum(['whole', 'areas']),
+  areas: z.array(z.string()),
+  versionNumber: z.number().int(),
+  signatory: z.object({ name: z.string(), title: z.string() }),
+  language: z.string(),
+  date: z.string().describe('when the endorsement was verified (ISO 8601)'),
+});
+
+async function publishedPledge(db: Parameters<typeof findPledge>[0], slug: string) {
+  const pledge = await findPledge(db, slug);
+  const version = pledge ? await findPublishedVersion(db, pledge.id) : undefined;
+  if (!pledge || !version) throw new NotFoundError('Published pledge');
+  return { pledge, version };
+}
+
+const publicRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/public/pledges/:slug',
+    {
+      schema: {
+        operationId: 'getPublicPledge',
+        tags,
+        summary: 'The published text in every language, its content hash, and verified endorsements per area',
+        params: slugParams,
+        response: { 200: publicPledgeSchema },
+      },
+    },
+    async (request) => {
+      const db = app.database.db;
+      const { pledge, version } = await publishedPledge(db, request.params.slug);
+      const areas = (await areasOf(db, version.id)).map(toArea);
+      const counts = await verifiedCountsByArea(db, pledge.id);
+      const verified = await countVerified(db, pledge.id);
+      return {
+        slug: pledge.slug,
+        title: pledge.title,
+        version: {
+          number: version.number,
+          contentHash: version.contentHash!,
+          publishedAt: version.publishedAt,
+          preamble: version.preamble,
+          areas: areas.map((a) => ({ ...a, verifiedEndorsements: counts.get(a.key) ?? 0 })),
+        },
+        totals: { verifiedEndorsements: verified },
+        counts: areas.map((a) => ({ key: a.key, count: counts.get(a.key) ?? 0 })),
+      };
+    },
+  );
+
+  app.get(
+    '/public/pledges/:slug/signatories',
+    {
+      schema: {
+        operationId: 'listSignatories',
+        tags,
+        summary: 'Cities whose endorsement is verified and not withdrawn; filters area, country, region',
+        params: slugParams,
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().max(500).optional(),
+          area: z.string().trim().max(64).optional(),
+          country: countryCodeSchema.optional(),
+          region: z.enum(regions).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(signatorySchema), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const db = app.database.db;
+      const { pledge } = await publishedPledge(db, request.params.slug);
+      const q = request.query;
+      const before = decodeCursor(q.cursor, z.tuple([z.iso.datetime(), z.uuid()])) as [string, string] | undefined;
+      const rows = await listSignatories(db, { pledgeId: pledge.id, area: q.area, country: q.country, region: q.region, before, limit: q.limit });
+      return toPage(
+        rows,
+        q.limit,
+        (r) => ({
+          city: { id: r.cityId, name: r.cityName, country: r.country, countryName: countryNames(r.country), region: r.region },
+          scope: r.scope,
+          areas: r.areaKeys,
+          versionNumber: r.versionNumber,
+          signatory: { name: r.signatoryName, title: r.signatoryTitle },
+          language: r.language,
+          date: (r.verifiedAt ?? r.submittedAt).toISOString(),
+        }),
+        (r) => [r.verifiedAt!.toISOString(), r.id],
+      );
+    },
+  );
+};
+
+export default publicRoutes;

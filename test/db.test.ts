@@ -11,6 +11,7 @@ import * as schema from '../src/db/schema/index.js';
 import { seedDemoDataIfEmpty, demoCities, demoUsers } from '../src/db/seed.js';
 import { rowsOf, withTx } from '../src/db/tx.js';
 import { migrationsDir } from '../src/lib/paths.js';
+import { moreDemoCities } from '../src/db/seed/more-cities.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { unique } from './helpers/factories.js';
 
@@ -106,7 +107,7 @@ describe('embedded database', () => {
       const [users] = await second.db.select({ n: count() }).from(schema.users);
       const [cities] = await second.db.select({ n: count() }).from(schema.cities);
       expect(users!.n).toBe(demoUsers.length);
-      expect(cities!.n).toBe(demoCities.length);
+      expect(cities!.n).toBe(demoCities.length + moreDemoCities.length);
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { count } from 'drizzle-orm';
-import type { Actor } from '../lib/actor.js';
+import type { Actor, ServiceContext } from '../lib/actor.js';
 import { createCity } from '../modules/cities/cities.service.js';
 import { findNetworkByCode } from '../modules/networks/networks.repository.js';
 import { createUser } from '../modules/users/users.service.js';
@@ -7,7 +7,10 @@ import type { Db } from './client.js';
 import { withTx } from './tx.js';
 import { users } from './schema/index.js';
 import type { CreateCityInput } from '../modules/cities/cities.schemas.js';
+import { seedEndorsements } from './seed/endorsement-seed.js';
+import { moreDemoCities } from './seed/more-cities.js';
 import { seedQuitoPledge } from './seed/pledge-seed.js';
+import { findUserByEmail } from '../modules/users/users.repository.js';
 
 const system: Actor = { kind: 'system', label: 'demo-seed' };
 
@@ -58,11 +61,22 @@ export async function seedDemoDataIfEmpty(db: Db, opts: { print: (line: string) 
     const [row] = await ctx.db.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) return false;
     const cityIds = new Map<string, string>();
-    for (const city of demoCities) cityIds.set(city.name, (await createCity(ctx, city, 'api')).id);
+    const allCities = [];
+    for (const city of [...demoCities, ...moreDemoCities]) {
+      const created = await createCity(ctx, city, 'api');
+      cityIds.set(city.name, created.id);
+      allCities.push(created);
+    }
     for (const u of demoUsers) {
       const networkId = u.network ? (await findNetworkByCode(ctx.db, u.network))?.id : undefined;
       const cityId = u.city ? cityIds.get(u.city) : undefined;
       await createUser(ctx, { email: u.email, name: u.name, role: u.role, password: u.password, networkId, cityId });
+    }
+    const officials = new Map<string, ServiceContext>();
+    for (const u of demoUsers.filter((d) => d.city)) {
+      const user = await findUserByEmail(ctx.db, u.email);
+      const cityId = cityIds.get(u.city!)!;
+      officials.set(cityId, { ...ctx, actor: { kind: 'city_official', userId: user!.id, cityId } });
     }
     const reviewerOf = (code: string) => demoUsers.find((u) => u.network === code)!.email;
     await seedQuitoPledge(
@@ -70,11 +84,12 @@ export async function seedDemoDataIfEmpty(db: Db, opts: { print: (line: string) 
       { MMC: reviewerOf('MMC'), Metropolis: reviewerOf('Metropolis'), UCLG: reviewerOf('UCLG'), GPM: reviewerOf('GPM') },
       opts.publicBaseUrl ?? 'http://localhost:3000',
     );
+    await seedEndorsements(ctx, allCities, officials, opts.publicBaseUrl ?? 'http://localhost:3000');
     return true;
   });
   if (seeded) {
     opts.print('');
-    opts.print('Demo data seeded: cities, networks and the Quito City Action Pledge (published, version 1).');
+    opts.print('Demo data seeded: 48 cities, the Quito City Action Pledge (published, version 1) and its endorsements.');
     opts.print('Sign in with (POST /api/v1/auth/login):');
     for (const u of demoUsers) opts.print(`  ${u.role.padEnd(17)} ${u.email.padEnd(44)} ${u.password}`);
     opts.print('');

@@ -92,10 +92,16 @@ function problemForPgCode(code: string | undefined): { status: number; code: str
 
 function zodFieldErrors(error: FastifyError): FieldError[] {
   const context = (error as { validationContext?: string }).validationContext ?? 'body';
-  return (error.validation ?? []).map((v) => {
+  const prefix = context === 'body' ? '' : context === 'querystring' ? 'query' : context;
+  const join = (...parts: string[]) => parts.filter(Boolean).join('.') || context;
+  return (error.validation ?? []).flatMap((v) => {
     const path = (v.instancePath ?? '').split('/').filter(Boolean).join('.');
-    const prefix = context === 'body' ? '' : context === 'querystring' ? 'query' : context;
-    return { path: [prefix, path].filter(Boolean).join('.') || context, message: v.message ?? 'is invalid' };
+    // An unknown field is reported at its own path, so a client can point at it.
+    const keys = (v.params as { keys?: unknown } | undefined)?.keys;
+    if (v.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
+      return keys.map((key) => ({ path: join(prefix, path, String(key)), message: 'is not a known field' }));
+    }
+    return [{ path: join(prefix, path), message: v.message ?? 'is invalid' }];
   });
 }
 

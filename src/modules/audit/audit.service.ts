@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { withTx } from '../../db/tx.js';
+import type { Db } from '../../db/client.js';
 import type { Actor, ServiceContext } from '../../lib/actor.js';
 import { actorUserId } from '../../lib/actor.js';
 import { canonicalSha256 } from '../../lib/hash.js';
@@ -93,12 +94,22 @@ export interface ChainVerification {
 
 /** Recomputes every hash in order; the first event that does not match is reported. */
 export async function verifyAuditChain(ctx: ServiceContext, batchSize = 1_000): Promise<ChainVerification> {
+  if (ctx.inTx) return verifyChainIn(ctx.db, batchSize);
+  // One snapshot for the events and the head: an event appended (with its head update) between
+  // reading the last batch and reading the head would otherwise look like removed events.
+  return ctx.db.transaction((tx) => verifyChainIn(tx as unknown as Db, batchSize), {
+    isolationLevel: 'repeatable read',
+    accessMode: 'read only',
+  });
+}
+
+async function verifyChainIn(db: Db, batchSize: number): Promise<ChainVerification> {
   let expectedPrev = GENESIS_HASH;
   let checked = 0;
   let afterSeq = 0;
   let lastSeq = 0;
   for (;;) {
-    const batch = await repo.eventsAfter(ctx.db, afterSeq, batchSize);
+    const batch = await repo.eventsAfter(db, afterSeq, batchSize);
     for (const event of batch) {
       checked++;
       if (event.prevHash !== expectedPrev) {
@@ -113,7 +124,7 @@ export async function verifyAuditChain(ctx: ServiceContext, batchSize = 1_000): 
     if (batch.length < batchSize) break;
     afterSeq = batch[batch.length - 1]!.seq;
   }
-  const head = await repo.findHead(ctx.db);
+  const head = await repo.findHead(db);
   const headMatches = head
     ? head.lastHash === expectedPrev && head.lastSeq === lastSeq && head.count === checked
     : checked === 0;

@@ -1,5 +1,4 @@
 import { parse } from 'csv-parse/sync';
-import type { CsvError } from 'csv-parse';
 import type { ServiceContext } from '../../lib/actor.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { AppError, ValidationError } from '../../lib/errors.js';
@@ -70,6 +69,52 @@ function describeIssues(issues: Array<{ path: PropertyKey[]; message: string }>)
   return issues.map((i) => `${i.path.map(String).join('.') || 'row'}: ${i.message}`).join('; ');
 }
 
+type SourceRecord = { line: number; cells: string[] } | { line: number; error: string };
+
+const quoteCount = (text: string) => text.split('"').length - 1;
+
+function parseRecord(line: number, text: string): SourceRecord {
+  try {
+    const parsed = parse(text, { relax_column_count: true }) as string[][];
+    // Lines joined to close a quote that turn out to be several records: the quote was stray.
+    if (parsed.length > 1) return { line, error: 'unreadable CSV: a quote is not closed' };
+    return { line, cells: parsed[0] ?? [] };
+  } catch (err) {
+    // csv-parse counts lines from the record it was given; the file line is ours to tell.
+    const reason = err instanceof Error ? err.message.replace(/\s+at line \d+/g, '') : 'malformed line';
+    return { line, error: `unreadable CSV: ${reason}` };
+  }
+}
+
+/**
+ * Cuts the file into records, each with the file line it starts on (the header is line 1), and
+ * parses each on its own: given the whole file, csv-parse reads on to the end once a quote goes
+ * wrong, swallowing the good lines after it. A quoted cell may span lines; when the lines up to
+ * the closing quote do not make a record, the first line alone is the bad one.
+ */
+function readRecords(csv: string): SourceRecord[] {
+  const lines = csv.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const records: SourceRecord[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const first = lines[i]!;
+    let end = i;
+    let quotes = quoteCount(first);
+    while (quotes % 2 === 1 && end + 1 < lines.length) quotes += quoteCount(lines[++end]!);
+    if (end > i && quotes % 2 === 0) {
+      const joined = parseRecord(i + 1, lines.slice(i, end + 1).join('\n'));
+      if ('cells' in joined) {
+        records.push(joined);
+        i = end + 1;
+        continue;
+      }
+    }
+    if (first.trim() !== '') records.push(parseRecord(i + 1, first));
+    i++;
+  }
+  return records;
+}
+
 /**
  * Creates or updates one city per line. Each line is its own transaction: a bad line is
  * reported with its number and never stops the good ones. A city is matched by country and
@@ -78,25 +123,23 @@ function describeIssues(issues: Array<{ path: PropertyKey[]; message: string }>)
 export async function importCities(ctx: ServiceContext, csv: string, log?: { error: (o: object, m: string) => void }): Promise<ImportResult> {
   requireSecretariat(ctx.actor);
   const result: ImportResult = { created: 0, updated: 0, errors: [] };
-  const records = parse(csv, {
-    bom: true,
-    info: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    skip_records_with_error: true,
-    on_skip: (err: CsvError | undefined) => {
-      result.errors.push({ line: Number(err?.lines ?? 0), message: `unreadable CSV: ${err?.message ?? 'malformed line'}` });
-    },
-  }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
-  const [headerRecord, ...rows] = records;
+  const [headerRecord, ...rows] = readRecords(csv);
   if (!headerRecord) throw new ValidationError('The CSV is empty: a header row is required.', [{ path: 'body', message: 'no header row' }]);
+  if ('error' in headerRecord) {
+    throw new ValidationError(`The header row is not readable: ${headerRecord.error}.`, [{ path: 'header', message: headerRecord.error }]);
+  }
   if (rows.length > MAX_IMPORT_ROWS) {
     throw new ValidationError(`At most ${MAX_IMPORT_ROWS} lines per import.`, [{ path: 'body', message: `${rows.length} lines` }]);
   }
-  const columns = mapHeader(headerRecord.record);
+  const columns = mapHeader(headerRecord.cells);
 
-  for (const { record, info } of rows) {
-    const line = info.lines;
+  for (const row of rows) {
+    const line = row.line;
+    if ('error' in row) {
+      result.errors.push({ line, message: row.error });
+      continue;
+    }
+    const record = row.cells;
     if (record.length !== columns.length) {
       result.errors.push({ line, message: `expected ${columns.length} cells, found ${record.length}` });
       continue;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../lib/errors.js';
 import { importCities } from './cities.import.js';
 import {
   cityIdParamsSchema,
@@ -14,9 +15,10 @@ import * as service from './cities.service.js';
 
 const security = [{ bearerAuth: [] }];
 const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
+const CSV_TYPES = ['text/csv', 'application/csv'];
 
 const citiesRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) =>
+  app.addContentTypeParser(CSV_TYPES, { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) =>
     done(null, body),
   );
 
@@ -56,6 +58,13 @@ const citiesRoutes: FastifyPluginAsyncZod = async (app) => {
     '/cities/import',
     {
       onRequest: app.authenticate,
+      // The body schema is a string, which a JSON string (or Fastify's text/plain) would also pass.
+      preValidation: async (request) => {
+        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!CSV_TYPES.includes(type)) {
+          throw new AppError(415, 'unsupported_media_type', `The import takes a text/csv body, not ${JSON.stringify(type)}.`);
+        }
+      },
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         operationId: 'importCities',

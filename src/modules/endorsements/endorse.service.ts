@@ -49,11 +49,13 @@ export async function createEndorsement(
   } else {
     throw new ForbiddenError('Only a city official or the secretariat may endorse.');
   }
-  return withTx(ctx, (tx) =>
-    runIdempotent(tx.db, { userId: actorUserId(actor), scope: `endorse:${pledgeRef}`, key: idempotencyKey, request: input }, async () => {
-      const pledge = await findPledge(tx.db, pledgeRef);
-      const published = pledge ? await findPublishedVersion(tx.db, pledge.id) : undefined;
-      if (!pledge || !published) throw new NotFoundError('Published pledge');
+  return withTx(ctx, async (tx) => {
+    // The key is scoped by the pledge's id, so /pledges/<slug> and /pledges/<id> are one request.
+    const pledge = await findPledge(tx.db, pledgeRef);
+    if (!pledge) throw new NotFoundError('Published pledge');
+    return runIdempotent(tx.db, { userId: actorUserId(actor), scope: `endorse:${pledge.id}`, key: idempotencyKey, request: input }, async () => {
+      const published = await findPublishedVersion(tx.db, pledge.id);
+      if (!published) throw new NotFoundError('Published pledge');
       if (input.versionNumber !== published.number) {
         throw new InvalidStateError(`Version ${input.versionNumber} is not the published version of this pledge (${published.number}); read it and endorse that one.`);
       }
@@ -109,6 +111,6 @@ export async function createEndorsement(
         summary: { pledge: pledge.slug, cityId, versionNumber: row.versionNumber, scope: row.scope, areaKeys, onBehalf: row.onBehalf },
       });
       return { status: 201, body: toEndorsementView(row, city, pledge.slug, undefined) };
-    }),
-  );
+    });
+  });
 }

@@ -53,7 +53,8 @@ export function progressSummary(row: repo.EndorsementRow, updates: repo.Progress
       stage: latest?.stage ?? null,
       narrative: latest?.narrative ?? null,
       updatedAt: isoOrNull(latest?.createdAt ?? null),
-      stale: row.status !== 'withdrawn' && now.getTime() - since.getTime() > STALE_AFTER_MS,
+      // Only a live endorsement can fall behind; a withdrawn or rejected one has nothing to report.
+      stale: (row.status === 'submitted' || row.status === 'verified') && now.getTime() - since.getTime() > STALE_AFTER_MS,
     };
   });
 }

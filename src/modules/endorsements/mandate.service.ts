@@ -1,7 +1,7 @@
 import { withTx } from '../../db/tx.js';
 import type { ServiceContext } from '../../lib/actor.js';
 import { actorUserId } from '../../lib/actor.js';
-import { AppError, NotFoundError } from '../../lib/errors.js';
+import { AppError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
 import { sha256Hex } from '../../lib/hash.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findChangeableEndorsement } from './endorsements.access.js';
@@ -23,6 +23,9 @@ export async function uploadMandate(ctx: ServiceContext, id: string, bytes: Buff
   if (bytes.length > MAX_MANDATE_BYTES) throw new AppError(413, 'payload_too_large', 'The mandate document may be 10 MB at most.');
   return withTx(ctx, async (tx) => {
     const row = await findChangeableEndorsement(tx, id);
+    if (row.status !== 'submitted' && row.status !== 'verified') {
+      throw new InvalidStateError(`The endorsement is ${row.status}: a mandate document can only be added to a live endorsement.`);
+    }
     const meta = { sha256: sha256Hex(bytes), size: bytes.length, mediaType };
     const previous = await repo.findMandateMeta(tx.db, row.id);
     await repo.upsertMandate(tx.db, { endorsementId: row.id, content: bytes, ...meta, uploadedBy: actorUserId(tx.actor), uploadedAt: new Date() });

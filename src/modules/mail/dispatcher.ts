@@ -64,6 +64,8 @@ export class MailDispatcher {
           .set({
             status: giveUp ? 'failed' : 'pending',
             lockedUntil: null,
+            // A secret that will never be delivered has no reason to stay.
+            ...(giveUp && row.sensitive ? { text: null } : {}),
             lastError: reason,
             nextAttemptAt: new Date(Date.now() + retryDelaySeconds(row.attempts) * 1_000),
           })

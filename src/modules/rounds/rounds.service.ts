@@ -89,8 +89,10 @@ export async function openRound(
     const { pledge } = await findVisiblePledge(tx.db, tx.actor, idOrSlug);
     const version = await pledgesRepo.findVersion(tx.db, pledge.id, number, true);
     if (!version) throw new NotFoundError('Version');
-    if (await repo.findOpenRoundOfVersion(tx.db, version.id)) throw new ConflictError(`Version ${number} already has an open round.`);
+    // The state first: a version in review (it has its open round) is an invalid_state like any
+    // other non-draft; the open-round check and the unique index stay as backstops.
     const status = versionStateMachine.assert('open_round', version.status);
+    if (await repo.findOpenRoundOfVersion(tx.db, version.id)) throw new ConflictError(`Version ${number} already has an open round.`);
     const networks = await resolveNetworkCodes(tx, input.networks);
     if ((await pledgesRepo.areasOf(tx.db, version.id)).length === 0) {
       throw new InvalidStateError(`Version ${number} has no action areas yet: there is nothing to review.`);

@@ -1,0 +1,207 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEMO_JWT_SECRET, loadConfig } from '../src/config.js';
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+const GOOD_SECRET = 'a-production-secret-that-is-long-enough-0123456789';
+
+/** Runs loadConfig expecting a ConfigError, and returns it. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+/** The error names the variable both in its problems and in the message the server prints. */
+function expectNamed(err: ConfigError, variable: string) {
+  expect(err.name).toBe('ConfigError');
+  expect(err.problems.some((p) => p.startsWith(`${variable} `)), err.problems.join('; ')).toBe(true);
+  expect(err.message).toContain(variable);
+}
+
+describe('loadConfig defaults', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.pgliteDir).toBe('./data/pglite');
+    expect(config.auth.accessTokenTtlSeconds).toBe(900);
+    expect(config.auth.jwtSecret).toBe(DEMO_JWT_SECRET);
+    expect(config.publicBaseUrl).toBe('http://localhost:3000');
+    expect(config.mail.smtpUrl).toBeUndefined();
+    expect(config.certSigningKey).toBeUndefined();
+    expect(config.logLevel).toBe('info');
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.trustProxy).toBe(false);
+    expect(config.allowDemoData).toBe(true);
+  });
+
+  it('reads good values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgresql://app@db.internal:5432/pledge',
+      PGLITE_DIR: '/var/lib/pledge',
+      JWT_SECRET: GOOD_SECRET,
+      ACCESS_TOKEN_TTL_SECONDS: '600',
+      PUBLIC_BASE_URL: 'https://pledge.example.org/',
+      SMTP_URL: 'smtps://user:pass@mail.example.org',
+      LOG_LEVEL: 'warn',
+      CORS_ORIGINS: 'https://a.example.org, https://b.example.org',
+      TRUST_PROXY: 'true',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.database.url).toBe('postgresql://app@db.internal:5432/pledge');
+    expect(config.database.pgliteDir).toBe('/var/lib/pledge');
+    expect(config.auth.jwtSecret).toBe(GOOD_SECRET);
+    expect(config.auth.accessTokenTtlSeconds).toBe(600);
+    expect(config.publicBaseUrl).toBe('https://pledge.example.org');
+    expect(config.mail.smtpUrl).toBe('smtps://user:pass@mail.example.org');
+    expect(config.logLevel).toBe('warn');
+    expect(config.corsOrigins).toEqual(['https://a.example.org', 'https://b.example.org']);
+    expect(config.trustProxy).toBe(true);
+  });
+
+  it('accepts postgres:// as well as postgresql:// URLs', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).database.url).toBe('postgres://u@h/db');
+  });
+
+  it('counts empty-string variables as absent', () => {
+    const config = loadConfig({
+      NODE_ENV: '',
+      PORT: '',
+      HOST: '',
+      DATABASE_URL: '',
+      PGLITE_DIR: '',
+      JWT_SECRET: '',
+      ACCESS_TOKEN_TTL_SECONDS: '',
+      PUBLIC_BASE_URL: '',
+      CERT_SIGNING_KEY: '',
+      SMTP_URL: '',
+      MAIL_FROM: '',
+      LOG_LEVEL: '',
+      CORS_ORIGINS: '',
+      TRUST_PROXY: '',
+    });
+    expect(config).toEqual(loadConfig({}));
+    expect(config.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+  });
+
+  it('counts blank (whitespace-only) variables as absent too', () => {
+    expect(loadConfig({ PORT: '  ', DATABASE_URL: ' ', LOG_LEVEL: '\t' })).toEqual(loadConfig({}));
+  });
+
+  it('treats undefined entries like missing ones', () => {
+    expect(loadConfig({ PORT: undefined, JWT_SECRET: undefined })).toEqual(loadConfig({}));
+  });
+});
+
+describe('loadConfig rejects bad values, naming the variable', () => {
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['JWT_SECRET', 'short'],
+    ['JWT_SECRET', 'x'.repeat(31)],
+    ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_URL', 'not a url'],
+    ['LOG_LEVEL', 'verbose'],
+    ['PUBLIC_BASE_URL', 'not a url'],
+    ['PUBLIC_BASE_URL', 'ftp://files.example.org'],
+    ['SMTP_URL', 'http://mail.example.org'],
+    ['NODE_ENV', 'staging'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '5'],
+    ['TRUST_PROXY', 'yes'],
+  ])('%s=%s', (variable, value) => {
+    expectNamed(configError({ [variable]: value }), variable);
+  });
+
+  it('names only the bad variable, not the good ones beside it', () => {
+    const err = configError({ PORT: '8080', LOG_LEVEL: 'loud', JWT_SECRET: GOOD_SECRET });
+    expect(err.problems).toHaveLength(1);
+    expectNamed(err, 'LOG_LEVEL');
+  });
+
+  it('reports every bad variable at once', () => {
+    const err = configError({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    expectNamed(err, 'PORT');
+    expectNamed(err, 'DATABASE_URL');
+    expectNamed(err, 'LOG_LEVEL');
+  });
+
+  it('accepts a JWT secret of exactly 32 characters', () => {
+    expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret).toBe('x'.repeat(32));
+  });
+});
+
+describe('loadConfig in production', () => {
+  it('requires JWT_SECRET', () => {
+    const err = configError({ NODE_ENV: 'production' });
+    expectNamed(err, 'JWT_SECRET');
+    expect(err.message).toMatch(/required/);
+  });
+
+  it('requires JWT_SECRET even when it is set to an empty string', () => {
+    expectNamed(configError({ NODE_ENV: 'production', JWT_SECRET: '' }), 'JWT_SECRET');
+  });
+
+  it('refuses the demo secret', () => {
+    const err = configError({ NODE_ENV: 'production', JWT_SECRET: DEMO_JWT_SECRET });
+    expectNamed(err, 'JWT_SECRET');
+    expect(err.message).toMatch(/demo/);
+  });
+
+  it('still refuses a short secret', () => {
+    expectNamed(configError({ NODE_ENV: 'production', JWT_SECRET: 'short' }), 'JWT_SECRET');
+  });
+
+  it('starts with a good secret, without demo data', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET });
+    expect(config.env).toBe('production');
+    expect(config.auth.jwtSecret).toBe(GOOD_SECRET);
+    expect(config.allowDemoData).toBe(false);
+  });
+
+  it('allows the demo secret and demo data outside production', () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      const config = loadConfig({ NODE_ENV });
+      expect(config.auth.jwtSecret).toBe(DEMO_JWT_SECRET);
+      expect(config.allowDemoData).toBe(true);
+    }
+  });
+});
+
+describe('the server process', () => {
+  it('exits non-zero, naming JWT_SECRET, when started in production without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ap-config-test-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PGLITE_DIR: dir, LOG_LEVEL: 'silent' };
+    delete env.JWT_SECRET;
+    delete env.DATABASE_URL;
+    delete env.TEST_DATABASE_URL;
+    try {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile('npx', ['tsx', 'src/server.ts'], { env, cwd: projectRoot, timeout: 25_000 }, (err, _stdout, stderr) => {
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : child.exitCode, stderr });
+        });
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.code).not.toBeNull();
+      expect(result.stderr).toContain('JWT_SECRET');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

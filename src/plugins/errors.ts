@@ -74,6 +74,8 @@ function problemForPgCode(code: string | undefined): { status: number; code: str
     case '23514':
     case '22P02':
     case '22001':
+    case '22007':
+    case '22008':
     case '22003':
       return { status: 400, code: 'validation_failed', detail: 'A value is out of the accepted range or format.' };
     case '40001':

@@ -1,5 +1,6 @@
-import { and, desc, eq, gt, gte, lt, lte, asc, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/tx.js';
 import { auditChainHead, auditEvents } from '../../db/schema/index.js';
 
 const HEAD_ID = 1;
@@ -9,16 +10,28 @@ export async function findHead(db: Db) {
   return head;
 }
 
-export async function saveHead(db: Db, head: { lastSeq: number; lastHash: string; count: number }) {
-  await db
-    .insert(auditChainHead)
-    .values({ id: HEAD_ID, ...head })
-    .onConflictDoUpdate({ target: auditChainHead.id, set: head });
+/** The chain head, row-locked until the transaction ends (created empty on first use). */
+export async function lockHead(db: Db, genesisHash: string): Promise<{ lastSeq: number; lastHash: string; count: number }> {
+  const [row] = rowsOf<{ last_seq: string | number; last_hash: string; count: string | number }>(
+    await db.execute(sql`
+      INSERT INTO ${auditChainHead} (id, last_seq, last_hash, count) VALUES (${HEAD_ID}, 0, ${genesisHash}, 0)
+      ON CONFLICT (id) DO UPDATE SET id = excluded.id
+      RETURNING last_seq, last_hash, count`),
+  );
+  return { lastSeq: Number(row!.last_seq), lastHash: row!.last_hash, count: Number(row!.count) };
 }
 
-export async function insertEvent(db: Db, event: typeof auditEvents.$inferInsert): Promise<number> {
-  const [row] = await db.insert(auditEvents).values(event).returning({ seq: auditEvents.seq });
-  return row!.seq;
+/** Inserts the event and moves the chain head to it, in one statement (one round trip). */
+export async function appendEvent(db: Db, event: typeof auditEvents.$inferInsert & { at: Date }, count: number): Promise<void> {
+  await db.execute(sql`
+    WITH ins AS (
+      INSERT INTO ${auditEvents} (id, at, actor_id, actor_role, action, entity_type, entity_id, summary, request_id, prev_hash, hash)
+      VALUES (${event.id}, ${event.at.toISOString()}::timestamptz, ${event.actorId ?? null}, ${event.actorRole}, ${event.action}, ${event.entityType},
+              ${event.entityId ?? null}, ${JSON.stringify(event.summary)}::jsonb, ${event.requestId ?? null}, ${event.prevHash}, ${event.hash})
+      RETURNING seq)
+    INSERT INTO ${auditChainHead} (id, last_seq, last_hash, count)
+    SELECT ${HEAD_ID}, seq, ${event.hash}, ${count} FROM ins
+    ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash, count = excluded.count`);
 }
 
 export async function eventsAfter(db: Db, afterSeq: number, limit: number) {

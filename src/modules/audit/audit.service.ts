@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import { withTx } from '../../db/tx.js';
 import type { Db } from '../../db/client.js';
 import type { Actor, ServiceContext } from '../../lib/actor.js';
@@ -9,8 +8,6 @@ import * as repo from './audit.repository.js';
 
 /** The hash that the first event links to. */
 export const GENESIS_HASH = '0'.repeat(64);
-// Any fixed number: serialises appends so that each event links to the one before it.
-const AUDIT_CHAIN_LOCK_KEY = 7_262_020;
 
 export interface AuditInput {
   action: string;
@@ -59,8 +56,9 @@ function actorRole(actor: Actor): string {
  */
 export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promise<void> {
   await withTx(ctx, async (tx) => {
-    await tx.db.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`);
-    const head = await repo.findHead(tx.db);
+    // Locks the head row until commit: appends queue up here, and the row they read is always
+    // the newest committed one (an UPDATE in READ COMMITTED re-reads a row it waited for).
+    const head = await repo.lockHead(tx.db, GENESIS_HASH);
     const summary = JSON.parse(
       JSON.stringify({
         ...(input.summary ?? {}),
@@ -77,11 +75,10 @@ export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promi
       entityId: input.entityId ?? null,
       summary,
       requestId: ctx.requestId ?? null,
-      prevHash: head?.lastHash ?? GENESIS_HASH,
+      prevHash: head.lastHash,
     };
     const hash = hashAuditEvent(fields);
-    const seq = await repo.insertEvent(tx.db, { ...fields, hash });
-    await repo.saveHead(tx.db, { lastSeq: seq, lastHash: hash, count: (head?.count ?? 0) + 1 });
+    await repo.appendEvent(tx.db, { ...fields, hash }, head.count + 1);
   });
 }
 

@@ -5,7 +5,6 @@ import { requireSignedIn } from '../../lib/authorize.js';
 import { ConflictError, ForbiddenError, InvalidStateError, isUniqueViolation, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { runIdempotent } from '../../lib/idempotency.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { findPledge, findPublishedVersion, areasOf } from '../pledges/pledges.repository.js';
 import { tellSecretariat } from './endorsements.mail.js';
 import * as repo from './endorsements.repository.js';
 import type { CreateEndorsementInput, EndorsementView } from './endorsements.schemas.js';
@@ -51,18 +50,17 @@ export async function createEndorsement(
   }
   return withTx(ctx, async (tx) => {
     // The key is scoped by the pledge's id, so /pledges/<slug> and /pledges/<id> are one request.
-    const pledge = await findPledge(tx.db, pledgeRef);
-    if (!pledge) throw new NotFoundError('Published pledge');
+    // One round trip loads the pledge, its published version with its areas, and the city.
+    const loaded = await repo.loadEndorseContext(tx.db, pledgeRef, cityId);
+    if (!loaded) throw new NotFoundError('Published pledge');
+    const { pledge, published, city } = loaded;
     return runIdempotent(tx.db, { userId: actorUserId(actor), scope: `endorse:${pledge.id}`, key: idempotencyKey, request: input }, async () => {
-      const published = await findPublishedVersion(tx.db, pledge.id);
       if (!published) throw new NotFoundError('Published pledge');
       if (input.versionNumber !== published.number) {
         throw new InvalidStateError(`Version ${input.versionNumber} is not the published version of this pledge (${published.number}); read it and endorse that one.`);
       }
-      const city = await repo.cityOf(tx.db, cityId);
       if (!city) throw new ValidationError('Unknown city.', [{ path: 'cityId', message: 'no such city' }]);
-      const versionKeys = (await areasOf(tx.db, published.id)).map((a) => a.key);
-      const areaKeys = resolveAreaKeys(versionKeys, input.scope, input.areaKeys);
+      const areaKeys = resolveAreaKeys(published.areaKeys, input.scope, input.areaKeys);
       const now = new Date();
       let row: repo.EndorsementRow;
       try {
@@ -71,7 +69,7 @@ export async function createEndorsement(
           cityId,
           versionId: published.id,
           versionNumber: published.number,
-          contentHash: published.contentHash!,
+          contentHash: published.contentHash,
           scope: input.scope,
           areaKeys,
           signatoryName: input.signatory.name,

@@ -1,8 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { users } from '../../db/schema/index.js';
-import { enqueueMail } from '../mail/outbox.js';
-import { secretariatUsers } from '../rounds/rounds.repository.js';
+import { enqueueMail, enqueueMailToSecretariat } from '../mail/outbox.js';
 
 interface Facts {
   endorsementId: string;
@@ -24,20 +23,17 @@ async function officialsOf(db: Db, cityId: string) {
 
 /** The secretariat hears of every submission, amendment, re-confirmation and withdrawal. */
 export async function tellSecretariat(db: Db, f: Facts, what: 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn', reason?: string | null) {
-  for (const s of await secretariatUsers(db)) {
-    await enqueueMail({ db }, {
-      to: s.email,
-      dedupeKey: `endorsement:${f.endorsementId}:r${f.revision}:${what}:${s.id}`,
-      subject: `${f.cityName} ${what} its endorsement of ${f.pledgeTitle}`,
-      text: [
-        `${f.cityName} ${what} its endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}, revision ${f.revision}).`,
-        ...(reason ? ['', `Reason: ${reason}`] : []),
-        ...(what === 'withdrawn' ? [] : ['', 'It awaits verification.']),
-        '',
-        link(f),
-      ].join('\n'),
-    });
-  }
+  await enqueueMailToSecretariat({ db }, {
+    dedupePrefix: `endorsement:${f.endorsementId}:r${f.revision}:${what}:`,
+    subject: `${f.cityName} ${what} its endorsement of ${f.pledgeTitle}`,
+    text: [
+      `${f.cityName} ${what} its endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}, revision ${f.revision}).`,
+      ...(reason ? ['', `Reason: ${reason}`] : []),
+      ...(what === 'withdrawn' ? [] : ['', 'It awaits verification.']),
+      '',
+      link(f),
+    ].join('\n'),
+  });
 }
 
 /** The city hears the secretariat's decision. */

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/tx.js';
 import { cities, cityNetworks, endorsementRevisions, endorsements, mandateDocuments, networks, pledges, progressUpdates } from '../../db/schema/index.js';
 
 export type EndorsementRow = typeof endorsements.$inferSelect;
@@ -125,4 +126,40 @@ export async function mandateMetaOf(db: Db, ids: string[]) {
     .from(mandateDocuments)
     .where(inArray(mandateDocuments.endorsementId, ids));
   return new Map(rows.map(({ endorsementId, ...m }) => [endorsementId, m]));
+}
+
+export interface EndorseContext {
+  pledge: { id: string; slug: string; title: { en: string } };
+  published: { id: string; number: number; contentHash: string; areaKeys: string[] } | null;
+  city: { id: string; name: string; country: string; region: string } | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Everything an endorsement is checked against, in one round trip: the pledge (by id or slug),
+ * its published version with its area keys in order, and the city.
+ */
+export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: string): Promise<EndorseContext | undefined> {
+  const byPledge = UUID.test(pledgeRef) ? sql`p.id = ${pledgeRef}::uuid` : sql`p.slug = ${pledgeRef.toLowerCase()}`;
+  const city = UUID.test(cityId) ? sql`${cityId}::uuid` : sql`NULL::uuid`;
+  const [row] = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      SELECT p.id AS pledge_id, p.slug, p.title, v.id AS version_id, v.number, v.content_hash,
+             (SELECT coalesce(json_agg(a.key ORDER BY a.position, a.key), '[]'::json) FROM action_areas a WHERE a.version_id = v.id) AS area_keys,
+             c.id AS city_id, c.name AS city_name, c.country, c.region
+      FROM pledges p
+      LEFT JOIN pledge_versions v ON v.pledge_id = p.id AND v.status = 'published'
+      LEFT JOIN cities c ON c.id = ${city}
+      WHERE ${byPledge}`),
+  );
+  if (!row) return undefined;
+  const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+  return {
+    pledge: { id: row.pledge_id as string, slug: row.slug as string, title: parse<{ en: string }>(row.title) },
+    published: row.version_id
+      ? { id: row.version_id as string, number: Number(row.number), contentHash: row.content_hash as string, areaKeys: parse<string[]>(row.area_keys) }
+      : null,
+    city: row.city_id ? { id: row.city_id as string, name: row.city_name as string, country: row.country as string, region: row.region as string } : null,
+  };
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.js';
-import { mailOutbox } from '../../db/schema/index.js';
+import { sql } from 'drizzle-orm';
+import { mailOutbox, users } from '../../db/schema/index.js';
 
 export interface OutgoingMail {
   to: string;
@@ -23,4 +24,16 @@ export async function enqueueMail(ctx: { db: Db }, mail: OutgoingMail): Promise<
       sensitive: mail.sensitive ?? false,
     })
     .onConflictDoNothing({ target: mailOutbox.dedupeKey });
+}
+
+/**
+ * Queues the same message for every active secretariat user in one statement; each copy's
+ * dedupe key is `dedupePrefix` + the user's id.
+ */
+export async function enqueueMailToSecretariat(ctx: { db: Db }, mail: { subject: string; text: string; dedupePrefix: string }): Promise<void> {
+  await ctx.db.execute(sql`
+    INSERT INTO ${mailOutbox} ("to", subject, text, dedupe_key)
+    SELECT email, ${mail.subject}, ${mail.text}, ${mail.dedupePrefix} || id::text
+    FROM ${users} WHERE role = 'secretariat' AND active
+    ON CONFLICT (dedupe_key) DO NOTHING`);
 }

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/tx.js';
-import { cities, endorsements } from '../../db/schema/index.js';
+import { endorsements } from '../../db/schema/index.js';
 
 /** Verified endorsements per area key (a whole endorsement counts for each of its areas). */
 export async function verifiedCountsByArea(db: Db, pledgeId: string): Promise<Map<string, number>> {
@@ -20,7 +20,7 @@ export async function countVerified(db: Db, pledgeId: string): Promise<number> {
 }
 
 export interface SignatoryFilters {
-  pledgeId: string;
+  slug: string;
   area?: string;
   country?: string;
   region?: string;
@@ -28,35 +28,63 @@ export interface SignatoryFilters {
   limit: number;
 }
 
-/** The public list: verified, not withdrawn. Only what a signatory list shows, nothing more. */
-export async function listSignatories(db: Db, f: SignatoryFilters) {
-  const conditions: SQL[] = [eq(endorsements.pledgeId, f.pledgeId), eq(endorsements.status, 'verified')];
-  if (f.area) conditions.push(sql`${endorsements.areaKeys} @> ${JSON.stringify([f.area])}::jsonb`);
-  if (f.country) conditions.push(eq(cities.country, f.country));
-  if (f.region) conditions.push(eq(cities.region, f.region));
-  if (f.before) {
-    const at = new Date(f.before[0]);
-    conditions.push(or(lt(endorsements.verifiedAt, at), and(eq(endorsements.verifiedAt, at), lt(endorsements.id, f.before[1])))!);
-  }
-  return db
-    .select({
-      id: endorsements.id,
-      cityId: cities.id,
-      cityName: cities.name,
-      country: cities.country,
-      region: cities.region,
-      scope: endorsements.scope,
-      areaKeys: endorsements.areaKeys,
-      versionNumber: endorsements.versionNumber,
-      signatoryName: endorsements.signatoryName,
-      signatoryTitle: endorsements.signatoryTitle,
-      language: endorsements.language,
-      verifiedAt: endorsements.verifiedAt,
-      submittedAt: endorsements.submittedAt,
-    })
-    .from(endorsements)
-    .innerJoin(cities, eq(cities.id, endorsements.cityId))
-    .where(and(...conditions))
-    .orderBy(desc(endorsements.verifiedAt), desc(endorsements.id), asc(cities.name))
-    .limit(f.limit + 1);
+export interface SignatoryRow {
+  id: string;
+  cityId: string;
+  cityName: string;
+  country: string;
+  region: string;
+  scope: 'whole' | 'areas';
+  areaKeys: string[];
+  versionNumber: number;
+  signatoryName: string;
+  signatoryTitle: string;
+  language: string;
+  verifiedAt: Date;
+  /** The exact timestamp as the database writes it (microseconds), for the cursor. */
+  verifiedAtKey: string;
+}
+
+/**
+ * The public list (verified only), in one round trip: the published pledge and a page of its
+ * signatories. `undefined` when the slug names no published pledge; [] when it has none yet.
+ */
+export async function listSignatories(db: Db, f: SignatoryFilters): Promise<SignatoryRow[] | undefined> {
+  const area = f.area ? sql`AND e.area_keys @> ${JSON.stringify([f.area])}::jsonb` : sql``;
+  const country = f.country ? sql`AND c.country = ${f.country}` : sql``;
+  const region = f.region ? sql`AND c.region = ${f.region}` : sql``;
+  const before = f.before
+    ? sql`AND (e.verified_at, e.id) < (${f.before[0]}::timestamptz, ${f.before[1]}::uuid)`
+    : sql``;
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      WITH p AS (
+        SELECT id FROM pledges
+        WHERE slug = ${f.slug} AND EXISTS (SELECT 1 FROM pledge_versions v WHERE v.pledge_id = pledges.id AND v.status = 'published'))
+      SELECT s.* FROM p LEFT JOIN LATERAL (
+        SELECT e.id, c.id AS city_id, c.name AS city_name, c.country, c.region, e.scope, e.area_keys, e.version_number,
+               e.signatory_name, e.signatory_title, e.language, e.verified_at, e.verified_at::text AS verified_at_key
+        FROM endorsements e JOIN cities c ON c.id = e.city_id
+        WHERE e.pledge_id = p.id AND e.status = 'verified' ${area} ${country} ${region} ${before}
+        ORDER BY e.verified_at DESC, e.id DESC
+        LIMIT ${f.limit + 1}) s ON true`),
+  );
+  if (rows.length === 0) return undefined;
+  return rows
+    .filter((r) => r.id !== null)
+    .map((r) => ({
+      id: r.id as string,
+      cityId: r.city_id as string,
+      cityName: r.city_name as string,
+      country: r.country as string,
+      region: r.region as string,
+      scope: r.scope as 'whole' | 'areas',
+      areaKeys: (typeof r.area_keys === 'string' ? JSON.parse(r.area_keys) : r.area_keys) as string[],
+      versionNumber: Number(r.version_number),
+      signatoryName: r.signatory_name as string,
+      signatoryTitle: r.signatory_title as string,
+      language: r.language as string,
+      verifiedAt: new Date(r.verified_at as string | Date),
+      verifiedAtKey: r.verified_at_key as string,
+    }));
 }

@@ -97,11 +97,10 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const db = app.database.db;
-      const { pledge } = await publishedPledge(db, request.params.slug);
       const q = request.query;
-      const before = decodeCursor(q.cursor, z.tuple([z.iso.datetime(), z.uuid()])) as [string, string] | undefined;
-      const rows = await listSignatories(db, { pledgeId: pledge.id, area: q.area, country: q.country, region: q.region, before, limit: q.limit });
+      const before = decodeCursor(q.cursor, z.tuple([z.string().regex(/^[0-9: .+-]{10,40}$/), z.uuid()])) as [string, string] | undefined;
+      const rows = await listSignatories(app.database.db, { slug: request.params.slug, area: q.area, country: q.country, region: q.region, before, limit: q.limit });
+      if (!rows) throw new NotFoundError('Published pledge');
       return toPage(
         rows,
         q.limit,
@@ -112,9 +111,9 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
           versionNumber: r.versionNumber,
           signatory: { name: r.signatoryName, title: r.signatoryTitle },
           language: r.language,
-          date: (r.verifiedAt ?? r.submittedAt).toISOString(),
+          date: r.verifiedAt.toISOString(),
         }),
-        (r) => [r.verifiedAt!.toISOString(), r.id],
+        (r) => [r.verifiedAtKey, r.id],
       );
     },
   );

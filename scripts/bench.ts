@@ -1,0 +1,161 @@
+// npm run bench — endorsement creation and the public signatories list against bare baselines,
+// on the local PostgreSQL server (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+// Everything runs in a database of its own, dropped at the end. Prints the figures; no assertions.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase } from '../src/db/client.js';
+import type { ServiceContext } from '../src/lib/actor.js';
+import { addArea } from '../src/modules/pledges/areas.service.js';
+import { createPledge } from '../src/modules/pledges/pledges.service.js';
+import { publishVersion } from '../src/modules/pledges/publish.service.js';
+import { createUser } from '../src/modules/users/users.service.js';
+import { runLoad, type LoadResult } from './bench/load.js';
+
+const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CONCURRENCY = 32;
+const CREATES = Number(process.env.BENCH_CREATES ?? 3_000);
+const READS = Number(process.env.BENCH_READS ?? 5_000);
+const SIGNATORIES = 10_000;
+const JWT_SECRET = randomBytes(32).toString('hex');
+
+function dbUrl(name: string) {
+  const u = new URL(baseUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function startServer(mode: 'app' | 'bare', url: string): Promise<{ child: ChildProcess; origin: string }> {
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'scripts/bench/server.ts', mode], {
+    env: { ...process.env, DATABASE_URL: url, JWT_SECRET },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      const port = /PORT (\d+)/.exec(String(chunk))?.[1];
+      if (port) resolve({ child, origin: `http://127.0.0.1:${port}` });
+    });
+    child.on('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+}
+
+function stop(child: ChildProcess) {
+  child.removeAllListeners('exit');
+  child.kill('SIGTERM');
+}
+
+const fmt = (r: LoadResult) =>
+  `${r.rate.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   (${r.requests} requests, ${r.errors} errors)`;
+
+async function main() {
+  const name = `ap_bench_${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = dbUrl(name);
+  const children: ChildProcess[] = [];
+  try {
+    const database = await openDatabase({ url, poolSize: 5 });
+    await database.migrate();
+    const db = database.db;
+    const system: ServiceContext = { db, actor: { kind: 'system', label: 'bench' } };
+    const password = randomBytes(12).toString('hex');
+    const staff = await createUser(system, { email: 'bench@example.org', name: 'Bench', role: 'secretariat', password });
+    const slug = 'bench-pledge';
+    await createPledge(system, { slug, title: { en: 'Bench pledge' } });
+    const keys = ['governance', 'economy', 'climate', 'services', 'inclusion', 'vulnerable'];
+    for (const key of keys) await addArea(system, slug, 1, { key, title: { en: key }, description: { en: key } });
+    const { version } = await publishVersion(system, slug, 1, { reason: 'benchmark fixture' });
+
+    // Fresh cities for every create, for both the service and the bare insert.
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const makeCities = async (count: number, prefix: string) => {
+      const { rows } = await pool.query<{ id: string }>(
+        `INSERT INTO cities (name, country, kind, region) SELECT $1 || g, 'EC', 'city', 'Americas' FROM generate_series(1, $2) g RETURNING id`,
+        [prefix, count],
+      );
+      return rows.map((r) => r.id);
+    };
+    const warmup = Math.round(CREATES / 10);
+    const appCities = await makeCities(CREATES + warmup, 'App city ');
+    const bareCities = await makeCities(CREATES + warmup, 'Bare city ');
+    await pool.query('CREATE TABLE bench_bare (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), city_id uuid NOT NULL, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
+
+    const app = await startServer('app', url);
+    children.push(app.child);
+    const bare = await startServer('bare', url);
+    children.push(bare.child);
+    const login = await fetch(`${app.origin}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: staff.email, password }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const json = { 'content-type': 'application/json' };
+
+    console.log(`\nPOST /pledges/:id/endorsements — fresh cities, authenticated, ${CONCURRENCY} connections`);
+    const create = await runLoad({
+      origin: app.origin,
+      total: CREATES,
+      warmup,
+      concurrency: CONCURRENCY,
+      expect: 201,
+      make: (i) => ({
+        method: 'POST',
+        path: `/api/v1/pledges/${version.pledgeId}/endorsements`,
+        headers: { ...json, authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ cityId: appCities[i], versionNumber: 1, scope: 'whole', signatory: { name: 'Mayor', title: 'Mayor' }, language: 'en' }),
+      }),
+    });
+    const bareInsert = await runLoad({
+      origin: bare.origin,
+      total: CREATES,
+      warmup,
+      concurrency: CONCURRENCY,
+      expect: 201,
+      make: (i) => ({ method: 'POST', path: '/bare/insert', headers: json, body: JSON.stringify({ cityId: bareCities[i], name: randomUUID() }) }),
+    });
+    console.log(`  service      ${fmt(create)}`);
+    console.log(`  bare INSERT  ${fmt(bareInsert)}`);
+    console.log(`  ratio ${(create.rate / bareInsert.rate).toFixed(2)} (target ≥ 0.50); p99 target < 50 ms`);
+
+    // 10,000 verified endorsements for the public list.
+    const signatoryCities = await makeCities(SIGNATORIES, 'Signatory city ');
+    await pool.query(
+      `INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language, status, verified_at, created_at, submitted_at)
+       SELECT $1, c, $2, 1, $3, 'whole', $4::jsonb, 'Mayor', 'Mayor', 'en', 'verified', now() - (g || ' minutes')::interval, now(), now()
+       FROM unnest($5::uuid[]) WITH ORDINALITY AS t(c, g)`,
+      [version.pledgeId, (await pool.query('SELECT id FROM pledge_versions WHERE pledge_id = $1', [version.pledgeId])).rows[0].id, version.contentHash, JSON.stringify(keys), signatoryCities],
+    );
+    await pool.query('ANALYZE');
+
+    console.log(`\nGET /public/pledges/:slug/signatories — ${SIGNATORIES} verified endorsements, ${CONCURRENCY} connections`);
+    const readWarmup = Math.round(READS / 10);
+    const list = await runLoad({ origin: app.origin, total: READS, warmup: readWarmup, concurrency: CONCURRENCY, expect: 200, make: () => ({ method: 'GET', path: `/api/v1/public/pledges/${slug}/signatories` }) });
+    const bareSelect = await runLoad({ origin: bare.origin, total: READS, warmup: readWarmup, concurrency: CONCURRENCY, expect: 200, make: () => ({ method: 'GET', path: `/bare/select?pledge=${version.pledgeId}` }) });
+    console.log(`  service      ${fmt(list)}`);
+    console.log(`  bare SELECT  ${fmt(bareSelect)}`);
+    console.log(`  ratio ${(list.rate / bareSelect.rate).toFixed(2)} (target ≥ 0.80); p99 target < 50 ms\n`);
+
+    await pool.end();
+    await database.close();
+  } finally {
+    for (const child of children) stop(child);
+    await new Promise((r) => setTimeout(r, 300));
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

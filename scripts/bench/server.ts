@@ -1,0 +1,44 @@
+// A server for the benchmark, in its own process so the load generator does not share its CPU.
+// Modes: "app" (the real service on DATABASE_URL), "bare" (two bare Fastify routes through pg:
+// one INSERT, one SELECT … LIMIT 50), the baselines the issue measures against.
+import Fastify from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/client.js';
+
+const mode = process.argv[2];
+// A normal exit on SIGTERM, so that --cpu-prof can write its profile.
+process.on('SIGTERM', () => process.exit(0));
+const url = process.env.DATABASE_URL!;
+
+if (mode === 'app') {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'development' });
+  const database = await openDatabase({ url, poolSize: 20 });
+  const app = await buildApp({ config, database, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  console.log(`PORT ${(app.server.address() as { port: number }).port}`);
+} else if (mode === 'bare') {
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  const app = Fastify({ logger: false });
+  app.post('/bare/insert', async (request, reply) => {
+    const body = request.body as { cityId: string; name: string };
+    const { rows } = await pool.query('INSERT INTO bench_bare (city_id, name) VALUES ($1, $2) RETURNING id', [body.cityId, body.name]);
+    return reply.code(201).send(rows[0]);
+  });
+  app.get('/bare/select', async (request) => {
+    const { pledge } = request.query as { pledge: string };
+    const { rows } = await pool.query(
+      `SELECT e.id, c.name, c.country, c.region, e.area_keys, e.version_number, e.verified_at
+       FROM endorsements e JOIN cities c ON c.id = e.city_id
+       WHERE e.pledge_id = $1 AND e.status = 'verified' ORDER BY e.verified_at DESC, e.id DESC LIMIT 50`,
+      [pledge],
+    );
+    return { items: rows };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  console.log(`PORT ${(app.server.address() as { port: number }).port}`);
+} else {
+  console.error('usage: server.ts app|bare');
+  process.exit(2);
+}

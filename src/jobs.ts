@@ -3,6 +3,7 @@ import type { Db } from './db/client.js';
 import { MailDispatcher } from './modules/mail/dispatcher.js';
 import { createMailTransport } from './modules/mail/transport.js';
 import { queueDeadlineReminders } from './modules/rounds/reminders.js';
+import { sealAuditChain } from './modules/audit/audit.service.js';
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -11,10 +12,12 @@ interface Logger {
 }
 
 const REMINDER_INTERVAL_MS = 5 * 60_000;
+const SEAL_INTERVAL_MS = 250;
 
 /**
- * Work outside requests: sending queued mail, and queueing round-deadline reminders. Every
- * instance may run them: mail rows are leased and reminders are deduplicated in the database.
+ * Work outside requests: sealing audit events into the hash chain, sending queued mail, and
+ * queueing round-deadline reminders. Every instance may run them: the chain head is row-locked,
+ * mail rows are leased and reminders are deduplicated in the database.
  */
 export function startBackgroundJobs(db: Db, config: Config, log: Logger): { stop(): Promise<void> } {
   const dispatcher = new MailDispatcher(db, createMailTransport(config, log), log);
@@ -28,10 +31,20 @@ export function startBackgroundJobs(db: Db, config: Config, log: Logger): { stop
   remind();
   const timer = setInterval(remind, REMINDER_INTERVAL_MS);
   timer.unref();
+  // Audit events join the hash chain within a quarter of a second of their commit.
+  let sealing: Promise<unknown> | undefined;
+  const sealTimer = setInterval(() => {
+    sealing ??= sealAuditChain(db)
+      .catch((err) => log.warn({ err }, 'sealing the audit chain failed'))
+      .finally(() => (sealing = undefined));
+  }, SEAL_INTERVAL_MS);
+  sealTimer.unref();
   return {
     stop: async () => {
       clearInterval(timer);
+      clearInterval(sealTimer);
       await reminding;
+      await sealing;
       await dispatcher.stop();
     },
   };

@@ -405,11 +405,11 @@ describe('GET /audit/verify on an intact chain', () => {
   it('answers ok with checked 0 on an empty log, and the service agrees with the route', async () => {
     const fresh = await buildTestApp();
     try {
-      expect(await verifyAuditChain(fresh.system)).toEqual({ ok: true, checked: 0, firstBadEventId: null, reason: null });
+      expect(await verifyAuditChain(fresh.system)).toEqual({ ok: true, checked: 0, firstBadEventId: null, reason: null, pending: 0 });
       await createCity(fresh);
       await createCity(fresh);
       // A small batch size makes the verifier read the chain in several batches.
-      expect(await verifyAuditChain(fresh.system, 1)).toEqual({ ok: true, checked: 2, firstBadEventId: null, reason: null });
+      expect(await verifyAuditChain(fresh.system, 1)).toEqual({ ok: true, checked: 2, firstBadEventId: null, reason: null, pending: 0 });
     } finally {
       await fresh.close();
     }
@@ -459,9 +459,11 @@ describe('tampering is detected', () => {
     const app = await buildTestApp();
     const secretariat = await createSecretariat(app);
     for (let i = 0; i < 4; i++) await createCity(app);
-    const events = await app.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
+    // Verifying seals the events into the chain first; read them afterwards, in chain order.
+    const result = await verify(app, secretariat);
+    const events = await app.db.select().from(auditEvents).orderBy(asc(auditEvents.chainSeq));
     expect(events.length).toBeGreaterThanOrEqual(5);
-    expect(await verify(app, secretariat)).toMatchObject({ ok: true, checked: events.length });
+    expect(result).toMatchObject({ ok: true, checked: events.length });
     await app.db.execute(DISABLE_GUARD);
     return { app, secretariat, events };
   }
@@ -494,7 +496,7 @@ describe('tampering is detected', () => {
     try {
       const target = events[1]!;
       const summary = { ...(target.summary as Record<string, unknown>), forged: true };
-      const hash = hashAuditEvent({ ...target, summary });
+      const hash = hashAuditEvent({ ...target, prevHash: target.prevHash!, summary });
       await app.db.update(auditEvents).set({ summary, hash }).where(eq(auditEvents.id, target.id));
       expect(await verify(app, secretariat)).toMatchObject({ ok: false, firstBadEventId: events[2]!.id });
     } finally {
@@ -569,9 +571,10 @@ describe('tampering is detected', () => {
     const { app, secretariat, events } = await tamperable();
     try {
       const [a, b] = [events[1]!, events[2]!];
-      await app.db.execute(sql`UPDATE audit_events SET seq = -1 WHERE id = ${a.id}`);
-      await app.db.execute(sql`UPDATE audit_events SET seq = ${a.seq} WHERE id = ${b.id}`);
-      await app.db.execute(sql`UPDATE audit_events SET seq = ${b.seq} WHERE id = ${a.id}`);
+      // The chain's order is chain_seq (set when sealed): swap two positions.
+      await app.db.execute(sql`UPDATE audit_events SET chain_seq = -1 WHERE id = ${a.id}`);
+      await app.db.execute(sql`UPDATE audit_events SET chain_seq = ${a.chainSeq} WHERE id = ${b.id}`);
+      await app.db.execute(sql`UPDATE audit_events SET chain_seq = ${b.chainSeq} WHERE id = ${a.id}`);
       expect(await verify(app, secretariat)).toMatchObject({ ok: false, firstBadEventId: b.id });
     } finally {
       await app.close();

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/tx.js';
 import { auditChainHead, auditEvents } from '../../db/schema/index.js';
@@ -21,21 +21,45 @@ export async function lockHead(db: Db, genesisHash: string): Promise<{ lastSeq: 
   return { lastSeq: Number(row!.last_seq), lastHash: row!.last_hash, count: Number(row!.count) };
 }
 
-/** Inserts the event and moves the chain head to it, in one statement (one round trip). */
-export async function appendEvent(db: Db, event: typeof auditEvents.$inferInsert & { at: Date }, count: number): Promise<void> {
-  await db.execute(sql`
-    WITH ins AS (
-      INSERT INTO ${auditEvents} (id, at, actor_id, actor_role, action, entity_type, entity_id, summary, request_id, prev_hash, hash)
-      VALUES (${event.id}, ${event.at.toISOString()}::timestamptz, ${event.actorId ?? null}, ${event.actorRole}, ${event.action}, ${event.entityType},
-              ${event.entityId ?? null}, ${JSON.stringify(event.summary)}::jsonb, ${event.requestId ?? null}, ${event.prevHash}, ${event.hash})
-      RETURNING seq)
-    INSERT INTO ${auditChainHead} (id, last_seq, last_hash, count)
-    SELECT ${HEAD_ID}, seq, ${event.hash}, ${count} FROM ins
-    ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash, count = excluded.count`);
+/** Writes an unsealed event (no chain position yet): one INSERT, no lock. */
+export async function insertEvent(db: Db, event: typeof auditEvents.$inferInsert): Promise<void> {
+  await db.insert(auditEvents).values(event);
 }
 
-export async function eventsAfter(db: Db, afterSeq: number, limit: number) {
-  return db.select().from(auditEvents).where(gt(auditEvents.seq, afterSeq)).orderBy(asc(auditEvents.seq)).limit(limit);
+/** The oldest events not yet in the chain, in the order they were written. */
+export async function unsealedEvents(db: Db, limit: number) {
+  return db.select().from(auditEvents).where(isNull(auditEvents.chainSeq)).orderBy(asc(auditEvents.seq)).limit(limit);
+}
+
+export async function countUnsealed(db: Db): Promise<number> {
+  return db.$count(auditEvents, isNull(auditEvents.chainSeq));
+}
+
+/** Gives a batch of events their chain positions and hashes, and moves the head to the last. */
+export async function sealEvents(
+  db: Db,
+  sealed: Array<{ id: string; chainSeq: number; prevHash: string; hash: string }>,
+  head: { lastSeq: number; lastHash: string; count: number },
+): Promise<void> {
+  const values = sql.join(
+    sealed.map((e) => sql`(${e.id}::uuid, ${e.chainSeq}::bigint, ${e.prevHash}::text, ${e.hash}::text)`),
+    sql`, `,
+  );
+  await db.execute(sql`
+    UPDATE ${auditEvents} AS e SET chain_seq = v.chain_seq, prev_hash = v.prev_hash, hash = v.hash
+    FROM (VALUES ${values}) AS v(id, chain_seq, prev_hash, hash)
+    WHERE e.id = v.id AND e.chain_seq IS NULL`);
+  await db.update(auditChainHead).set(head).where(eq(auditChainHead.id, HEAD_ID));
+}
+
+/** Sealed events after a chain position, in chain order. */
+export async function chainAfter(db: Db, afterChainSeq: number, limit: number) {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(gt(auditEvents.chainSeq, afterChainSeq))
+    .orderBy(asc(auditEvents.chainSeq))
+    .limit(limit);
 }
 
 export interface AuditFilters {

@@ -4,7 +4,7 @@ import type { ServiceContext } from '../../lib/actor.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { decodeCursor, pageSchema, toPage } from '../../lib/pagination.js';
 import * as repo from './audit.repository.js';
-import { verifyAuditChain } from './audit.service.js';
+import { sealAuditChain, verifyAuditChain } from './audit.service.js';
 
 const security = [{ bearerAuth: [] }];
 
@@ -18,8 +18,9 @@ const auditEventSchema = z.object({
   entityId: z.string().nullable(),
   summary: z.unknown(),
   requestId: z.string().nullable(),
-  prevHash: z.string(),
-  hash: z.string(),
+  chainSeq: z.number().int().nullable().describe('position in the hash chain; null until sealed (milliseconds after the write)'),
+  prevHash: z.string().nullable(),
+  hash: z.string().nullable(),
 });
 
 const auditQuerySchema = z.object({
@@ -34,6 +35,8 @@ const auditQuerySchema = z.object({
 
 async function listAudit(ctx: ServiceContext, q: z.infer<typeof auditQuerySchema>) {
   requireSecretariat(ctx.actor);
+  // What the secretariat reads is chained: seal what the background job has not reached yet.
+  await sealAuditChain(ctx.db);
   const [beforeSeq] = (decodeCursor(q.cursor, z.tuple([z.number().int()])) ?? []) as [number?];
   const rows = await repo.listEvents(ctx.db, { ...q, beforeSeq });
   return toPage(
@@ -71,7 +74,13 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Recompute the hash chain; reports the first event that does not check out (secretariat)',
         security,
         response: {
-          200: z.object({ ok: z.boolean(), checked: z.number().int(), firstBadEventId: z.uuid().nullable(), reason: z.string().nullable() }),
+          200: z.object({
+            ok: z.boolean(),
+            checked: z.number().int(),
+            firstBadEventId: z.uuid().nullable(),
+            reason: z.string().nullable(),
+            pending: z.number().int(),
+          }),
         },
       },
     },

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { withTx } from '../../db/tx.js';
 import type { Db } from '../../db/client.js';
 import type { Actor, ServiceContext } from '../../lib/actor.js';
 import { actorUserId } from '../../lib/actor.js';
@@ -51,35 +50,58 @@ function actorRole(actor: Actor): string {
 }
 
 /**
- * Appends one event in the caller's transaction (or its own), so the event exists exactly when
- * the change it records does. Call it last in a transaction: it holds the chain lock to commit.
+ * Writes one event in the caller's transaction (or its own), so the event exists exactly when
+ * the change it records does. It is one INSERT with no lock: the event joins the hash chain when
+ * `sealAuditChain` runs (right after, from the background job, and before any audit read).
  */
 export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promise<void> {
-  await withTx(ctx, async (tx) => {
-    // Locks the head row until commit: appends queue up here, and the row they read is always
-    // the newest committed one (an UPDATE in READ COMMITTED re-reads a row it waited for).
-    const head = await repo.lockHead(tx.db, GENESIS_HASH);
-    const summary = JSON.parse(
-      JSON.stringify({
-        ...(input.summary ?? {}),
-        ...(ctx.actor.kind === 'system' ? { by: ctx.actor.label } : {}),
-      }),
-    ) as Record<string, unknown>;
-    const fields: HashedFields = {
-      id: randomUUID(),
-      at: new Date(),
-      actorId: actorUserId(ctx.actor),
-      actorRole: actorRole(ctx.actor),
-      action: input.action,
-      entityType: input.entityType,
-      entityId: input.entityId ?? null,
-      summary,
-      requestId: ctx.requestId ?? null,
-      prevHash: head.lastHash,
-    };
-    const hash = hashAuditEvent(fields);
-    await repo.appendEvent(tx.db, { ...fields, hash }, head.count + 1);
+  const summary = JSON.parse(
+    JSON.stringify({
+      ...(input.summary ?? {}),
+      ...(ctx.actor.kind === 'system' ? { by: ctx.actor.label } : {}),
+    }),
+  ) as Record<string, unknown>;
+  await repo.insertEvent(ctx.db, {
+    id: randomUUID(),
+    at: new Date(),
+    actorId: actorUserId(ctx.actor),
+    actorRole: actorRole(ctx.actor),
+    action: input.action,
+    entityType: input.entityType,
+    entityId: input.entityId ?? null,
+    summary,
+    requestId: ctx.requestId ?? null,
   });
+}
+
+/**
+ * Links every committed, unsealed event into the chain, oldest first, in batches. Sealers on
+ * several instances queue on the head row's lock; each seals whatever is pending when it gets
+ * it, so one transaction seals many events and no request waits for the chain.
+ */
+export async function sealAuditChain(db: Db, batchSize = 500): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const sealed = await db.transaction(async (txDb) => {
+      const tx = txDb as unknown as Db;
+      const head = await repo.lockHead(tx, GENESIS_HASH);
+      const pending = await repo.unsealedEvents(tx, batchSize);
+      if (pending.length === 0) return 0;
+      let prevHash = head.lastHash;
+      let chainSeq = head.lastSeq;
+      const updates = pending.map((event) => {
+        chainSeq++;
+        const hash = hashAuditEvent({ ...event, prevHash });
+        const update = { id: event.id, chainSeq, prevHash, hash };
+        prevHash = hash;
+        return update;
+      });
+      await repo.sealEvents(tx, updates, { lastSeq: chainSeq, lastHash: prevHash, count: head.count + pending.length });
+      return pending.length;
+    });
+    total += sealed;
+    if (sealed < batchSize) return total;
+  }
 }
 
 export interface ChainVerification {
@@ -87,12 +109,15 @@ export interface ChainVerification {
   checked: number;
   firstBadEventId: string | null;
   reason: string | null;
+  /** Events committed after the last seal, not yet in the chain. */
+  pending: number;
 }
 
-/** Recomputes every hash in order; the first event that does not match is reported. */
+/** Seals what is pending, then recomputes every hash in chain order; reports the first bad event. */
 export async function verifyAuditChain(ctx: ServiceContext, batchSize = 1_000): Promise<ChainVerification> {
   if (ctx.inTx) return verifyChainIn(ctx.db, batchSize);
-  // One snapshot for the events and the head: an event appended (with its head update) between
+  await sealAuditChain(ctx.db);
+  // One snapshot for the events and the head: an event sealed (with its head update) between
   // reading the last batch and reading the head would otherwise look like removed events.
   return ctx.db.transaction((tx) => verifyChainIn(tx as unknown as Db, batchSize), {
     isolationLevel: 'repeatable read',
@@ -103,30 +128,31 @@ export async function verifyAuditChain(ctx: ServiceContext, batchSize = 1_000): 
 async function verifyChainIn(db: Db, batchSize: number): Promise<ChainVerification> {
   let expectedPrev = GENESIS_HASH;
   let checked = 0;
-  let afterSeq = 0;
-  let lastSeq = 0;
+  let afterChainSeq = 0;
+  let lastChainSeq = 0;
+  const pending = await repo.countUnsealed(db);
   for (;;) {
-    const batch = await repo.eventsAfter(db, afterSeq, batchSize);
+    const batch = await repo.chainAfter(db, afterChainSeq, batchSize);
     for (const event of batch) {
       checked++;
-      if (event.prevHash !== expectedPrev) {
-        return { ok: false, checked, firstBadEventId: event.id, reason: 'the event does not link to the one before it (an event was removed or edited)' };
+      if (event.prevHash !== expectedPrev || event.chainSeq !== lastChainSeq + 1) {
+        return { ok: false, checked, pending, firstBadEventId: event.id, reason: 'the event does not link to the one before it (an event was removed or edited)' };
       }
-      if (hashAuditEvent(event) !== event.hash) {
-        return { ok: false, checked, firstBadEventId: event.id, reason: 'the event was altered after it was written' };
+      if (hashAuditEvent({ ...event, prevHash: event.prevHash }) !== event.hash) {
+        return { ok: false, checked, pending, firstBadEventId: event.id, reason: 'the event was altered after it was written' };
       }
-      expectedPrev = event.hash;
-      lastSeq = event.seq;
+      expectedPrev = event.hash!;
+      lastChainSeq = event.chainSeq;
     }
     if (batch.length < batchSize) break;
-    afterSeq = batch[batch.length - 1]!.seq;
+    afterChainSeq = batch[batch.length - 1]!.chainSeq!;
   }
   const head = await repo.findHead(db);
   const headMatches = head
-    ? head.lastHash === expectedPrev && head.lastSeq === lastSeq && head.count === checked
+    ? head.lastHash === expectedPrev && head.lastSeq === lastChainSeq && head.count === checked
     : checked === 0;
   if (!headMatches) {
-    return { ok: false, checked, firstBadEventId: null, reason: 'the newest events were removed: the chain ends before its recorded head' };
+    return { ok: false, checked, pending, firstBadEventId: null, reason: 'the newest events were removed: the chain ends before its recorded head' };
   }
-  return { ok: true, checked, firstBadEventId: null, reason: null };
+  return { ok: true, checked, pending, firstBadEventId: null, reason: null };
 }

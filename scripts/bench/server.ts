@@ -6,6 +6,7 @@ import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
+import { startBackgroundJobs } from '../../src/jobs.js';
 
 const mode = process.argv[2];
 // A normal exit on SIGTERM, so that --cpu-prof can write its profile.
@@ -16,6 +17,8 @@ if (mode === 'app') {
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'development' });
   const database = await openDatabase({ url, poolSize: 20 });
   const app = await buildApp({ config, database, logger: false });
+  // As in production: the background jobs (audit sealing above all) run beside the requests.
+  startBackgroundJobs(database.db, config, { info: () => undefined, warn: () => undefined, error: () => undefined });
   await app.listen({ port: 0, host: '127.0.0.1' });
   console.log(`PORT ${(app.server.address() as { port: number }).port}`);
 } else if (mode === 'bare') {

@@ -55,13 +55,18 @@ function actorRole(actor: Actor): string {
  * `sealAuditChain` runs (right after, from the background job, and before any audit read).
  */
 export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promise<void> {
+  await repo.insertEvent(ctx.db, auditEventRow(ctx, input));
+}
+
+/** The row `recordAudit` writes; for a write path that inserts it in a statement of its own. */
+export function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId'>, input: AuditInput) {
   const summary = JSON.parse(
     JSON.stringify({
       ...(input.summary ?? {}),
       ...(ctx.actor.kind === 'system' ? { by: ctx.actor.label } : {}),
     }),
   ) as Record<string, unknown>;
-  await repo.insertEvent(ctx.db, {
+  return {
     id: randomUUID(),
     at: new Date(),
     actorId: actorUserId(ctx.actor),
@@ -71,7 +76,7 @@ export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promi
     entityId: input.entityId ?? null,
     summary,
     requestId: ctx.requestId ?? null,
-  });
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.js';
 import { users } from '../../db/schema/index.js';
 import { enqueueMail, enqueueMailToSecretariat } from '../mail/outbox.js';
 
-interface Facts {
+export interface Facts {
   endorsementId: string;
   revision: number;
   cityName: string;
@@ -22,8 +22,14 @@ async function officialsOf(db: Db, cityId: string) {
 }
 
 /** The secretariat hears of every submission, amendment, re-confirmation and withdrawal. */
-export async function tellSecretariat(db: Db, f: Facts, what: 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn', reason?: string | null) {
-  await enqueueMailToSecretariat({ db }, {
+export async function tellSecretariat(db: Db, f: Facts, what: SecretariatNews, reason?: string | null) {
+  await enqueueMailToSecretariat({ db }, secretariatMessage(f, what, reason));
+}
+
+type SecretariatNews = 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn';
+
+export function secretariatMessage(f: Facts, what: SecretariatNews, reason?: string | null) {
+  return {
     dedupePrefix: `endorsement:${f.endorsementId}:r${f.revision}:${what}:`,
     subject: `${f.cityName} ${what} its endorsement of ${f.pledgeTitle}`,
     text: [
@@ -33,7 +39,7 @@ export async function tellSecretariat(db: Db, f: Facts, what: 'submitted' | 'ame
       '',
       link(f),
     ].join('\n'),
-  });
+  };
 }
 
 /** The city hears the secretariat's decision. */

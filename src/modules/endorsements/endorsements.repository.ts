@@ -163,3 +163,45 @@ export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: stri
     city: row.city_id ? { id: row.city_id as string, name: row.city_name as string, country: row.country as string, region: row.region as string } : null,
   };
 }
+
+/**
+ * A submission in one atomic statement: the endorsement (only while its version is still the
+ * published one), its first revision, the secretariat's mail and the audit event. Answers
+ * whether the row went in; a second live endorsement of the city fails on the unique index.
+ */
+export async function submitEndorsement(
+  db: Db,
+  e: typeof endorsements.$inferInsert & { id: string; createdAt: Date },
+  revision: { actorId: string | null; actorRole: string; action: string },
+  mail: { subject: string; text: string; dedupePrefix: string },
+  audit: { id: string; at: Date; actorId: string | null; actorRole: string; action: string; entityType: string; summary: unknown; requestId: string | null },
+): Promise<boolean> {
+  const at = e.createdAt.toISOString();
+  const rows = rowsOf<{ id: string }>(
+    await db.execute(sql`
+      WITH ins AS (
+        INSERT INTO endorsements (id, pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name,
+          signatory_title, signatory_email, statement, language, on_behalf, created_by, created_at, updated_at, submitted_at)
+        SELECT ${e.id}::uuid, ${e.pledgeId}::uuid, ${e.cityId}::uuid, v.id, v.number, v.content_hash, ${e.scope}, ${JSON.stringify(e.areaKeys)}::jsonb,
+          ${e.signatoryName}, ${e.signatoryTitle}, ${e.signatoryEmail ?? null}, ${e.statement ?? null}, ${e.language}, ${e.onBehalf ?? false},
+          ${e.createdBy ?? null}::uuid, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+        FROM pledge_versions v WHERE v.id = ${e.versionId}::uuid AND v.status = 'published'
+        RETURNING id, scope, area_keys, version_number, content_hash),
+      rev AS (
+        INSERT INTO endorsement_revisions (endorsement_id, revision, at, actor_id, actor_role, action, status, scope, area_keys, version_number, content_hash)
+        SELECT id, 1, ${at}::timestamptz, ${revision.actorId}::uuid, ${revision.actorRole}, ${revision.action}, 'submitted', scope, area_keys, version_number, content_hash
+        FROM ins),
+      mail AS (
+        INSERT INTO mail_outbox ("to", subject, text, dedupe_key)
+        SELECT u.email, ${mail.subject}, ${mail.text}, ${mail.dedupePrefix} || u.id::text
+        FROM users u, ins WHERE u.role = 'secretariat' AND u.active
+        ON CONFLICT (dedupe_key) DO NOTHING),
+      aud AS (
+        INSERT INTO audit_events (id, at, actor_id, actor_role, action, entity_type, entity_id, summary, request_id)
+        SELECT ${audit.id}::uuid, ${audit.at.toISOString()}::timestamptz, ${audit.actorId}::uuid, ${audit.actorRole}, ${audit.action},
+          ${audit.entityType}, ins.id::text, ${JSON.stringify(audit.summary)}::jsonb, ${audit.requestId}
+        FROM ins)
+      SELECT id FROM ins`),
+  );
+  return rows.length === 1;
+}

@@ -25,8 +25,16 @@ export function countryName(code: string, language: Language): string {
   return countries.getName(code, language) ?? countries.getName(code, 'en') ?? code;
 }
 
+const namesCache = new Map<string, Record<Language, string>>();
+
+/** The name in each language (static data, so kept once computed). */
 export function countryNames(code: string): Record<Language, string> {
-  return { en: countryName(code, 'en'), es: countryName(code, 'es'), fr: countryName(code, 'fr') };
+  let names = namesCache.get(code);
+  if (!names) {
+    names = { en: countryName(code, 'en'), es: countryName(code, 'es'), fr: countryName(code, 'fr') };
+    namesCache.set(code, names);
+  }
+  return names;
 }
 
 /** The UN M49 region and sub-region of a country. */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { fastSerializerCompiler } from '../../lib/fast-serializer.js';
 import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
 import { createEndorsement, type EndorseDeps } from './endorse.service.js';
 import {
@@ -36,6 +37,7 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/pledges/:pledgeId/endorsements',
     {
       onRequest: app.authenticate,
+      serializerCompiler: fastSerializerCompiler,
       schema: {
         operationId: 'createEndorsement',
         tags,

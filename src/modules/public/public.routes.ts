@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { countryNames, regions } from '../../lib/countries.js';
 import { NotFoundError } from '../../lib/errors.js';
+import { fastSerializerCompiler } from '../../lib/fast-serializer.js';
 import { localisedOutputSchema } from '../../lib/localised.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { countryCodeSchema } from '../cities/cities.schemas.js';
@@ -81,6 +82,7 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/public/pledges/:slug/signatories',
     {
+      serializerCompiler: fastSerializerCompiler,
       schema: {
         operationId: 'listSignatories',
         tags,

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import auditRoutes from './modules/audit/audit.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
+import certificatesRoutes from './modules/certificates/certificates.routes.js';
 import citiesRoutes from './modules/cities/cities.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import networksRoutes from './modules/networks/networks.routes.js';
@@ -99,6 +100,7 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
       await api.register(roundsRoutes);
       await api.register(endorsementsRoutes);
       await api.register(publicRoutes);
+      await api.register(certificatesRoutes);
       await api.register(auditRoutes);
     },
     { prefix: '/api/v1' },

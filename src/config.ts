@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -57,6 +58,18 @@ const envSchema = z
       .transform((v) => v === 'true'),
   })
   .superRefine((env, ctx) => {
+    if (env.CERT_SIGNING_KEY) {
+      try {
+        const key = createPrivateKey(env.CERT_SIGNING_KEY);
+        if (key.asymmetricKeyType !== 'ed25519') throw new Error(`an ${key.asymmetricKeyType} key`);
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CERT_SIGNING_KEY'],
+          message: `must be a PEM-encoded Ed25519 private key (${err instanceof Error ? err.message.split('\n')[0] : 'unreadable'})`,
+        });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
     if (!env.JWT_SECRET) {
       ctx.addIssue({

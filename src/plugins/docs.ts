@@ -29,6 +29,7 @@ export default fp(
           { name: 'rounds', description: 'Validation rounds with the partner networks' },
           { name: 'endorsements', description: 'Endorsements, their history, mandate documents and progress' },
           { name: 'public', description: 'The published pledge and its signatories (no login)' },
+          { name: 'certificates', description: 'Signed certificates of verified endorsements; anyone can check them' },
           { name: 'audit', description: 'Hash-chained audit log (secretariat)' },
         ],
       },

@@ -6,3 +6,4 @@ export * from './outbox.js';
 export * from './pledges.js';
 export * from './rounds.js';
 export * from './endorsements.js';
+export * from './certificates.js';

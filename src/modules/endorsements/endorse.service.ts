@@ -24,6 +24,8 @@ export function resolveAreaKeys(versionKeys: string[], scope: 'whole' | 'areas',
 
 export interface EndorseDeps {
   publicBaseUrl: string;
+  /** CERT_SIGNING_KEY, when configured: signs the certificates that verification issues. */
+  certSigningKey?: string;
 }
 
 /**

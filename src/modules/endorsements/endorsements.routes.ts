@@ -29,7 +29,7 @@ const idempotencyHeaders = z.object({ 'idempotency-key': z.string().max(200).opt
 const mandateTypes = ['application/pdf', 'image/png', 'image/jpeg', 'application/octet-stream'];
 
 const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps: EndorseDeps = { publicBaseUrl: app.config.publicBaseUrl };
+  const deps: EndorseDeps = { publicBaseUrl: app.config.publicBaseUrl, certSigningKey: app.config.certSigningKey };
   // Raw bytes; the service decides the type from the content, never from this header.
   app.addContentTypeParser(mandateTypes, { parseAs: 'buffer', bodyLimit: MAX_MANDATE_BYTES }, (_req, body, done) => done(null, body));
 

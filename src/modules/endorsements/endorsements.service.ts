@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../lib/actor.js';
 import { requireSignedIn } from '../../lib/authorize.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { findPledge } from '../pledges/pledges.repository.js';
+import { latestOf } from '../certificates/certificates.repository.js';
 import * as repo from './endorsements.repository.js';
 import type { EndorsementListQuery } from './endorsements.schemas.js';
 import { toEndorsementView } from './endorsements.view.js';
@@ -31,11 +32,13 @@ export async function listEndorsements(ctx: ServiceContext, q: EndorsementListQu
     before,
     limit: q.limit,
   });
-  const mandates = await repo.mandateMetaOf(ctx.db, rows.map((r) => r.endorsement.id));
+  const ids = rows.map((r) => r.endorsement.id);
+  const mandates = await repo.mandateMetaOf(ctx.db, ids);
+  const certificates = await latestOf(ctx.db, ids);
   return toPage(
     rows,
     q.limit,
-    (r) => toEndorsementView(r.endorsement, r.city, r.pledgeSlug, mandates.get(r.endorsement.id)),
+    (r) => toEndorsementView(r.endorsement, r.city, r.pledgeSlug, mandates.get(r.endorsement.id), certificates.get(r.endorsement.id)),
     (r) => [r.endorsement.createdAt.toISOString(), r.endorsement.id],
   );
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.js';
+import { latestOf } from '../certificates/certificates.repository.js';
 import * as repo from './endorsements.repository.js';
 import type { EndorsementView } from './endorsements.schemas.js';
 
@@ -15,6 +16,7 @@ export function toEndorsementView(
   city: { id: string; name: string; country: string; region: string },
   pledgeSlug: string,
   mandate: MandateMeta,
+  certificate: { serial: string; status: string } | undefined = undefined,
 ): EndorsementView {
   return {
     id: row.id,
@@ -39,7 +41,7 @@ export function toEndorsementView(
     verifiedAt: isoOrNull(row.verifiedAt),
     withdrawnAt: isoOrNull(row.withdrawnAt),
     mandate: mandate ? { ...mandate, uploadedAt: iso(mandate.uploadedAt) } : null,
-    certificate: null,
+    certificate: certificate ?? null,
   };
 }
 
@@ -65,8 +67,9 @@ export async function endorsementDetail(db: Db, row: repo.EndorsementRow, pledge
   const mandate = await repo.findMandateMeta(db, row.id);
   const revisions = await repo.revisionsOf(db, row.id);
   const updates = await repo.progressOf(db, row.id);
+  const certificate = (await latestOf(db, [row.id])).get(row.id);
   return {
-    ...toEndorsementView(row, city!, pledgeSlug, mandate),
+    ...toEndorsementView(row, city!, pledgeSlug, mandate, certificate),
     history: revisions.map((r) => ({
       revision: r.revision,
       at: iso(r.at),

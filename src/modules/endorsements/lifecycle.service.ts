@@ -5,6 +5,7 @@ import { actorUserId } from '../../lib/actor.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { InvalidStateError, NotFoundError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { issueCertificate, revokeCertificate } from '../certificates/certificates.service.js';
 import { areasOf, findPledge, findPublishedVersion, findVersionById } from '../pledges/pledges.repository.js';
 import { type EndorseDeps, resolveAreaKeys } from './endorse.service.js';
 import { endorsementStateMachine } from './endorsement.state.js';
@@ -142,6 +143,7 @@ export async function withdrawEndorsement(ctx: ServiceContext, deps: EndorseDeps
     const row = await findChangeableEndorsement(tx, id);
     const status = endorsementStateMachine.assert('withdraw', row.status);
     const { updated, pledge, facts } = await recordChange(tx, row, { action: 'withdrawn', status, reason, set: { withdrawnAt: new Date() } });
+    await revokeCertificate(tx, row.id, reason);
     await tellSecretariat(tx.db, { ...facts, baseUrl: deps.publicBaseUrl }, 'withdrawn', reason);
     return endorsementDetail(tx.db, updated, pledge.slug);
   });
@@ -169,6 +171,8 @@ export async function decideEndorsement(ctx: ServiceContext, deps: EndorseDeps, 
         ...(input.decision === 'verified' ? { verifiedAt: new Date() } : {}),
       },
     });
+    // Verification and its certificate commit together, or neither does.
+    if (input.decision === 'verified') await issueCertificate(tx, deps, updated);
     await tellCity(tx.db, row.cityId, { ...facts, versionNumber: version?.number ?? row.versionNumber, baseUrl: deps.publicBaseUrl }, input.decision, input.note);
     return endorsementDetail(tx.db, updated, pledge.slug);
   });

@@ -1,0 +1,111 @@
+import { sign, verify } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import type { ServiceContext } from '../../lib/actor.js';
+import { countryName, type Language } from '../../lib/countries.js';
+import { isUniqueViolation, NotFoundError } from '../../lib/errors.js';
+import { canonicalJson } from '../../lib/hash.js';
+import { generateSerial, normaliseSerial } from '../../lib/serial.js';
+import { recordAudit } from '../audit/audit.service.js';
+import type { EndorsementRow } from '../endorsements/endorsements.repository.js';
+import { cityOf } from '../endorsements/endorsements.repository.js';
+import { areasOf, findPledge } from '../pledges/pledges.repository.js';
+import * as repo from './certificates.repository.js';
+import { activeSigningKey, findPublicKey } from './signing-keys.js';
+
+export interface CertificateDeps {
+  certSigningKey?: string;
+}
+
+const pick = (text: { en: string; es?: string; fr?: string }, language: Language) => text[language] ?? text.en;
+
+/** What a certificate states and signs; the PDF prints it and embeds it. */
+export function certificatePayload(p: {
+  serial: string;
+  pledge: { slug: string; title: { en: string; es?: string; fr?: string } };
+  endorsement: EndorsementRow;
+  city: { name: string; country: string };
+  areas: Array<{ key: string; title: { en: string; es?: string; fr?: string } }>;
+  issuedAt: Date;
+}) {
+  const language = p.endorsement.language;
+  return {
+    serial: p.serial,
+    pledge: { slug: p.pledge.slug, title: pick(p.pledge.title, language) },
+    version: { number: p.endorsement.versionNumber, contentHash: p.endorsement.contentHash },
+    city: { name: p.city.name, country: p.city.country, countryName: countryName(p.city.country, language) },
+    scope: p.endorsement.scope,
+    areas: p.endorsement.areaKeys.map((key) => ({ key, title: pick(p.areas.find((a) => a.key === key)?.title ?? { en: key }, language) })),
+    signatory: { name: p.endorsement.signatoryName, title: p.endorsement.signatoryTitle },
+    language,
+    endorsementId: p.endorsement.id,
+    revision: p.endorsement.revision,
+    issuedAt: p.issuedAt.toISOString(),
+  };
+}
+
+/**
+ * Issues the certificate of a just-verified endorsement, in the caller's transaction: the
+ * payload's canonical form signed with Ed25519. A valid certificate of an earlier revision is
+ * superseded by it.
+ */
+export async function issueCertificate(ctx: ServiceContext, deps: CertificateDeps, endorsement: EndorsementRow) {
+  const key = await activeSigningKey(ctx.db, deps.certSigningKey);
+  const pledge = (await findPledge(ctx.db, endorsement.pledgeId))!;
+  const city = (await cityOf(ctx.db, endorsement.cityId))!;
+  const areas = await areasOf(ctx.db, endorsement.versionId);
+  const previous = await repo.findValidOf(ctx.db, endorsement.id);
+  const issuedAt = new Date();
+  if (previous) await repo.setStatus(ctx.db, previous.id, { status: 'superseded', supersededAt: issuedAt });
+  for (let attempt = 0; ; attempt++) {
+    const serial = generateSerial();
+    const payload = certificatePayload({ serial, pledge, endorsement, city, areas, issuedAt });
+    const signature = sign(null, Buffer.from(canonicalJson(payload)), key.privateKey).toString('base64url');
+    try {
+      const certificate = await repo.insertCertificate(ctx.db, {
+        serial,
+        endorsementId: endorsement.id,
+        revision: endorsement.revision,
+        payload,
+        signature,
+        keyId: key.keyId,
+        issuedAt,
+      });
+      if (previous) {
+        await recordAudit(ctx, { action: 'certificate.superseded', entityType: 'certificate', entityId: previous.serial, summary: { endorsementId: endorsement.id, by: serial } });
+      }
+      await recordAudit(ctx, { action: 'certificate.issued', entityType: 'certificate', entityId: serial, summary: { endorsementId: endorsement.id, revision: endorsement.revision, keyId: key.keyId } });
+      return certificate;
+    } catch (err) {
+      // A serial collision (about one in 10^11) is retried with a new serial; nothing else is.
+      if (!isUniqueViolation(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** A withdrawal revokes the endorsement's valid certificate, in the caller's transaction. */
+export async function revokeCertificate(ctx: ServiceContext, endorsementId: string, reason: string) {
+  const valid = await repo.findValidOf(ctx.db, endorsementId);
+  if (!valid) return;
+  await repo.setStatus(ctx.db, valid.id, { status: 'revoked', revokedAt: new Date() });
+  await recordAudit(ctx, { action: 'certificate.revoked', entityType: 'certificate', entityId: valid.serial, summary: { endorsementId, reason } });
+}
+
+/** The public answer about a serial; anyone may ask. */
+export async function getCertificate(db: Db, serialInput: string) {
+  const row = await repo.findBySerial(db, normaliseSerial(serialInput));
+  if (!row) throw new NotFoundError('Certificate');
+  const publicKey = await findPublicKey(db, row.keyId);
+  const signatureValid = Boolean(publicKey && verify(null, Buffer.from(canonicalJson(row.payload)), publicKey, Buffer.from(row.signature, 'base64url')));
+  return {
+    serial: row.serial,
+    status: row.status,
+    payload: row.payload as Record<string, unknown>,
+    signature: row.signature,
+    keyId: row.keyId,
+    algorithm: 'Ed25519' as const,
+    issuedAt: row.issuedAt,
+    supersededAt: row.supersededAt,
+    revokedAt: row.revokedAt,
+    signatureValid,
+  };
+}

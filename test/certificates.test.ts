@@ -63,14 +63,15 @@ describe('certificates', () => {
       serial,
       pledge: { slug: pledge.slug },
       version: { number: 1, contentHash: pledge.contentHash },
-      city: { name: city.name, country: 'PL', countryName: 'Pologne' },
+      city: { name: city.name, country: 'PL', countryName: { en: 'Poland', es: 'Polonia', fr: 'Pologne' } },
       scope: 'areas',
       areas: [
-        { key: 'governance', title: 'Domaine governance' },
-        { key: 'climate', title: 'Domaine climate' },
+        { key: 'governance', title: { en: 'Area governance', es: 'Área governance', fr: 'Domaine governance' } },
+        { key: 'climate', title: { en: 'Area climate', es: 'Área climate', fr: 'Domaine climate' } },
       ],
       signatory: { name: 'Aleksander Miszalski', title: 'Prezydent' },
       language: 'fr',
+      verifyUrl: `http://localhost:3000/api/v1/certificates/${serial}`,
     });
 
     const keys = (await t.app.inject({ method: 'GET', url: api('/certificates/keys') })).json().keys;

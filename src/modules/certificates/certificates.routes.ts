@@ -1,5 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../lib/errors.js';
+import { languages } from '../../lib/countries.js';
+import { endorsementCertificatePdf, MAX_CERTIFICATE_PDF_BYTES, verifyUploadedPdf } from './certificate-check.js';
 import { getCertificate } from './certificates.service.js';
 import { publicKeys } from './signing-keys.js';
 
@@ -19,6 +22,52 @@ const certificateSchema = z.object({
 });
 
 const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Raw bytes for the verification upload; the content is checked, not the header.
+  app.addContentTypeParser(['application/pdf', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_CERTIFICATE_PDF_BYTES }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.post(
+    '/certificates/verify',
+    {
+      bodyLimit: MAX_CERTIFICATE_PDF_BYTES,
+      schema: {
+        operationId: 'verifyCertificatePdf',
+        tags,
+        summary: 'Check a certificate PDF (anyone): its embedded data, signature and text against the record',
+        consumes: ['application/pdf'],
+        response: { 200: certificateSchema.extend({ matches: z.boolean(), reason: z.string() }) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (!Buffer.isBuffer(body)) throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as application/pdf.');
+      return verifyUploadedPdf(app.database.db, body);
+    },
+  );
+
+  app.get(
+    '/endorsements/:id/certificate.pdf',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'downloadCertificatePdf',
+        tags,
+        summary: 'The current certificate as a PDF (its city officials, the secretariat); 404 before verification',
+        security: [{ bearerAuth: [] }],
+        params: z.object({ id: z.uuid() }),
+        querystring: z.object({ lang: z.enum(languages).optional() }),
+      },
+    },
+    async (request, reply) => {
+      const { pdf, serial } = await endorsementCertificatePdf(app.ctx(request), request.params.id, request.query.lang);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="certificate-${serial}.pdf"`)
+        .send(pdf);
+    },
+  );
+
   app.get(
     '/certificates/keys',
     {

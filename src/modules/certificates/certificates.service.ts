@@ -1,7 +1,7 @@
 import { sign, verify } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import type { ServiceContext } from '../../lib/actor.js';
-import { countryName, type Language } from '../../lib/countries.js';
+import { countryNames } from '../../lib/countries.js';
 import { isUniqueViolation, NotFoundError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
 import { generateSerial, normaliseSerial } from '../../lib/serial.js';
@@ -14,29 +14,34 @@ import { activeSigningKey, findPublicKey } from './signing-keys.js';
 
 export interface CertificateDeps {
   certSigningKey?: string;
+  publicBaseUrl: string;
 }
 
-const pick = (text: { en: string; es?: string; fr?: string }, language: Language) => text[language] ?? text.en;
+export type CertificatePayload = ReturnType<typeof certificatePayload>;
 
-/** What a certificate states and signs; the PDF prints it and embeds it. */
+/**
+ * What a certificate states and signs; the PDF prints it (in any of the three languages, so the
+ * texts are all here) and embeds it, so the PDF alone carries its proof.
+ */
 export function certificatePayload(p: {
   serial: string;
+  verifyUrl: string;
   pledge: { slug: string; title: { en: string; es?: string; fr?: string } };
   endorsement: EndorsementRow;
   city: { name: string; country: string };
   areas: Array<{ key: string; title: { en: string; es?: string; fr?: string } }>;
   issuedAt: Date;
 }) {
-  const language = p.endorsement.language;
   return {
     serial: p.serial,
-    pledge: { slug: p.pledge.slug, title: pick(p.pledge.title, language) },
+    verifyUrl: p.verifyUrl,
+    pledge: { slug: p.pledge.slug, title: p.pledge.title },
     version: { number: p.endorsement.versionNumber, contentHash: p.endorsement.contentHash },
-    city: { name: p.city.name, country: p.city.country, countryName: countryName(p.city.country, language) },
+    city: { name: p.city.name, country: p.city.country, countryName: countryNames(p.city.country) },
     scope: p.endorsement.scope,
-    areas: p.endorsement.areaKeys.map((key) => ({ key, title: pick(p.areas.find((a) => a.key === key)?.title ?? { en: key }, language) })),
+    areas: p.endorsement.areaKeys.map((key) => ({ key, title: p.areas.find((a) => a.key === key)?.title ?? { en: key } })),
     signatory: { name: p.endorsement.signatoryName, title: p.endorsement.signatoryTitle },
-    language,
+    language: p.endorsement.language,
     endorsementId: p.endorsement.id,
     revision: p.endorsement.revision,
     issuedAt: p.issuedAt.toISOString(),
@@ -58,7 +63,8 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
   if (previous) await repo.setStatus(ctx.db, previous.id, { status: 'superseded', supersededAt: issuedAt });
   for (let attempt = 0; ; attempt++) {
     const serial = generateSerial();
-    const payload = certificatePayload({ serial, pledge, endorsement, city, areas, issuedAt });
+    const verifyUrl = `${deps.publicBaseUrl}/api/v1/certificates/${serial}`;
+    const payload = certificatePayload({ serial, verifyUrl, pledge, endorsement, city, areas, issuedAt });
     const signature = sign(null, Buffer.from(canonicalJson(payload)), key.privateKey).toString('base64url');
     try {
       const certificate = await repo.insertCertificate(ctx.db, {

@@ -1,0 +1,59 @@
+import { type KeyObject, verify } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import type { ServiceContext } from '../../lib/actor.js';
+import type { Language } from '../../lib/countries.js';
+import { AppError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { canonicalJson } from '../../lib/hash.js';
+import { findChangeableEndorsement } from '../endorsements/endorsements.access.js';
+import { extractProof, renderCertificatePdf, type EmbeddedProof } from './certificate.pdf.js';
+import * as repo from './certificates.repository.js';
+import { getCertificate, type CertificatePayload } from './certificates.service.js';
+import { findPublicKey } from './signing-keys.js';
+
+export const MAX_CERTIFICATE_PDF_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Checks a certificate PDF against a public key alone (what the offline CLI can do): the
+ * signature must cover the embedded payload, and re-rendering that payload must give exactly the
+ * uploaded bytes, so an edit of the printed text is caught as surely as an edit of the payload.
+ */
+export async function checkPdfOffline(pdf: Buffer, proof: EmbeddedProof, publicKey: KeyObject): Promise<{ ok: boolean; reason: string }> {
+  const signed = verify(null, Buffer.from(canonicalJson(proof.payload)), publicKey, Buffer.from(proof.signature, 'base64url'));
+  if (!signed) return { ok: false, reason: 'the signature does not match the certificate data (forged or altered)' };
+  const rendered = await renderCertificatePdf({ payload: proof.payload, signature: proof.signature, keyId: proof.keyId }, proof.language);
+  if (!rendered.equals(pdf)) return { ok: false, reason: 'the document was altered after it was issued (its content differs from the signed certificate)' };
+  return { ok: true, reason: 'the signature and the document check out' };
+}
+
+/** POST /certificates/verify: the upload checked against the key and the stored certificate. */
+export async function verifyUploadedPdf(db: Db, pdf: Buffer) {
+  if (pdf.length === 0 || pdf.subarray(0, 5).toString('latin1') !== '%PDF-') {
+    throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as a PDF file.');
+  }
+  const proof = extractProof(pdf);
+  if (!proof) throw new ValidationError('This PDF is not an Action Pledge certificate (it carries no certificate data).', [{ path: 'body', message: 'no embedded certificate' }]);
+  const stored = await repo.findBySerial(db, proof.payload.serial);
+  if (!stored) throw new NotFoundError('Certificate');
+  const answer = await getCertificate(db, stored.serial);
+  const publicKey = await findPublicKey(db, proof.keyId);
+  let check = { ok: false, reason: 'the certificate names a signing key that is not ours' };
+  if (publicKey) check = await checkPdfOffline(pdf, proof, publicKey);
+  if (check.ok && (canonicalJson(stored.payload) !== canonicalJson(proof.payload) || stored.signature !== proof.signature || stored.keyId !== proof.keyId)) {
+    check = { ok: false, reason: 'the certificate data differs from the one on record' };
+  }
+  return { ...answer, matches: check.ok, reason: check.reason };
+}
+
+/** The current certificate of an endorsement as a PDF, for its city officials and the secretariat. */
+export async function endorsementCertificatePdf(ctx: ServiceContext, endorsementId: string, language?: Language) {
+  const endorsement = await findChangeableEndorsement(ctx, endorsementId).catch((err) => {
+    if (err instanceof AppError && err.status === 403) throw new NotFoundError('Certificate');
+    throw err;
+  });
+  const latest = (await repo.latestOf(ctx.db, [endorsement.id])).get(endorsement.id);
+  const row = latest ? await repo.findBySerial(ctx.db, latest.serial) : undefined;
+  if (!row) throw new NotFoundError('Certificate (the endorsement has not been verified yet)');
+  const payload = row.payload as CertificatePayload;
+  const pdf = await renderCertificatePdf({ payload, signature: row.signature, keyId: row.keyId }, language ?? payload.language);
+  return { pdf, serial: row.serial };
+}

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { safeErrorSerializer } from './lib/safe-error.js';
 import auditRoutes from './modules/audit/audit.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import certificatesRoutes from './modules/certificates/certificates.routes.js';
@@ -45,7 +46,7 @@ export const redactPaths = [
 ];
 
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
-  return { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } };
+  return { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' }, serializers: { err: safeErrorSerializer } };
 }
 
 export async function buildApp({ config, database, logger }: BuildAppOptions): Promise<FastifyInstance> {

@@ -19,7 +19,12 @@ let t: TestApp;
 beforeAll(async () => {
   t = await buildTestApp();
 });
-afterAll(async () => t.close());
+afterAll(async () => {
+  await t.close();
+  // drizzle-kit's API adds an enumerable Array.prototype.random; test workers are shared between
+  // files (isolate: false), and PDF.js (used by the certificate tests) refuses to run with it.
+  delete (Array.prototype as unknown as Record<string, unknown>).random;
+});
 
 describe('schema and migrations', () => {
   it('the drizzle schema matches the latest migration snapshot (run npm run db:generate after a schema change)', async () => {

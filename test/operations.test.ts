@@ -92,6 +92,15 @@ describe('problem+json errors', () => {
     expect(paths).toEqual(expect.arrayContaining(['name', 'country', 'kind']));
   });
 
+  it('answers 400, not 500, when input holds a character the database refuses (NUL)', async () => {
+    const admin = await createSecretariat(t);
+    const cities = await t.app.inject({ method: 'GET', url: '/api/v1/cities?q=%00', headers: admin.headers });
+    expect(cities.statusCode).toBe(400);
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/cities', headers: admin.headers, payload: { name: 'Nul\u0000City', country: 'EC', kind: 'city' } });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().code).toBe('validation_failed');
+  });
+
   it('masks a 500: no stack, no driver text', async () => {
     const app = await buildApp({ config: t.config, database: t.testDb.database, logger: false });
     app.get('/__boom', async () => {

@@ -88,7 +88,9 @@ function problemForPgCode(code: string | undefined): { status: number; code: str
     case '08006':
       return { status: 503, code: 'service_unavailable', detail: 'The database is unavailable; please retry shortly.' };
     default:
-      return undefined;
+      // Class 22, data exceptions: a value the database cannot take (a NUL character, a bad
+      // time zone, an out-of-range number…) is the client's input, not our failure.
+      return code?.startsWith('22') ? { status: 400, code: 'validation_failed', detail: 'A value is not acceptable (unsupported character, format or range).' } : undefined;
   }
 }
 

@@ -63,8 +63,8 @@ export async function findThrottleLocks(db: Db, keys: string[]): Promise<Array<{
 }
 
 /** Counts one failure in a sliding window kept by the database clock (shared by all instances). */
-export async function recordThrottleFailure(db: Db, key: string, limit: number, windowSeconds: number, lockSeconds: number): Promise<void> {
-  await db.execute(sql`
+export async function recordThrottleFailure(db: Db, key: string, limit: number, windowSeconds: number, lockSeconds: number): Promise<number> {
+  const [row] = rowsOf<{ failures: number | string }>(await db.execute(sql`
     INSERT INTO ${loginThrottle} (key, failures, window_started_at, locked_until)
     VALUES (${key}, 1, now(), CASE WHEN 1 >= ${limit} THEN now() + make_interval(secs => ${lockSeconds}) END)
     ON CONFLICT (key) DO UPDATE SET
@@ -76,7 +76,17 @@ export async function recordThrottleFailure(db: Db, key: string, limit: number, 
         WHEN (CASE WHEN login_throttle.window_started_at < now() - make_interval(secs => ${windowSeconds})
                    THEN 1 ELSE login_throttle.failures + 1 END) >= ${limit}
         THEN now() + make_interval(secs => ${lockSeconds})
-        ELSE login_throttle.locked_until END`);
+        ELSE login_throttle.locked_until END
+    RETURNING failures`));
+  return Number(row?.failures ?? 0);
+}
+
+/** Takes back one counted attempt (it succeeded), lifting a lock it alone had caused. */
+export async function forgiveThrottleAttempt(db: Db, key: string, limit: number): Promise<void> {
+  await db.execute(sql`
+    UPDATE ${loginThrottle} SET failures = greatest(failures - 1, 0),
+      locked_until = CASE WHEN failures - 1 < ${limit} THEN NULL ELSE locked_until END
+    WHERE key = ${key}`);
 }
 
 export async function clearThrottle(db: Db, key: string): Promise<void> {

@@ -12,7 +12,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import * as users from '../users/users.repository.js';
 import { toMe } from '../users/users.service.js';
 import * as repo from './auth.repository.js';
-import { assertNotThrottled, clearAccountFailures, recordLoginFailure } from './throttle.js';
+import { assertNotThrottled, registerLoginAttempt, settleSuccessfulLogin } from './throttle.js';
 
 export interface AuthDeps {
   config: Config;
@@ -48,15 +48,12 @@ export async function issueSession(db: Db, deps: AuthDeps, user: users.UserRow, 
 export async function login(ctx: ServiceContext, deps: AuthDeps, input: { email: string; password: string; ip: string }): Promise<Session> {
   const email = input.email.toLowerCase();
   await assertNotThrottled(ctx.db, email, input.ip);
+  await registerLoginAttempt(ctx.db, email, input.ip);
   const user = await users.findUserByEmail(ctx.db, email);
   const passwordOk = user ? await verifyPassword(user.passwordHash, input.password) : (await burnPasswordCheck(input.password), false);
-  if (!user || !passwordOk) {
-    await recordLoginFailure(ctx.db, email, input.ip);
-    throw new UnauthenticatedError(INVALID_CREDENTIALS);
-  }
   // A deactivated account gets the same answer as a wrong password: nothing to learn from it.
-  if (!user.active) throw new UnauthenticatedError(INVALID_CREDENTIALS);
-  await clearAccountFailures(ctx.db, email);
+  if (!user || !passwordOk || !user.active) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+  await settleSuccessfulLogin(ctx.db, email, input.ip);
   return withTx(ctx, async (tx) => {
     const session = await issueSession(tx.db, deps, user);
     await recordAudit({ ...tx, actor: actorFromUser(user) }, { action: 'auth.login', entityType: 'user', entityId: user.id, summary: { ip: input.ip } });

@@ -24,12 +24,22 @@ export async function assertNotThrottled(db: Db, email: string, ip: string): Pro
   }
 }
 
-export async function recordLoginFailure(db: Db, email: string, ip: string): Promise<void> {
+/**
+ * Counts an attempt before its password is checked, atomically: of many attempts sent at once,
+ * only those within the limits get to the check; the rest are refused. A successful attempt is
+ * taken back by `settleSuccessfulLogin`.
+ */
+export async function registerLoginAttempt(db: Db, email: string, ip: string): Promise<void> {
   const p = loginThrottlePolicy;
-  await repo.recordThrottleFailure(db, accountKey(email), p.accountFailures, p.windowSeconds, p.lockSeconds);
-  await repo.recordThrottleFailure(db, addressKey(ip), p.addressFailures, p.windowSeconds, p.lockSeconds);
+  const account = await repo.recordThrottleFailure(db, accountKey(email), p.accountFailures, p.windowSeconds, p.lockSeconds);
+  const address = await repo.recordThrottleFailure(db, addressKey(ip), p.addressFailures, p.windowSeconds, p.lockSeconds);
+  if (account > p.accountFailures || address > p.addressFailures) {
+    throw new RateLimitedError(p.lockSeconds, 'Too many failed sign-in attempts; try again later.');
+  }
 }
 
-export async function clearAccountFailures(db: Db, email: string): Promise<void> {
+/** A good password: the account starts afresh and the address gets its attempt back. */
+export async function settleSuccessfulLogin(db: Db, email: string, ip: string): Promise<void> {
   await repo.clearThrottle(db, accountKey(email));
+  await repo.forgiveThrottleAttempt(db, addressKey(ip), loginThrottlePolicy.addressFailures);
 }

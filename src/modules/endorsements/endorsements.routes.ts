@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../lib/errors.js';
 import { fastSerializerCompiler } from '../../lib/fast-serializer.js';
 import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
 import { createEndorsement, type EndorseDeps } from './endorse.service.js';
@@ -158,9 +159,11 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body ?? ''));
-      return reply.code(201).send(await uploadMandate(app.ctx(request), request.params.id, bytes));
+      // A text or JSON body has been decoded on the way in and would not be the file sent.
+      if (!Buffer.isBuffer(request.body)) {
+        throw new AppError(415, 'unsupported_media_type', 'Send the file itself as application/pdf, image/png or image/jpeg.');
+      }
+      return reply.code(201).send(await uploadMandate(app.ctx(request), request.params.id, request.body));
     },
   );
 

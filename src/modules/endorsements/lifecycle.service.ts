@@ -173,6 +173,8 @@ export async function decideEndorsement(ctx: ServiceContext, deps: EndorseDeps, 
     });
     // Verification and its certificate commit together, or neither does.
     if (input.decision === 'verified') await issueCertificate(tx, deps, updated);
+    // A rejected amendment ends the endorsement: the certificate of its earlier revision goes too.
+    else await revokeCertificate(tx, row.id, input.note ?? 'rejected');
     await tellCity(tx.db, row.cityId, { ...facts, versionNumber: version?.number ?? row.versionNumber, baseUrl: deps.publicBaseUrl }, input.decision, input.note);
     return endorsementDetail(tx.db, updated, pledge.slug);
   });

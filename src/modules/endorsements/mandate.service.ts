@@ -23,8 +23,13 @@ export async function uploadMandate(ctx: ServiceContext, id: string, bytes: Buff
   if (bytes.length > MAX_MANDATE_BYTES) throw new AppError(413, 'payload_too_large', 'The mandate document may be 10 MB at most.');
   return withTx(ctx, async (tx) => {
     const row = await findChangeableEndorsement(tx, id);
-    if (row.status !== 'submitted' && row.status !== 'verified') {
-      throw new InvalidStateError(`The endorsement is ${row.status}: a mandate document can only be added to a live endorsement.`);
+    // The mandate is part of what the secretariat verifies: it can change only while submitted.
+    if (row.status !== 'submitted') {
+      throw new InvalidStateError(
+        row.status === 'verified'
+          ? 'The endorsement is verified: amend it to send it back for verification before replacing its mandate.'
+          : `The endorsement is ${row.status}: a mandate document can only be added while it awaits verification.`,
+      );
     }
     const meta = { sha256: sha256Hex(bytes), size: bytes.length, mediaType };
     const previous = await repo.findMandateMeta(tx.db, row.id);

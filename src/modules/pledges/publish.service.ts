@@ -39,6 +39,10 @@ export async function publishVersion(ctx: ServiceContext, idOrSlug: string, numb
       }
     }
     const previous = await repo.findPublishedVersion(tx.db, pledge.id);
+    // Only a later version supersedes the published one: going back would strand endorsements.
+    if (previous && previous.number > version.number) {
+      throw new InvalidStateError(`Version ${previous.number} is published; an earlier version (${version.number}) cannot replace it.`);
+    }
     if (previous) {
       await repo.updateVersion(tx.db, previous.id, { status: versionStateMachine.assert('supersede', previous.status) });
     }

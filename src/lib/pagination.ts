@@ -36,3 +36,20 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, keyOf
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+/**
+ * Pages a list that is small by nature (the pledges, a round's comments, an endorsement's
+ * progress) after reading it whole, with the same `limit`/`cursor` contract as every list.
+ */
+export function pageArray<T>(items: T[], q: { limit: number; cursor?: string }, idOf: (item: T) => string): Page<T> {
+  let start = 0;
+  if (q.cursor) {
+    const [after] = decodeCursor(q.cursor, z.tuple([z.string().max(100)])) as [string];
+    const index = items.findIndex((item) => idOf(item) === after);
+    if (index < 0) throw new ValidationError('Invalid cursor.', [{ path: 'cursor', message: 'is not a cursor this list gave out' }]);
+    start = index + 1;
+  }
+  const pageItems = items.slice(start, start + q.limit);
+  const last = pageItems[pageItems.length - 1];
+  return { items: pageItems, nextCursor: start + q.limit < items.length && last ? encodeCursor([idOf(last)]) : null };
+}

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { fastSerializerCompiler } from '../../lib/fast-serializer.js';
+import { listQuerySchema, pageArray, pageSchema } from '../../lib/pagination.js';
 import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
 import { createEndorsement, type EndorseDeps } from './endorse.service.js';
 import {
@@ -215,10 +216,11 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Every progress update of an endorsement',
         security,
         params: endorsementIdParamsSchema,
-        response: { 200: z.object({ items: z.array(progressSchema), nextCursor: z.null() }) },
+        querystring: listQuerySchema,
+        response: { 200: pageSchema(progressSchema) },
       },
     },
-    async (request) => ({ items: await listProgress(app.ctx(request), request.params.id), nextCursor: null }),
+    async (request) => pageArray(await listProgress(app.ctx(request), request.params.id), request.query, (p) => p.id),
   );
 };
 

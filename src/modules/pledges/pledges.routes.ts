@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listQuerySchema, pageArray, pageSchema } from '../../lib/pagination.js';
 import * as areas from './areas.service.js';
 import {
   areaParamsSchema,
@@ -44,10 +45,11 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Pledges with the versions the caller may see',
         security,
-        response: { 200: z.object({ items: z.array(pledgeSchema), nextCursor: z.null() }) },
+        querystring: listQuerySchema,
+        response: { 200: pageSchema(pledgeSchema) },
       },
     },
-    async (request) => ({ items: await pledges.listPledges(app.ctx(request)), nextCursor: null }),
+    async (request) => pageArray(await pledges.listPledges(app.ctx(request)), request.query, (p) => p.id),
   );
 
   app.get(

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { pageArray, pageSchema } from '../../lib/pagination.js';
 import { versionParamsSchema } from '../pledges/pledges.schemas.js';
 import * as reviews from './reviews.service.js';
 import {
@@ -86,10 +86,10 @@ const roundsRoutes: FastifyPluginAsyncZod = async (app) => {
         security,
         params: roundParamsSchema,
         querystring: commentQuerySchema,
-        response: { 200: z.object({ items: z.array(commentSchema), nextCursor: z.null() }) },
+        response: { 200: pageSchema(commentSchema) },
       },
     },
-    async (request) => ({ items: await reviews.listComments(app.ctx(request), request.params.roundId, request.query), nextCursor: null }),
+    async (request) => pageArray(await reviews.listComments(app.ctx(request), request.params.roundId, request.query), request.query, (c) => c.id),
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { resolutionStatuses, roundOutcomes, verdicts } from '../../db/schema/index.js';
+import { listQuerySchema } from '../../lib/pagination.js';
 import { networkCodeSchema } from '../networks/networks.schemas.js';
 import { areaKeySchema } from '../pledges/pledges.schemas.js';
 
@@ -61,7 +62,7 @@ export const addCommentSchema = z
   .object({ areaKey: areaKeySchema.nullable().optional(), body: z.string().trim().min(1).max(10_000) })
   .strict();
 
-export const commentQuerySchema = z.object({
+export const commentQuerySchema = listQuerySchema.extend({
   network: networkCodeSchema.optional(),
   areaKey: z.string().trim().max(64).optional(),
   resolved: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),

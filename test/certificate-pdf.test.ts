@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PDFParse } from 'pdf-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificatesZip } from '../src/modules/certificates/certificates.zip.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { createCity, createCityOfficial, createReviewer, createSecretariat, type TestUser } from './helpers/factories.js';
 import { createPublishedPledge } from './helpers/pledge-factories.js';
@@ -164,5 +165,45 @@ describe('after a withdrawal', () => {
     await t.app.inject({ method: 'POST', url: api(`/endorsements/${endorsementId}/withdraw`), headers: official.headers, payload: { reason: 'council decision' } });
     expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${serial}`) })).json().status).toBe('revoked');
     expect((await verifyUpload(pdf)).json()).toMatchObject({ status: 'revoked', matches: true });
+  });
+});
+
+describe('GET /pledges/:pledgeId/certificates.zip', () => {
+  it('streams every current certificate of the pledge, for the secretariat only', async () => {
+    const zt = await buildTestApp();
+    try {
+      const staff = await createSecretariat(zt);
+      const pledge = await createPublishedPledge(zt);
+      const ids: string[] = [];
+      for (const name of ['São Paulo', 'Kraków', 'Київ']) {
+        const o = await createCityOfficial(zt, (await createCity(zt, { name, country: name === 'Київ' ? 'UA' : name === 'Kraków' ? 'PL' : 'BR' })).id);
+        const e = await zt.app.inject({ method: 'POST', url: api(`/pledges/${pledge.slug}/endorsements`), headers: o.headers, payload: { versionNumber: 1, scope: 'whole', signatory: { name: 'M', title: 'Mayor' }, language: 'en' } });
+        ids.push(e.json().id);
+        await zt.app.inject({ method: 'POST', url: api(`/endorsements/${e.json().id}/decision`), headers: staff.headers, payload: { decision: 'verified' } });
+      }
+      // A withdrawn one is not current: it is left out.
+      await zt.app.inject({ method: 'POST', url: api(`/endorsements/${ids[2]}/withdraw`), headers: staff.headers, payload: { reason: 'test' } });
+      const res = await zt.app.inject({ method: 'GET', url: api(`/pledges/${pledge.slug}/certificates.zip`), headers: staff.headers });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('application/zip');
+      const zip = res.rawPayload;
+      expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+      const names = [...zip.toString('utf8').matchAll(/AP-[A-Z0-9]{4}-[A-Z0-9]{4}-[\p{L}\p{N}-]*\.pdf/gu)].map((m) => m[0]);
+      expect(new Set(names).size).toBe(2);
+      expect(names.some((n) => n.includes('São-Paulo'))).toBe(true);
+      expect(names.some((n) => n.includes('Kraków'))).toBe(true);
+      expect(zip.toString('latin1').split('%PDF-').length - 1).toBe(2);
+      const official = await createCityOfficial(zt);
+      expect((await zt.app.inject({ method: 'GET', url: api(`/pledges/${pledge.slug}/certificates.zip`), headers: official.headers })).statusCode).toBe(403);
+
+      // Read a certificate at a time from the database: the same two entries, in order.
+      const chunks: Buffer[] = [];
+      const seen: number[] = [];
+      for await (const chunk of certificatesZip(zt.db, pledge.pledgeId, (n) => seen.push(n), 1)) chunks.push(chunk as Buffer);
+      expect(seen).toEqual([1, 2]);
+      expect(Buffer.concat(chunks).toString('latin1').split('%PDF-').length - 1).toBe(2);
+    } finally {
+      await zt.close();
+    }
   });
 });

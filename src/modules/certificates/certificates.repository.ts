@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { certificates } from '../../db/schema/index.js';
+import { certificates, endorsements } from '../../db/schema/index.js';
 
 export type CertificateRow = typeof certificates.$inferSelect;
 
@@ -37,4 +37,29 @@ export async function latestOf(db: Db, endorsementIds: string[]): Promise<Map<st
     .orderBy(desc(certificates.issuedAt));
   for (const row of rows) if (!result.has(row.endorsementId)) result.set(row.endorsementId, { serial: row.serial, status: row.status });
   return result;
+}
+
+/** A page of the valid certificates of a pledge, oldest first (keyset on issued_at, id). */
+export async function validCertificatesOfPledge(db: Db, pledgeId: string, after: { issuedAt: Date; id: string } | undefined, limit: number) {
+  const conditions = [eq(endorsements.pledgeId, pledgeId), eq(certificates.status, 'valid')];
+  if (after) {
+    conditions.push(or(gt(certificates.issuedAt, after.issuedAt), and(eq(certificates.issuedAt, after.issuedAt), gt(certificates.id, after.id)))!);
+  }
+  return db
+    .select({ certificate: certificates })
+    .from(certificates)
+    .innerJoin(endorsements, eq(endorsements.id, certificates.endorsementId))
+    .where(and(...conditions))
+    .orderBy(asc(certificates.issuedAt), asc(certificates.id))
+    .limit(limit)
+    .then((rows) => rows.map((r) => r.certificate));
+}
+
+export async function countValidOfPledge(db: Db, pledgeId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(certificates)
+    .innerJoin(endorsements, eq(endorsements.id, certificates.endorsementId))
+    .where(and(eq(endorsements.pledgeId, pledgeId), eq(certificates.status, 'valid')));
+  return Number(row?.n ?? 0);
 }

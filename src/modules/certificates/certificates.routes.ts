@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../lib/errors.js';
+import { requireSecretariat } from '../../lib/authorize.js';
+import { AppError, NotFoundError } from '../../lib/errors.js';
+import { findPledge } from '../pledges/pledges.repository.js';
+import { certificatesZip } from './certificates.zip.js';
 import { languages } from '../../lib/countries.js';
 import { endorsementCertificatePdf, MAX_CERTIFICATE_PDF_BYTES, verifyUploadedPdf } from './certificate-check.js';
 import { getCertificate } from './certificates.service.js';
@@ -43,6 +46,30 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
       const body = request.body;
       if (!Buffer.isBuffer(body)) throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as application/pdf.');
       return verifyUploadedPdf(app.database.db, body);
+    },
+  );
+
+  app.get(
+    '/pledges/:pledgeId/certificates.zip',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'downloadCertificatesZip',
+        tags,
+        summary: 'Every current certificate of the pledge as PDFs in one streamed ZIP (secretariat)',
+        security: [{ bearerAuth: [] }],
+        params: z.object({ pledgeId: z.string().trim().min(1).max(100) }),
+      },
+    },
+    async (request, reply) => {
+      const ctx = app.ctx(request);
+      requireSecretariat(ctx.actor);
+      const pledge = await findPledge(ctx.db, request.params.pledgeId);
+      if (!pledge) throw new NotFoundError('Pledge');
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="${pledge.slug}-certificates.zip"`)
+        .send(certificatesZip(ctx.db, pledge.id));
     },
   );
 

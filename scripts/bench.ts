@@ -155,7 +155,45 @@ async function main() {
   }
 }
 
-main().catch((err) => {
+interface CertificateRun {
+  count: number;
+  renderMs: number | null;
+  seconds: number;
+  zipBytes: number;
+  baselineRssMb: number;
+  peakRssMb: number;
+}
+
+/** Each ZIP measurement in a fresh process, so that one run's memory does not colour the next. */
+function certificateRun(count: number, renders: number): Promise<CertificateRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/bench/certificates.ts', baseUrl, String(count), String(renders)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`certificate bench exited ${code}`))));
+  });
+}
+
+async function certificatesBench() {
+  console.log('Certificates — rendering on one core, and peak memory while streaming a ZIP');
+  const small = await certificateRun(500, 300);
+  console.log(`  render       ${small.renderMs!.toFixed(1)} ms a certificate = ${(1000 / small.renderMs!).toFixed(0)}/s (target < 20 ms)`);
+  const runs = [small, await certificateRun(1_000, 0), await certificateRun(5_000, 0)];
+  for (const r of runs) {
+    console.log(
+      `  ZIP ${String(r.count).padStart(5)}    ${(r.count / r.seconds).toFixed(0).padStart(4)} certificates/s, ${(r.zipBytes / 2 ** 20).toFixed(1)} MB, peak RSS ${r.peakRssMb.toFixed(0)} MB (at start ${r.baselineRssMb.toFixed(0)} MB)`,
+    );
+  }
+  const growth = runs[2]!.peakRssMb / runs[0]!.peakRssMb - 1;
+  console.log(`  5,000 vs 500: peak memory ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}% (target within 20%)\n`);
+}
+
+// `npm run bench` runs everything; `npm run bench -- http` or `-- certificates` one part.
+const only = process.argv[2];
+const run = only === 'certificates' ? certificatesBench() : main().then(() => (only === 'http' ? undefined : certificatesBench()));
+run.catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -153,6 +154,20 @@ describe('npm run certificates:verify (offline)', () => {
       const bad = await run(process.execPath, ['--import', 'tsx', 'scripts/certificates-verify.ts', join(dir, 'altered.pdf'), '--key', join(dir, 'keys.json')], { env }).catch((err: { code: number; stdout: string }) => err);
       expect((bad as { code: number }).code).toBe(1);
       expect((bad as { stdout: string }).stdout).toMatch(/^NOT VALID: .*altered/);
+
+      // A PEM public key works too, and a swapped signature is caught offline.
+      const keys = JSON.parse(readFileSync(join(dir, 'keys.json'), 'utf8')).keys as Array<{ publicKey: string }>;
+      const pem = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: keys[0]!.publicKey }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+      writeFileSync(join(dir, 'key.pem'), pem);
+      const src = pdf.toString('latin1');
+      const sigRef = /\/ApSignature (\d+) 0 R/.exec(src)![1];
+      const swapped = src.replace(new RegExp(`(\\n${sigRef} 0 obj\\n\\()([A-Za-z0-9_-]+)`), (_m, head: string, sig: string) => head + sig.split('').reverse().join(''));
+      writeFileSync(join(dir, 'swapped.pdf'), Buffer.from(swapped, 'latin1'));
+      const viaPem = await run(process.execPath, ['--import', 'tsx', 'scripts/certificates-verify.ts', join(dir, 'cert.pdf'), '--key', join(dir, 'key.pem')], { env });
+      expect(viaPem.stdout).toMatch(/^VALID/);
+      const swappedRun = await run(process.execPath, ['--import', 'tsx', 'scripts/certificates-verify.ts', join(dir, 'swapped.pdf'), '--key', join(dir, 'key.pem')], { env }).catch((err: { code: number; stdout: string }) => err);
+      expect((swappedRun as { code: number }).code).toBe(1);
+      expect((swappedRun as { stdout: string }).stdout).toMatch(/^NOT VALID: .*signature/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

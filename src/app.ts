@@ -15,6 +15,7 @@ import networksRoutes from './modules/networks/networks.routes.js';
 import endorsementsRoutes from './modules/endorsements/endorsements.routes.js';
 import pledgesRoutes from './modules/pledges/pledges.routes.js';
 import publicRoutes from './modules/public/public.routes.js';
+import reportsRoutes from './modules/reports/reports.routes.js';
 import roundsRoutes from './modules/rounds/rounds.routes.js';
 import usersRoutes from './modules/users/users.routes.js';
 import authPlugin from './plugins/auth.js';
@@ -102,6 +103,7 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
       await api.register(endorsementsRoutes);
       await api.register(publicRoutes);
       await api.register(certificatesRoutes);
+      await api.register(reportsRoutes);
       await api.register(auditRoutes);
     },
     { prefix: '/api/v1' },

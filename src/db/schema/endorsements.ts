@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { cities } from './cities.js';
 import { pledges, pledgeVersions } from './pledges.js';
+import { bytea } from './types.js';
 import { users } from './users.js';
 
 export const endorsementStatuses = ['submitted', 'verified', 'rejected', 'withdrawn'] as const;
@@ -9,11 +10,6 @@ export type EndorsementStatus = (typeof endorsementStatuses)[number];
 export const endorsementScopes = ['whole', 'areas'] as const;
 export const endorsementLanguages = ['en', 'es', 'fr'] as const;
 export const progressStages = ['planning', 'in_progress', 'fulfilled', 'dropped'] as const;
-
-const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
-  dataType: () => 'bytea',
-  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
-});
 
 export const endorsements = pgTable(
   'endorsements',

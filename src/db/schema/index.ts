@@ -7,3 +7,4 @@ export * from './pledges.js';
 export * from './rounds.js';
 export * from './endorsements.js';
 export * from './certificates.js';
+export * from './reports.js';

@@ -1,0 +1,136 @@
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
+import type { Db } from '../../db/client.js';
+import { countryName } from '../../lib/countries.js';
+import * as repo from './reports.repository.js';
+
+const BATCH = 1_000;
+
+/**
+ * OWASP's guidance on CSV injection: a cell from user input that starts with = + - @ tab or
+ * carriage return is prefixed with a single quote, so Excel and LibreOffice show it as text.
+ */
+export function neutralise(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+const iso = (v: string | Date | null) => (v === null ? '' : new Date(v).toISOString());
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+export function reportColumns(areaKeys: string[]): string[] {
+  return [
+    'id',
+    'city',
+    'country',
+    'countryName',
+    'region',
+    'networks',
+    'status',
+    'version',
+    'scope',
+    ...areaKeys.map((k) => `area:${k}`),
+    'signatoryName',
+    'signatoryTitle',
+    'language',
+    'submittedAt',
+    'verifiedAt',
+    'withdrawnAt',
+    'certificateSerial',
+    ...areaKeys.map((k) => `progress:${k}`),
+  ];
+}
+
+/** One endorsement as a report record: 1/0 per area key, the latest progress stage per area. */
+export function reportRecord(row: repo.ReportRow, areaKeys: string[]) {
+  const endorsed = json<string[]>(row.area_keys);
+  const progress = json<Record<string, string> | null>(row.progress) ?? {};
+  return {
+    id: row.id,
+    city: row.city_name,
+    country: row.country,
+    countryName: countryName(row.country, 'en'),
+    region: row.region,
+    networks: row.networks ?? '',
+    status: row.status,
+    version: Number(row.version_number),
+    scope: row.scope,
+    areas: Object.fromEntries(areaKeys.map((k) => [k, endorsed.includes(k) ? 1 : 0])),
+    signatoryName: row.signatory_name,
+    signatoryTitle: row.signatory_title,
+    language: row.language,
+    submittedAt: iso(row.submitted_at),
+    verifiedAt: iso(row.verified_at),
+    withdrawnAt: iso(row.withdrawn_at),
+    certificateSerial: row.certificate_serial ?? '',
+    progress: Object.fromEntries(areaKeys.map((k) => [k, progress[k] ?? ''])),
+  };
+}
+export type ReportRecord = ReturnType<typeof reportRecord>;
+
+function csvCells(r: ReportRecord, areaKeys: string[]): Array<string | number> {
+  const text = (v: string) => neutralise(v);
+  return [
+    r.id,
+    text(r.city),
+    r.country,
+    text(r.countryName),
+    r.region,
+    text(r.networks),
+    r.status,
+    r.version,
+    r.scope,
+    ...areaKeys.map((k) => r.areas[k] ?? 0),
+    text(r.signatoryName),
+    text(r.signatoryTitle),
+    r.language,
+    r.submittedAt,
+    r.verifiedAt,
+    r.withdrawnAt,
+    r.certificateSerial,
+    ...areaKeys.map((k) => r.progress[k] ?? ''),
+  ];
+}
+
+/** Every matching row, a thousand at a time from the database. */
+export async function* reportRecords(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[]): AsyncGenerator<ReportRecord[]> {
+  let after: { key: string; id: string } | undefined;
+  for (;;) {
+    const rows = await repo.reportRows(db, pledgeId, filters, after, BATCH);
+    if (rows.length > 0) yield rows.map((row) => reportRecord(row, areaKeys));
+    if (rows.length < BATCH) return;
+    const last = rows[rows.length - 1]!;
+    after = { key: last.created_key, id: last.id };
+  }
+}
+
+/** UTF-8 with a BOM (Excel reads accents right), RFC 4180 quoting, streamed. */
+export function csvReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[]): Readable {
+  return Readable.from(
+    (async function* () {
+      yield '\uFEFF' + stringify([reportColumns(areaKeys)], { record_delimiter: '\r\n' });
+      for await (const batch of reportRecords(db, pledgeId, filters, areaKeys)) {
+        yield stringify(
+          batch.map((r) => csvCells(r, areaKeys)),
+          { record_delimiter: '\r\n', quoted_match: /^['=+\-@\t\r]/ },
+        );
+      }
+    })(),
+  );
+}
+
+/** A JSON array of report records, streamed. */
+export function jsonReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[]): Readable {
+  return Readable.from(
+    (async function* () {
+      yield '[';
+      let first = true;
+      for await (const batch of reportRecords(db, pledgeId, filters, areaKeys)) {
+        for (const record of batch) {
+          yield (first ? '' : ',') + JSON.stringify(record);
+          first = false;
+        }
+      }
+      yield ']';
+    })(),
+  );
+}

@@ -1,0 +1,155 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { endorsementStatuses } from '../../db/schema/index.js';
+import { regions } from '../../lib/countries.js';
+import { countryCodeSchema } from '../cities/cities.schemas.js';
+import { networkCodeSchema } from '../networks/networks.schemas.js';
+import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
+import { csvReport, jsonReport } from './reports.export.js';
+import * as service from './reports.service.js';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['reports'];
+
+const filtersSchema = z.object({
+  status: z.enum(endorsementStatuses).optional(),
+  country: countryCodeSchema.optional(),
+  region: z.enum(regions).optional(),
+  network: networkCodeSchema.optional(),
+  areaKey: z.string().trim().max(64).optional(),
+  versionNumber: z.coerce.number().int().min(1).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+
+const countSchema = z.array(z.object({ key: z.string(), count: z.number().int() }));
+const summarySchema = z.object({
+  totals: z.object({ endorsements: z.number().int(), verified: z.number().int(), cities: z.number().int(), countries: z.number().int() }),
+  byArea: countSchema,
+  byRegion: countSchema,
+  byCountry: countSchema,
+  byNetwork: countSchema,
+  byStatus: countSchema,
+  byVersion: countSchema,
+  timeline: z.array(z.object({ date: z.string(), count: z.number().int() })),
+});
+const snapshotSchema = z.object({
+  id: z.uuid(),
+  pledgeId: z.uuid(),
+  filters: z.record(z.string(), z.unknown()),
+  sha256: z.string(),
+  rowCount: z.number().int(),
+  createdBy: z.uuid().nullable(),
+  createdAt: z.date(),
+});
+
+const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/pledges/:pledgeId/reports/endorsements.csv',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'endorsementReportCsv',
+        tags,
+        summary: 'The endorsement report as CSV (UTF-8 with BOM), streamed (secretariat; reviewers: their network)',
+        security,
+        params: pledgeParamsSchema,
+        querystring: filtersSchema,
+      },
+    },
+    async (request, reply) => {
+      const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${r.pledge.slug}-endorsements.csv"`)
+        .send(csvReport(app.database.db, r.pledge.id, r.filters, r.areaKeys));
+    },
+  );
+
+  app.get(
+    '/pledges/:pledgeId/reports/endorsements.json',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'endorsementReportJson',
+        tags,
+        summary: 'The endorsement report as a JSON array, streamed (secretariat; reviewers: their network)',
+        security,
+        params: pledgeParamsSchema,
+        querystring: filtersSchema,
+      },
+    },
+    async (request, reply) => {
+      const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
+      return reply.type('application/json; charset=utf-8').send(jsonReport(app.database.db, r.pledge.id, r.filters, r.areaKeys));
+    },
+  );
+
+  app.get(
+    '/pledges/:pledgeId/reports/summary',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'endorsementSummary',
+        tags,
+        summary: 'Totals and counts by area, region, country, network, status, version, and per week',
+        security,
+        params: pledgeParamsSchema,
+        querystring: filtersSchema,
+        response: { 200: summarySchema },
+      },
+    },
+    async (request) => service.summary(app.ctx(request), request.params.pledgeId, request.query),
+  );
+
+  app.post(
+    '/pledges/:pledgeId/reports/snapshots',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'createReportSnapshot',
+        tags,
+        summary: 'Freeze the CSV report (with these filters): its bytes and SHA-256 are kept for good',
+        security,
+        params: pledgeParamsSchema,
+        body: filtersSchema.optional(),
+        response: { 201: snapshotSchema },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await service.createSnapshot(app.ctx(request), request.params.pledgeId, request.body ?? {})),
+  );
+
+  app.get(
+    '/pledges/:pledgeId/reports/snapshots',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'listReportSnapshots',
+        tags,
+        summary: 'The frozen reports of a pledge, newest first, with who made each',
+        security,
+        params: pledgeParamsSchema,
+        response: { 200: z.object({ items: z.array(snapshotSchema), nextCursor: z.null() }) },
+      },
+    },
+    async (request) => ({ items: await service.listSnapshots(app.ctx(request), request.params.pledgeId), nextCursor: null }),
+  );
+
+  app.get(
+    '/reports/snapshots/:id.csv',
+    {
+      onRequest: app.authenticate,
+      schema: { operationId: 'downloadReportSnapshot', tags, summary: 'The frozen CSV bytes, identical every time', security, params: z.object({ id: z.uuid() }) },
+    },
+    async (request, reply) => {
+      const snapshot = await service.snapshotBytes(app.ctx(request), request.params.id);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="snapshot-${snapshot.id}.csv"`)
+        .header('x-content-sha256', snapshot.sha256)
+        .send(snapshot.content);
+    },
+  );
+};
+
+export default reportsRoutes;

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from './helpers/app.js';
+import { createCity, createCityOfficial, createReviewer, createSecretariat, type TestUser } from './helpers/factories.js';
+import { createPublishedPledge } from './helpers/pledge-factories.js';
+
+let t: TestApp;
+let staff: TestUser;
+let slug: string;
+const ids: Record<string, string> = {};
+const api = (path: string) => `/api/v1${path}`;
+const INJECTION = '=HYPERLINK("http://x","y")';
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  staff = await createSecretariat(t);
+  ({ slug } = await createPublishedPledge(t, { areaKeys: ['governance', 'economy', 'climate'] }));
+  const endorse = async (label: string, city: { name: string; country: string; networks: string[] }, body: object, decision?: string) => {
+    const c = await createCity(t, city);
+    const official = await createCityOfficial(t, c.id);
+    const res = await t.app.inject({ method: 'POST', url: api(`/pledges/${slug}/endorsements`), headers: official.headers, payload: { versionNumber: 1, signatory: { name: 'Mayor', title: 'Mayor' }, language: 'en', ...body } });
+    expect(res.statusCode, res.body).toBe(201);
+    ids[label] = res.json().id;
+    if (decision) {
+      const d = await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids[label]}/decision`), headers: staff.headers, payload: { decision, ...(decision === 'rejected' ? { note: 'no' } : {}) } });
+      expect(d.statusCode).toBe(200);
+    }
+    return official;
+  };
+  const a = await endorse('A', { name: 'Quito', country: 'EC', networks: ['MMC'] }, { scope: 'whole' }, 'verified');
+  await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids.A}/progress`), headers: a.headers, payload: { areaKey: 'governance', stage: 'in_progress', narrative: 'office opened' } });
+  await endorse('B', { name: 'Kraków', country: 'PL', networks: ['UCLG'] }, { scope: 'areas', areaKeys: ['climate'] });
+  await endorse('C', { name: INJECTION, country: 'FR', networks: ['MMC'] }, { scope: 'whole' }, 'rejected');
+  const d = await endorse('D', { name: 'Kampala', country: 'UG', networks: ['MMC'] }, { scope: 'whole' }, 'verified');
+  await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids.D}/withdraw`), headers: d.headers, payload: { reason: 'council' } });
+});
+afterAll(async () => t.close());
+
+async function csv(query = '', user = staff) {
+  const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.csv${query}`), headers: user.headers });
+  expect(res.statusCode, res.body).toBe(200);
+  return res;
+}
+const records = (body: string) => parse(body.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+
+describe('the endorsement report', () => {
+  it('as CSV: a BOM, RFC 4180, one column per area key, the latest progress, formula-safe', async () => {
+    const res = await csv();
+    expect(res.headers['content-type']).toContain('text/csv');
+    expect(res.rawPayload.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(true);
+    const rows = records(res.body);
+    expect(rows).toHaveLength(4);
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    expect(byId[ids.A!]).toMatchObject({ city: 'Quito', status: 'verified', 'area:governance': '1', 'area:economy': '1', 'area:climate': '1', 'progress:governance': 'in_progress' });
+    expect(byId[ids.A!]!.certificateSerial).toMatch(/^AP-/);
+    expect(byId[ids.B!]).toMatchObject({ city: 'Kraków', status: 'submitted', 'area:governance': '0', 'area:economy': '0', 'area:climate': '1' });
+    expect(byId[ids.D!]).toMatchObject({ status: 'withdrawn', certificateSerial: '' });
+    // The formula comes out as inert text.
+    expect(byId[ids.C!]!.city).toBe(`'${INJECTION}`);
+    expect(res.body).not.toMatch(/(^|,)=HYPERLINK/m);
+  });
+
+  it('as JSON: the same records', async () => {
+    const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.json`), headers: staff.headers });
+    const list = res.json() as Array<{ id: string; areas: Record<string, number>; city: string }>;
+    expect(list).toHaveLength(4);
+    const csvRows = records((await csv()).body);
+    for (const r of list) {
+      const c = csvRows.find((x) => x.id === r.id)!;
+      expect(String(r.areas.climate)).toBe(c['area:climate']);
+    }
+    expect(list.find((r) => r.id === ids.C)!.city).toBe(INJECTION);
+  });
+
+  it('takes the filters', async () => {
+    expect(records((await csv('?status=verified')).body).map((r) => r.id)).toEqual([ids.A]);
+    expect(records((await csv('?country=PL')).body).map((r) => r.id)).toEqual([ids.B]);
+    expect(records((await csv('?network=MMC')).body).map((r) => r.id).sort()).toEqual([ids.A, ids.C, ids.D].sort());
+    expect(records((await csv('?areaKey=climate&status=submitted')).body).map((r) => r.id)).toEqual([ids.B]);
+    expect(records((await csv('?to=2000-01-01')).body)).toHaveLength(0);
+  });
+
+  it('is limited to the member cities of a reviewer’s network, and does not exist for a city official', async () => {
+    const reviewer = await createReviewer(t, 'UCLG');
+    expect(records((await csv('', reviewer)).body).map((r) => r.id)).toEqual([ids.B]);
+    const official = await createCityOfficial(t);
+    expect((await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.csv`), headers: official.headers })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`), headers: official.headers })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`) })).statusCode).toBe(401);
+  });
+});
+
+describe('the summary', () => {
+  it('agrees with the fixture and with the CSV', async () => {
+    const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`), headers: staff.headers });
+    expect(res.statusCode, res.body).toBe(200);
+    const s = res.json();
+    expect(s.totals).toEqual({ endorsements: 2, verified: 1, cities: 2, countries: 2 });
+    expect(s.byArea).toEqual([
+      { key: 'climate', count: 2 },
+      { key: 'economy', count: 1 },
+      { key: 'governance', count: 1 },
+    ]);
+    expect(s.byStatus).toEqual([
+      { key: 'rejected', count: 1 },
+      { key: 'submitted', count: 1 },
+      { key: 'verified', count: 1 },
+      { key: 'withdrawn', count: 1 },
+    ]);
+    expect(s.byNetwork).toEqual([
+      { key: 'MMC', count: 1 },
+      { key: 'UCLG', count: 1 },
+    ]);
+    expect(s.byRegion).toEqual([
+      { key: 'Americas', count: 1 },
+      { key: 'Europe', count: 1 },
+    ]);
+    expect(s.byVersion).toEqual([{ key: '1', count: 2 }]);
+    expect(s.timeline.reduce((n: number, w: { count: number }) => n + w.count, 0)).toBe(4);
+    const live = records((await csv()).body).filter((r) => r.status === 'submitted' || r.status === 'verified');
+    expect(live.filter((r) => r['area:climate'] === '1')).toHaveLength(2);
+  });
+});
+
+describe('snapshots', () => {
+  it('keep the exact CSV bytes and their SHA-256, whatever happens afterwards', async () => {
+    const created = await t.app.inject({ method: 'POST', url: api(`/pledges/${slug}/reports/snapshots`), headers: staff.headers, payload: { status: 'verified' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const snap = created.json();
+    expect(snap).toMatchObject({ rowCount: 1, createdBy: staff.id, filters: { status: 'verified' } });
+    const first = await t.app.inject({ method: 'GET', url: api(`/reports/snapshots/${snap.id}.csv`), headers: staff.headers });
+    expect(first.statusCode).toBe(200);
+    expect(createHash('sha256').update(first.rawPayload).digest('hex')).toBe(snap.sha256);
+
+    // The data changes: a new verified endorsement, and the first one withdrawn.
+    await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids.B}/decision`), headers: staff.headers, payload: { decision: 'verified' } });
+    const again = await t.app.inject({ method: 'GET', url: api(`/reports/snapshots/${snap.id}.csv`), headers: staff.headers });
+    expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
+    expect(records((await csv('?status=verified')).body)).toHaveLength(2);
+
+    const list = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/snapshots`), headers: staff.headers });
+    expect(list.json().items.map((s: { id: string }) => s.id)).toContain(snap.id);
+    const reviewer = await createReviewer(t, 'GPM');
+    expect((await t.app.inject({ method: 'GET', url: api(`/reports/snapshots/${snap.id}.csv`), headers: reviewer.headers })).statusCode).toBe(404);
+  });
+});

@@ -145,3 +145,32 @@ describe('snapshots', () => {
     expect((await t.app.inject({ method: 'GET', url: api(`/reports/snapshots/${snap.id}.csv`), headers: reviewer.headers })).statusCode).toBe(404);
   });
 });
+
+describe('the Excel workbook', () => {
+  it('has a typed, filterable Endorsements sheet with a frozen header and a Summary sheet', async () => {
+    const { default: ExcelJS } = await import('exceljs');
+    const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.xlsx`), headers: staff.headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    const sheet = workbook.getWorksheet('Endorsements')!;
+    expect(sheet).toBeDefined();
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect(sheet.autoFilter).toBeTruthy();
+    const header = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
+    const col = (name: string) => header.indexOf(name) + 1;
+    const rows = [...Array(sheet.rowCount - 1).keys()].map((i) => sheet.getRow(i + 2));
+    expect(rows).toHaveLength(4);
+    const a = rows.find((r) => r.getCell(col('id')).value === ids.A)!;
+    expect(a.getCell(col('version')).value).toBe(1);
+    expect(a.getCell(col('area:climate')).value).toBe(1);
+    expect(a.getCell(col('submittedAt')).value).toBeInstanceOf(Date);
+    const c = rows.find((r) => r.getCell(col('id')).value === ids.C)!;
+    expect(c.getCell(col('city')).value).toBe(`'${INJECTION}`);
+    expect(c.getCell(col('city')).formula).toBeUndefined();
+    const summary = workbook.getWorksheet('Summary')!;
+    const measures = Object.fromEntries([...Array(summary.rowCount - 1).keys()].map((i) => [summary.getRow(i + 2).getCell(1).value, summary.getRow(i + 2).getCell(2).value]));
+    expect(measures['Area: climate']).toBeGreaterThanOrEqual(2);
+  });
+});

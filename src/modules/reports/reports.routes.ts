@@ -7,6 +7,7 @@ import { networkCodeSchema } from '../networks/networks.schemas.js';
 import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
 import { csvReport, jsonReport } from './reports.export.js';
 import * as service from './reports.service.js';
+import { xlsxReport } from './reports.xlsx.js';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['reports'];
@@ -63,6 +64,28 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${r.pledge.slug}-endorsements.csv"`)
         .send(csvReport(app.database.db, r.pledge.id, r.filters, r.areaKeys));
+    },
+  );
+
+  app.get(
+    '/pledges/:pledgeId/reports/endorsements.xlsx',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'endorsementReportXlsx',
+        tags,
+        summary: 'The endorsement report as an Excel workbook (Endorsements and Summary sheets), streamed',
+        security,
+        params: pledgeParamsSchema,
+        querystring: filtersSchema,
+      },
+    },
+    async (request, reply) => {
+      const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="${r.pledge.slug}-endorsements.xlsx"`)
+        .send(xlsxReport(app.database.db, r.pledge.id, r.filters, r.areaKeys));
     },
   );
 

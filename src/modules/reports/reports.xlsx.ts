@@ -1,0 +1,85 @@
+import { PassThrough, type Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { Db } from '../../db/client.js';
+import { neutralise, reportColumns, reportRecords } from './reports.export.js';
+import * as repo from './reports.repository.js';
+
+/**
+ * The report as a real workbook, streamed: an "Endorsements" sheet (frozen header row,
+ * auto-filter, typed date and number cells, rows written and released one batch at a time)
+ * and a "Summary" sheet with the totals and counts.
+ */
+export function xlsxReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[], onRows?: (n: number) => void): Readable {
+  const out = new PassThrough();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  workbook.creator = 'Action Pledge platform';
+  (async () => {
+    const columns = reportColumns(areaKeys);
+    const sheet = workbook.addWorksheet('Endorsements', { views: [{ state: 'frozen', ySplit: 1 }] });
+    const dateColumns = new Set(['submittedAt', 'verifiedAt', 'withdrawnAt']);
+    sheet.columns = columns.map((header) => ({
+      header,
+      key: header,
+      width: header.startsWith('area:') ? 8 : dateColumns.has(header) ? 18 : Math.max(12, header.length + 2),
+      ...(dateColumns.has(header) ? { style: { numFmt: 'yyyy-mm-dd hh:mm' } } : {}),
+    }));
+    sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
+    sheet.getRow(1).font = { bold: true };
+    const date = (iso: string) => (iso ? new Date(iso) : null);
+    let rows = 0;
+    for await (const batch of reportRecords(db, pledgeId, filters, areaKeys)) {
+      for (const r of batch) {
+        sheet
+          .addRow([
+            r.id,
+            neutralise(r.city),
+            r.country,
+            neutralise(r.countryName),
+            r.region,
+            neutralise(r.networks),
+            r.status,
+            r.version,
+            r.scope,
+            ...areaKeys.map((k) => r.areas[k] ?? 0),
+            neutralise(r.signatoryName),
+            neutralise(r.signatoryTitle),
+            r.language,
+            date(r.submittedAt),
+            date(r.verifiedAt),
+            date(r.withdrawnAt),
+            r.certificateSerial,
+            ...areaKeys.map((k) => r.progress[k] ?? ''),
+          ])
+          .commit();
+      }
+      rows += batch.length;
+      onRows?.(rows);
+    }
+    sheet.commit();
+
+    const s = await repo.summary(db, pledgeId, filters);
+    const summary = workbook.addWorksheet('Summary');
+    summary.columns = [
+      { header: 'Measure', key: 'measure', width: 28 },
+      { header: 'Value', key: 'value', width: 14 },
+    ];
+    summary.getRow(1).font = { bold: true };
+    const add = (measure: string, value: number) => summary.addRow({ measure, value }).commit();
+    add('Live endorsements', s.totals.endorsements);
+    add('Verified', s.totals.verified);
+    add('Cities', s.totals.cities);
+    add('Countries', s.totals.countries);
+    for (const [label, list] of [
+      ['Area', s.byArea],
+      ['Region', s.byRegion],
+      ['Network', s.byNetwork],
+      ['Status', s.byStatus],
+      ['Version', s.byVersion],
+    ] as const) {
+      for (const item of list) add(`${label}: ${item.key}`, item.count);
+    }
+    summary.commit();
+    await workbook.commit();
+  })().catch((err: Error) => out.destroy(err));
+  return out;
+}

@@ -174,3 +174,24 @@ describe('the Excel workbook', () => {
     expect(measures['Area: climate']).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('the summary PDF', () => {
+  it('is a briefing in the language asked for, with the figures and the signatory cities', async () => {
+    const { PDFParse } = await import('pdf-parse');
+    for (const [lang, heading, perArea] of [
+      ['en', 'Endorsement summary', 'Endorsements per action area'],
+      ['fr', 'Synthèse des adhésions', 'Adhésions par domaine d’action'],
+      ['es', 'Resumen de adhesiones', 'Adhesiones por área de acción'],
+    ] as const) {
+      const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary.pdf?lang=${lang}`), headers: staff.headers });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('application/pdf');
+      const parser = new PDFParse({ data: new Uint8Array(res.rawPayload) });
+      const { text, total } = await parser.getText();
+      await parser.destroy();
+      expect(total).toBeGreaterThanOrEqual(2);
+      expect(total).toBeLessThanOrEqual(4);
+      for (const s of [heading, perArea, 'Quito']) expect(text).toContain(s);
+    }
+  });
+});

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import * as fontkit from 'fontkit';
+import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { Language } from '../../lib/countries.js';
 import { templatesDir } from '../../lib/paths.js';
+import { dejavuFont } from '../../lib/pdf-fonts.js';
 import type { CertificatePayload } from './certificates.service.js';
 
 type Strings = Record<'heading' | 'certifies' | 'endorsedWhole' | 'endorsedAreas' | 'signedBy' | 'issued' | 'version' | 'serial' | 'verify', string>;
@@ -18,13 +17,7 @@ interface Template {
 }
 
 const template = JSON.parse(readFileSync(join(templatesDir, 'certificate.json'), 'utf8')) as Template;
-// DejaVu covers Latin with every accent, Greek and Cyrillic: São Paulo, Kraków, Αθήνα, Київ.
-const fontDir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-// Parsed once: pdfkit takes a fontkit font as it is, and parsing the TrueType files for every
-// certificate would cost more than drawing it.
-const fonts = Object.fromEntries(
-  Object.entries(template.fonts).map(([name, file]) => [name, fontkit.create(readFileSync(join(fontDir, file)))]),
-) as Record<keyof Template['fonts'], unknown>;
+const fonts = Object.fromEntries(Object.entries(template.fonts).map(([name, file]) => [name, dejavuFont(file)]));
 
 export interface RenderableCertificate {
   payload: CertificatePayload;
@@ -72,7 +65,7 @@ export function renderCertificatePdf(cert: RenderableCertificate, language: Lang
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  for (const [name, font] of Object.entries(fonts)) doc.registerFont(name, font as PDFKit.Mixins.PDFFontSource);
+  for (const [name, font] of Object.entries(fonts)) doc.registerFont(name, font);
 
   const { width: W, height: H } = doc.page;
   const c = template.colors;

@@ -115,3 +115,15 @@ export async function summary(db: Db, pledgeId: string, f: ReportFilters) {
     ).map((r) => ({ date: r.key, count: r.count })),
   };
 }
+
+/** The title of every area key, from the newest version that has it. */
+export async function reportAreaTitles(db: Db, pledgeId: string): Promise<Map<string, { en: string; es?: string; fr?: string }>> {
+  const rows = rowsOf<{ key: string; title: { en: string; es?: string; fr?: string } | string }>(
+    await db.execute(sql`
+      SELECT a.key, a.title FROM action_areas a JOIN pledge_versions v ON v.id = a.version_id
+      WHERE v.pledge_id = ${pledgeId}::uuid ORDER BY v.number DESC, a.position`),
+  );
+  const titles = new Map<string, { en: string; es?: string; fr?: string }>();
+  for (const r of rows) if (!titles.has(r.key)) titles.set(r.key, typeof r.title === 'string' ? JSON.parse(r.title) : r.title);
+  return titles;
+}

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { endorsementStatuses } from '../../db/schema/index.js';
-import { regions } from '../../lib/countries.js';
+import { languages, regions } from '../../lib/countries.js';
 import { countryCodeSchema } from '../cities/cities.schemas.js';
 import { networkCodeSchema } from '../networks/networks.schemas.js';
 import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
@@ -123,6 +123,26 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => service.summary(app.ctx(request), request.params.pledgeId, request.query),
+  );
+
+  app.get(
+    '/pledges/:pledgeId/reports/summary.pdf',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        operationId: 'endorsementSummaryPdf',
+        tags,
+        summary: 'The summary as a briefing PDF with charts, in en, es or fr (?lang=)',
+        security,
+        params: pledgeParamsSchema,
+        querystring: filtersSchema.extend({ lang: z.enum(languages).default('en') }),
+      },
+    },
+    async (request, reply) => {
+      const { lang, ...filters } = request.query;
+      const { pdf, slug } = await service.summaryPdf(app.ctx(request), request.params.pledgeId, filters, lang);
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${slug}-summary-${lang}.pdf"`).send(pdf);
+    },
   );
 
   app.post(

@@ -9,6 +9,8 @@ import { recordAudit } from '../audit/audit.service.js';
 import { findPledge } from '../pledges/pledges.repository.js';
 import { csvReport } from './reports.export.js';
 import * as repo from './reports.repository.js';
+import { renderSummaryPdf } from './summary.pdf.js';
+import type { Language } from '../../lib/countries.js';
 
 /**
  * Reports are the secretariat's; a reviewer gets the same, limited to their network's member
@@ -27,6 +29,38 @@ export async function reportContext(ctx: ServiceContext, pledgeRef: string, filt
 export async function summary(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters) {
   const r = await reportContext(ctx, pledgeRef, filters);
   return repo.summary(ctx.db, r.pledge.id, r.filters);
+}
+
+const SUMMARY_TABLE_ROWS = 150;
+
+/** The briefing PDF: the summary, charts, and the signatory cities (the first 150 by name). */
+export async function summaryPdf(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters, language: Language) {
+  const r = await reportContext(ctx, pledgeRef, filters);
+  const figures = await repo.summary(ctx.db, r.pledge.id, r.filters);
+  const titles = await repo.reportAreaTitles(ctx.db, r.pledge.id);
+  const verified = await repo.reportRows(ctx.db, r.pledge.id, { ...r.filters, status: 'verified' }, undefined, SUMMARY_TABLE_ROWS);
+  const signatories = verified
+    .map((row) => ({
+      city: row.city_name,
+      country: row.country,
+      region: row.region,
+      scope: row.scope,
+      areas: (typeof row.area_keys === 'string' ? (JSON.parse(row.area_keys) as string[]) : row.area_keys).length,
+      verifiedAt: new Date(row.verified_at ?? row.submitted_at).toISOString(),
+    }))
+    .sort((a, b) => a.city.localeCompare(b.city, language));
+  const pdf = await renderSummaryPdf(
+    {
+      pledgeTitle: r.pledge.title[language] ?? r.pledge.title.en,
+      summary: figures,
+      areaTitles: Object.fromEntries([...titles].map(([key, title]) => [key, title[language] ?? title.en])),
+      signatories,
+      moreSignatories: Math.max(0, figures.totals.verified - signatories.length),
+      generatedAt: new Date(),
+    },
+    language,
+  );
+  return { pdf, slug: r.pledge.slug };
 }
 
 async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import PDFDocument from 'pdfkit';
+import { countryName, type Language } from '../../lib/countries.js';
+import { templatesDir } from '../../lib/paths.js';
+import { dejavuFont } from '../../lib/pdf-fonts.js';
+import type { summary as summaryQuery } from './reports.repository.js';
+
+type Strings = Record<string, string>;
+const template = JSON.parse(readFileSync(join(templatesDir, 'summary.json'), 'utf8')) as {
+  colors: Record<'ink' | 'accent' | 'muted' | 'bar' | 'grid', string>;
+  strings: Record<Language, Strings>;
+};
+
+export interface SummaryInput {
+  pledgeTitle: string;
+  summary: Awaited<ReturnType<typeof summaryQuery>>;
+  areaTitles: Record<string, string>;
+  signatories: Array<{ city: string; country: string; region: string; scope: string; areas: number; verifiedAt: string }>;
+  moreSignatories: number;
+  generatedAt: Date;
+}
+
+const fill = (s: string, v: Record<string, string | number>) => s.replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? ''));
+
+/** The briefing: headline figures, bar charts by area and region, the weekly timeline, the signatories. */
+export function renderSummaryPdf(input: SummaryInput, language: Language): Promise<Buffer> {
+  const t = template.strings[language];
+  const c = template.colors;
+  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `${t.title}: ${input.pledgeTitle}`, Producer: 'Action Pledge platform', Creator: 'Action Pledge platform' } });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  doc.registerFont('regular', dejavuFont('DejaVuSans.ttf'));
+  doc.registerFont('bold', dejavuFont('DejaVuSans-Bold.ttf'));
+  const W = doc.page.width;
+  const left = 48;
+  const width = W - 96;
+  const date = (d: Date) => new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+
+  doc.font('bold').fontSize(20).fillColor(c.accent).text(t.title!, left, 48, { width });
+  doc.font('regular').fontSize(12).fillColor(c.ink).text(input.pledgeTitle, { width });
+  doc.fontSize(9).fillColor(c.muted).text(fill(t.generated!, { date: date(input.generatedAt) }), { width });
+  doc.moveDown(1);
+
+  // Headline figures in four boxes.
+  const figures: Array<[string, number]> = [
+    [t.endorsements!, input.summary.totals.endorsements],
+    [t.verified!, input.summary.totals.verified],
+    [t.cities!, input.summary.totals.cities],
+    [t.countries!, input.summary.totals.countries],
+  ];
+  const boxW = (width - 30) / 4;
+  const boxY = doc.y;
+  figures.forEach(([label, value], i) => {
+    const x = left + i * (boxW + 10);
+    doc.lineWidth(1).strokeColor(c.grid).roundedRect(x, boxY, boxW, 64, 6).stroke();
+    doc.font('bold').fontSize(22).fillColor(c.accent).text(String(value), x, boxY + 10, { width: boxW, align: 'center' });
+    doc.font('regular').fontSize(9).fillColor(c.muted).text(label, x, boxY + 42, { width: boxW, align: 'center' });
+  });
+  doc.y = boxY + 84;
+
+  const barChart = (title: string, items: Array<{ label: string; count: number }>) => {
+    doc.font('bold').fontSize(13).fillColor(c.ink).text(title, left, doc.y, { width });
+    doc.moveDown(0.4);
+    if (items.length === 0) {
+      doc.font('regular').fontSize(10).fillColor(c.muted).text(t.none!, left, doc.y);
+      doc.moveDown(1);
+      return;
+    }
+    const max = Math.max(...items.map((i) => i.count), 1);
+    const labelW = 190;
+    const barMax = width - labelW - 40;
+    for (const item of items) {
+      if (doc.y > doc.page.height - 80) doc.addPage();
+      const y = doc.y;
+      doc.font('regular').fontSize(9).fillColor(c.ink).text(item.label, left, y + 2, { width: labelW - 8, ellipsis: true, lineBreak: false });
+      const w = Math.max(2, (item.count / max) * barMax);
+      doc.rect(left + labelW, y, w, 14).fill(c.bar);
+      doc.fillColor(c.ink).text(String(item.count), left + labelW + w + 6, y + 2, { lineBreak: false });
+      doc.y = y + 20;
+    }
+    doc.moveDown(1);
+  };
+
+  barChart(t.byArea!, input.summary.byArea.map((a) => ({ label: input.areaTitles[a.key] ?? a.key, count: a.count })));
+  barChart(t.byRegion!, input.summary.byRegion.map((r) => ({ label: r.key, count: r.count })));
+
+  // The weekly timeline as columns.
+  if (doc.y > doc.page.height - 220) doc.addPage();
+  doc.font('bold').fontSize(13).fillColor(c.ink).text(t.timeline!, left, doc.y, { width });
+  doc.moveDown(0.4);
+  const weeks = input.summary.timeline.slice(-52);
+  const chartH = 120;
+  const top = doc.y;
+  const maxWeek = Math.max(...weeks.map((w) => w.count), 1);
+  const colW = weeks.length > 0 ? width / weeks.length : width;
+  doc.lineWidth(0.5).strokeColor(c.grid).moveTo(left, top + chartH).lineTo(left + width, top + chartH).stroke();
+  weeks.forEach((w, i) => {
+    const h = (w.count / maxWeek) * (chartH - 10);
+    doc.rect(left + i * colW + colW * 0.15, top + chartH - h, colW * 0.7, h).fill(c.bar);
+  });
+  if (weeks.length > 0) {
+    doc.font('regular').fontSize(8).fillColor(c.muted);
+    doc.text(weeks[0]!.date, left, top + chartH + 4, { lineBreak: false });
+    doc.text(weeks[weeks.length - 1]!.date, left + width - 60, top + chartH + 4, { width: 60, align: 'right', lineBreak: false });
+  }
+  doc.y = top + chartH + 24;
+
+  // The signatory cities.
+  doc.addPage();
+  doc.font('bold').fontSize(13).fillColor(c.ink).text(t.signatories!, left, 48, { width });
+  doc.moveDown(0.5);
+  const cols = [
+    { key: t.city!, w: 150 },
+    { key: t.country!, w: 110 },
+    { key: t.region!, w: 80 },
+    { key: t.areas!, w: 90 },
+    { key: t.date!, w: width - 430 },
+  ];
+  const row = (cells: string[], bold = false) => {
+    if (doc.y > doc.page.height - 60) doc.addPage();
+    const y = doc.y;
+    let x = left;
+    doc.font(bold ? 'bold' : 'regular').fontSize(9).fillColor(c.ink);
+    cells.forEach((cell, i) => {
+      doc.text(cell, x, y, { width: cols[i]!.w - 6, lineBreak: false, ellipsis: true });
+      x += cols[i]!.w;
+    });
+    doc.y = y + 15;
+  };
+  row(cols.map((col) => col.key), true);
+  for (const s of input.signatories) {
+    row([s.city, countryName(s.country, language), s.region, s.scope === 'whole' ? t.whole! : String(s.areas), date(new Date(s.verifiedAt))]);
+  }
+  if (input.moreSignatories > 0) {
+    doc.font('regular').fontSize(9).fillColor(c.muted).text(fill(t.more!, { n: input.moreSignatories }), left, doc.y + 4);
+  }
+  doc.end();
+  return done;
+}

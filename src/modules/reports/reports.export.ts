@@ -104,11 +104,14 @@ export async function* reportRecords(db: Db, pledgeId: string, filters: repo.Rep
 }
 
 /** UTF-8 with a BOM (Excel reads accents right), RFC 4180 quoting, streamed. */
-export function csvReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[]): Readable {
+export function csvReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[], onRows?: (n: number) => void): Readable {
   return Readable.from(
     (async function* () {
       yield '\uFEFF' + stringify([reportColumns(areaKeys)], { record_delimiter: '\r\n' });
+      let rows = 0;
       for await (const batch of reportRecords(db, pledgeId, filters, areaKeys)) {
+        rows += batch.length;
+        onRows?.(rows);
         yield stringify(
           batch.map((r) => csvCells(r, areaKeys)),
           { record_delimiter: '\r\n', quoted_match: /^['=+\-@\t\r]/ },
@@ -119,12 +122,15 @@ export function csvReport(db: Db, pledgeId: string, filters: repo.ReportFilters,
 }
 
 /** A JSON array of report records, streamed. */
-export function jsonReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[]): Readable {
+export function jsonReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[], onRows?: (n: number) => void): Readable {
   return Readable.from(
     (async function* () {
       yield '[';
       let first = true;
+      let rows = 0;
       for await (const batch of reportRecords(db, pledgeId, filters, areaKeys)) {
+        rows += batch.length;
+        onRows?.(rows);
         for (const record of batch) {
           yield (first ? '' : ',') + JSON.stringify(record);
           first = false;

@@ -73,6 +73,11 @@ export async function reportRows(db: Db, pledgeId: string, f: ReportFilters, aft
   );
 }
 
+export async function countReportRows(db: Db, pledgeId: string, f: ReportFilters): Promise<number> {
+  const [row] = rowsOf<{ n: string | number }>(await db.execute(sql`SELECT count(*) AS n FROM endorsements e JOIN cities c ON c.id = e.city_id WHERE ${where(pledgeId, f)}`));
+  return Number(row?.n ?? 0);
+}
+
 /** Every area key of the pledge: the newest version's, in order, then those only older ones had. */
 export async function reportAreaKeys(db: Db, pledgeId: string): Promise<string[]> {
   const rows = rowsOf<{ key: string }>(

@@ -190,9 +190,50 @@ async function certificatesBench() {
   console.log(`  5,000 vs 500: peak memory ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}% (target within 20%)\n`);
 }
 
-// `npm run bench` runs everything; `npm run bench -- http` or `-- certificates` one part.
+interface ReportsRun {
+  count: number;
+  copySeconds: number;
+  csvSeconds: number;
+  csvMb: number;
+  baselineRssMb: number;
+  peakRssMb: number;
+  summaryMedianMs: number;
+  summaryMaxMs: number;
+}
+
+function reportsRun(count: number): Promise<ReportsRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/bench/reports.ts', baseUrl, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`reports bench exited ${code}`))));
+  });
+}
+
+async function reportsBench() {
+  console.log('Reports — the CSV export beside psql \\copy of the same rows, and the summary');
+  for (const count of [10_000, 100_000]) {
+    const r = await reportsRun(count);
+    console.log(
+      `  ${String(count).padStart(7)} rows  CSV ${r.csvSeconds.toFixed(2)} s vs \\copy ${r.copySeconds.toFixed(2)} s (${(r.csvSeconds / r.copySeconds).toFixed(1)}×, target ≤ 1.5×), ` +
+        `${r.csvMb.toFixed(1)} MB; RSS ${r.baselineRssMb.toFixed(0)} → peak ${r.peakRssMb.toFixed(0)} MB; summary median ${r.summaryMedianMs.toFixed(0)} ms (target < 200 ms)`,
+    );
+  }
+  console.log('');
+}
+
+// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates` or `-- reports` one part.
 const only = process.argv[2];
-const run = only === 'certificates' ? certificatesBench() : main().then(() => (only === 'http' ? undefined : certificatesBench()));
+const run =
+  only === 'certificates'
+    ? certificatesBench()
+    : only === 'reports'
+      ? reportsBench()
+      : main().then(async () => {
+          if (only === 'http') return;
+          await certificatesBench();
+          await reportsBench();
+        });
 run.catch((err) => {
   console.error(err);
   process.exitCode = 1;

@@ -101,23 +101,31 @@ export async function summary(db: Db, pledgeId: string, f: ReportFilters) {
       count(DISTINCT e.city_id) FILTER (WHERE ${live}) AS cities, count(DISTINCT c.country) FILTER (WHERE ${live}) AS countries
       ${from} WHERE ${filters}`),
   );
-  return {
-    totals: { endorsements: Number(totals?.endorsements ?? 0), verified: Number(totals?.verified ?? 0), cities: Number(totals?.cities ?? 0), countries: Number(totals?.countries ?? 0) },
-    byArea: await count(
+  // Independent aggregations, sent together: on a pool they run side by side.
+  const [byArea, byRegion, byCountry, byNetwork, byStatus, byVersion, timeline] = await Promise.all([
+    count(
       sql`SELECT k.key, count(*) AS count ${from} CROSS JOIN LATERAL jsonb_array_elements_text(e.area_keys) AS k(key)
           WHERE ${filters} AND ${live} GROUP BY k.key ORDER BY count DESC, k.key`,
     ),
-    byRegion: await count(sql`SELECT c.region AS key, count(*) AS count ${from} WHERE ${filters} AND ${live} GROUP BY c.region ORDER BY count DESC, c.region`),
-    byCountry: await count(sql`SELECT c.country AS key, count(*) AS count ${from} WHERE ${filters} AND ${live} GROUP BY c.country ORDER BY count DESC, c.country`),
-    byNetwork: await count(
+    count(sql`SELECT c.region AS key, count(*) AS count ${from} WHERE ${filters} AND ${live} GROUP BY c.region ORDER BY count DESC, c.region`),
+    count(sql`SELECT c.country AS key, count(*) AS count ${from} WHERE ${filters} AND ${live} GROUP BY c.country ORDER BY count DESC, c.country`),
+    count(
       sql`SELECT n.code AS key, count(*) AS count ${from} JOIN city_networks cn ON cn.city_id = c.id JOIN networks n ON n.id = cn.network_id
           WHERE ${filters} AND ${live} GROUP BY n.code ORDER BY count DESC, n.code`,
     ),
-    byStatus: await count(sql`SELECT e.status AS key, count(*) AS count ${from} WHERE ${filters} GROUP BY e.status ORDER BY e.status`),
-    byVersion: await count(sql`SELECT e.version_number::text AS key, count(*) AS count ${from} WHERE ${filters} AND ${live} GROUP BY e.version_number ORDER BY e.version_number`),
-    timeline: (
-      await count(sql`SELECT to_char(date_trunc('week', e.created_at), 'YYYY-MM-DD') AS key, count(*) AS count ${from} WHERE ${filters} GROUP BY 1 ORDER BY 1`)
-    ).map((r) => ({ date: r.key, count: r.count })),
+    count(sql`SELECT e.status AS key, count(*) AS count ${from} WHERE ${filters} GROUP BY e.status ORDER BY e.status`),
+    count(sql`SELECT e.version_number::text AS key, count(*) AS count ${from} WHERE ${filters} AND ${live} GROUP BY e.version_number ORDER BY e.version_number`),
+    count(sql`SELECT to_char(date_trunc('week', e.created_at), 'YYYY-MM-DD') AS key, count(*) AS count ${from} WHERE ${filters} GROUP BY 1 ORDER BY 1`),
+  ]);
+  return {
+    totals: { endorsements: Number(totals?.endorsements ?? 0), verified: Number(totals?.verified ?? 0), cities: Number(totals?.cities ?? 0), countries: Number(totals?.countries ?? 0) },
+    byArea,
+    byRegion,
+    byCountry,
+    byNetwork,
+    byStatus,
+    byVersion,
+    timeline: timeline.map((r) => ({ date: r.key, count: r.count })),
   };
 }
 

@@ -19,15 +19,19 @@ function usage(): never {
 function loadKey(file: string, keyId: string): KeyObject {
   const text = readFileSync(file, 'utf8');
   if (text.includes('BEGIN PUBLIC KEY')) return createPublicKey(text);
-  let parsed: { keys?: Array<{ keyId: string; publicKey: string }> };
+  let parsed: { keys?: Array<{ keyId: string; publicKey: string }> } | null;
   try {
     parsed = JSON.parse(text);
   } catch {
     fail(`the key file ${file} is neither a PEM public key nor the JSON of GET /certificates/keys`, 2);
   }
-  const key = parsed.keys?.find((k) => k.keyId === keyId);
+  const key = Array.isArray(parsed?.keys) ? parsed.keys.find((k) => k && k.keyId === keyId && typeof k.publicKey === 'string') : undefined;
   if (!key) fail(`the certificate was signed with key ${keyId}, which is not in ${file}`);
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey }, format: 'jwk' });
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey }, format: 'jwk' });
+  } catch {
+    fail(`the key ${keyId} in ${file} is not an Ed25519 public key`, 2);
+  }
 }
 
 const args = process.argv.slice(2);

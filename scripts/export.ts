@@ -16,7 +16,7 @@ const formats = { csv: csvReport, json: jsonReport, xlsx: xlsxReport } as const;
 await runCli(async () => {
   const flags = parseFlags(process.argv.slice(2), ['pledge', 'format', 'out']);
   const format = flags.format as keyof typeof formats | undefined;
-  if (!flags.pledge || !flags.out || !format || !(format in formats)) {
+  if (!flags.pledge || !flags.out || !format || !Object.hasOwn(formats, format)) {
     throw new CliError('Usage: npm run export -- --pledge SLUG --format csv|xlsx|json --out FILE');
   }
   const config = loadConfig();

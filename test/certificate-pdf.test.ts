@@ -122,6 +122,10 @@ describe('POST /certificates/verify', () => {
     expect(notPdf.statusCode).toBe(415);
     const plainPdf = await verifyUpload(Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n'));
     expect(plainPdf.statusCode).toBe(400);
+    // Embedded data that is not shaped like a certificate is refused, not a 500.
+    const nullPayload = Buffer.from('null').toString('base64url');
+    const crafted = `%PDF-1.4\n1 0 obj\n<<\n/ApPayload (${nullPayload})\n/ApSignature (abc)\n/ApKeyId (k)\n/ApLanguage (en)\n>>\nendobj\n%%EOF\n`;
+    expect((await verifyUpload(Buffer.from(crafted))).statusCode).toBe(400);
     const other = await buildTestApp();
     try {
       const staff = await createSecretariat(other);
@@ -180,6 +184,8 @@ describe('after a withdrawal', () => {
     await t.app.inject({ method: 'POST', url: api(`/endorsements/${endorsementId}/withdraw`), headers: official.headers, payload: { reason: 'council decision' } });
     expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${serial}`) })).json().status).toBe('revoked');
     expect((await verifyUpload(pdf)).json()).toMatchObject({ status: 'revoked', matches: true });
+    // A revoked certificate is no longer handed out as the current one.
+    expect((await download(official)).statusCode).toBe(404);
   });
 });
 

@@ -73,12 +73,22 @@ describe('the endorsement report', () => {
     expect(list.find((r) => r.id === ids.C)!.city).toBe(INJECTION);
   });
 
+  it('refuses filters the database could not take with a 400, before streaming anything', async () => {
+    for (const q of ['versionNumber=3000000000', 'from=99999', 'to=garbage', 'areaKey=%00', 'from=%2B275760-09-13']) {
+      const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.csv?${q}`), headers: staff.headers });
+      expect(res.statusCode, q).toBe(400);
+    }
+  });
+
   it('takes the filters', async () => {
     expect(records((await csv('?status=verified')).body).map((r) => r.id)).toEqual([ids.A]);
     expect(records((await csv('?country=PL')).body).map((r) => r.id)).toEqual([ids.B]);
     expect(records((await csv('?network=MMC')).body).map((r) => r.id).sort()).toEqual([ids.A, ids.C, ids.D].sort());
     expect(records((await csv('?areaKey=climate&status=submitted')).body).map((r) => r.id)).toEqual([ids.B]);
     expect(records((await csv('?to=2000-01-01')).body)).toHaveLength(0);
+    // A day as `to` includes the whole day.
+    const today = new Date().toISOString().slice(0, 10);
+    expect(records((await csv(`?to=${today}`)).body)).toHaveLength(4);
   });
 
   it('is limited to the member cities of a reviewer’s network, and does not exist for a city official', async () => {

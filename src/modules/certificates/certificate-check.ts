@@ -18,7 +18,12 @@ export const MAX_CERTIFICATE_PDF_BYTES = 5 * 1024 * 1024;
  * uploaded bytes, so an edit of the printed text is caught as surely as an edit of the payload.
  */
 export async function checkPdfOffline(pdf: Buffer, proof: EmbeddedProof, publicKey: KeyObject): Promise<{ ok: boolean; reason: string }> {
-  const signed = verify(null, Buffer.from(canonicalJson(proof.payload)), publicKey, Buffer.from(proof.signature, 'base64url'));
+  let signed: boolean;
+  try {
+    signed = verify(null, Buffer.from(canonicalJson(proof.payload)), publicKey, Buffer.from(proof.signature, 'base64url'));
+  } catch {
+    return { ok: false, reason: 'the certificate data cannot be checked (malformed)' };
+  }
   if (!signed) return { ok: false, reason: 'the signature does not match the certificate data (forged or altered)' };
   const rendered = await renderCertificatePdf({ payload: proof.payload, signature: proof.signature, keyId: proof.keyId }, proof.language);
   if (!rendered.equals(pdf)) return { ok: false, reason: 'the document was altered after it was issued (its content differs from the signed certificate)' };
@@ -50,9 +55,9 @@ export async function endorsementCertificatePdf(ctx: ServiceContext, endorsement
     if (err instanceof AppError && err.status === 403) throw new NotFoundError('Certificate');
     throw err;
   });
-  const latest = (await repo.latestOf(ctx.db, [endorsement.id])).get(endorsement.id);
-  const row = latest ? await repo.findBySerial(ctx.db, latest.serial) : undefined;
-  if (!row) throw new NotFoundError('Certificate (the endorsement has not been verified yet)');
+  // Only a valid certificate is current: a revoked or superseded one is not handed out again.
+  const row = await repo.findValidOf(ctx.db, endorsement.id);
+  if (!row) throw new NotFoundError('Certificate (the endorsement has no valid certificate: not verified yet, or withdrawn)');
   const payload = row.payload as CertificatePayload;
   const pdf = await renderCertificatePdf({ payload, signature: row.signature, keyId: row.keyId }, language ?? payload.language);
   return { pdf, serial: row.serial };

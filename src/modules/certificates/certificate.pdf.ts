@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { Language } from '../../lib/countries.js';
+import { z } from 'zod';
 import { templatesDir } from '../../lib/paths.js';
+import { serialPattern } from '../../lib/serial.js';
 import { dejavuFont } from '../../lib/pdf-fonts.js';
 import type { CertificatePayload } from './certificates.service.js';
 
@@ -17,7 +19,6 @@ interface Template {
 }
 
 const template = JSON.parse(readFileSync(join(templatesDir, 'certificate.json'), 'utf8')) as Template;
-const fonts = Object.fromEntries(Object.entries(template.fonts).map(([name, file]) => [name, dejavuFont(file)]));
 
 export interface RenderableCertificate {
   payload: CertificatePayload;
@@ -65,7 +66,7 @@ export function renderCertificatePdf(cert: RenderableCertificate, language: Lang
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  for (const [name, font] of Object.entries(fonts)) doc.registerFont(name, font);
+  for (const [name, file] of Object.entries(template.fonts)) doc.registerFont(name, dejavuFont(file));
 
   const { width: W, height: H } = doc.page;
   const c = template.colors;
@@ -121,6 +122,22 @@ export function renderCertificatePdf(cert: RenderableCertificate, language: Lang
   return done;
 }
 
+const localised = z.object({ en: z.string(), es: z.string().optional(), fr: z.string().optional() });
+const proofPayloadSchema = z.object({
+  serial: z.string().regex(serialPattern),
+  verifyUrl: z.string().max(2_000),
+  pledge: z.object({ slug: z.string(), title: localised }),
+  version: z.object({ number: z.number().int().min(1), contentHash: z.string() }),
+  city: z.object({ name: z.string(), country: z.string(), countryName: localised }),
+  scope: z.enum(['whole', 'areas']),
+  areas: z.array(z.object({ key: z.string(), title: localised })),
+  signatory: z.object({ name: z.string(), title: z.string() }),
+  language: z.enum(['en', 'es', 'fr']),
+  endorsementId: z.string(),
+  revision: z.number().int(),
+  issuedAt: z.iso.datetime(),
+});
+
 export interface EmbeddedProof {
   payload: CertificatePayload;
   payloadJson: string;
@@ -135,8 +152,10 @@ export function extractProof(pdf: Buffer): EmbeddedProof | undefined {
   // The information dictionary refers to each value as an object ("/ApKeyId 26 0 R"); read the
   // literal string of that object. Only the base64url alphabet is accepted.
   const read = (key: string) => {
-    const ref = new RegExp(`/${key} (\\d+) 0 R`).exec(text)?.[1];
-    const direct = new RegExp(`/${key} \\(([A-Za-z0-9_-]{1,200000})\\)`).exec(text)?.[1];
+    // Anchored to the start of a line: pdfkit writes one key a line, and text in the title
+    // (escaped, on its own line) can never pass for a key.
+    const ref = new RegExp(`\\n/${key} (\\d+) 0 R\\n`).exec(text)?.[1];
+    const direct = new RegExp(`\\n/${key} \\(([A-Za-z0-9_-]{1,200000})\\)\\n`).exec(text)?.[1];
     if (!ref) return direct;
     return new RegExp(`(?:^|\\n)${ref} 0 obj\\s*\\(([A-Za-z0-9_-]{1,200000})\\)\\s*endobj`).exec(text)?.[1];
   };
@@ -147,7 +166,10 @@ export function extractProof(pdf: Buffer): EmbeddedProof | undefined {
   if (!payloadB64 || !signature || !keyId || !language || !['en', 'es', 'fr'].includes(language)) return undefined;
   try {
     const payloadJson = Buffer.from(payloadB64, 'base64url').toString('utf8');
-    return { payload: JSON.parse(payloadJson) as CertificatePayload, payloadJson, signature, keyId, language: language as Language };
+    const payload: unknown = JSON.parse(payloadJson);
+    // Only something shaped like a certificate goes further; the original object is kept, as signed.
+    if (!proofPayloadSchema.safeParse(payload).success) return undefined;
+    return { payload: payload as CertificatePayload, payloadJson, signature, keyId, language: language as Language };
   } catch {
     return undefined;
   }

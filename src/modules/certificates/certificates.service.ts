@@ -67,7 +67,8 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
     const payload = certificatePayload({ serial, verifyUrl, pledge, endorsement, city, areas, issuedAt });
     const signature = sign(null, Buffer.from(canonicalJson(payload)), key.privateKey).toString('base64url');
     try {
-      const certificate = await repo.insertCertificate(ctx.db, {
+      // In a savepoint: on PostgreSQL a failed INSERT would otherwise abort the whole transaction.
+      const certificate = await ctx.db.transaction((sp) => repo.insertCertificate(sp as unknown as typeof ctx.db, {
         serial,
         endorsementId: endorsement.id,
         revision: endorsement.revision,
@@ -75,7 +76,7 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
         signature,
         keyId: key.keyId,
         issuedAt,
-      });
+      }));
       if (previous) {
         await recordAudit(ctx, { action: 'certificate.superseded', entityType: 'certificate', entityId: previous.serial, summary: { endorsementId: endorsement.id, by: serial } });
       }

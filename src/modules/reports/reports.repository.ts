@@ -54,7 +54,14 @@ function where(pledgeId: string, f: ReportFilters): SQL {
 }
 
 /** One page of report rows, in a stable order; the caller walks the pages (memory stays flat). */
-export async function reportRows(db: Db, pledgeId: string, f: ReportFilters, after: { key: string; id: string } | undefined, limit: number): Promise<ReportRow[]> {
+export async function reportRows(
+  db: Db,
+  pledgeId: string,
+  f: ReportFilters,
+  after: { key: string; id: string } | undefined,
+  limit: number,
+  order: 'created' | 'city' = 'created',
+): Promise<ReportRow[]> {
   const page = after ? sql` AND (e.created_at, e.id) > (${after.key}::timestamptz, ${after.id}::uuid)` : sql``;
   return rowsOf<ReportRow>(
     await db.execute(sql`
@@ -68,7 +75,7 @@ export async function reportRows(db: Db, pledgeId: string, f: ReportFilters, aft
                 WHERE p.endorsement_id = e.id ORDER BY p.area_key, p.created_at DESC, p.id DESC) lp) AS progress
       FROM endorsements e JOIN cities c ON c.id = e.city_id
       WHERE ${where(pledgeId, f)}${page}
-      ORDER BY e.created_at, e.id
+      ORDER BY ${order === 'city' ? sql`c.name, e.id` : sql`e.created_at, e.id`}
       LIMIT ${limit}`),
   );
 }

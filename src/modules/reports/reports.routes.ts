@@ -4,7 +4,7 @@ import { endorsementStatuses } from '../../db/schema/index.js';
 import { languages, regions } from '../../lib/countries.js';
 import { countryCodeSchema } from '../cities/cities.schemas.js';
 import { networkCodeSchema } from '../networks/networks.schemas.js';
-import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
+import { areaKeySchema, pledgeParamsSchema } from '../pledges/pledges.schemas.js';
 import { csvReport, jsonReport } from './reports.export.js';
 import * as service from './reports.service.js';
 import { xlsxReport } from './reports.xlsx.js';
@@ -12,15 +12,23 @@ import { xlsxReport } from './reports.xlsx.js';
 const security = [{ bearerAuth: [] }];
 const tags = ['reports'];
 
+/** A day ("2026-03-31") or an instant; a day as `to` includes the whole day. */
+const dateFilter = (end: boolean) =>
+  z
+    .union([z.iso.date(), z.iso.datetime({ offset: true })])
+    .transform((v) => (v.length === 10 ? new Date(`${v}T00:00:00Z`).getTime() + (end ? 86_400_000 - 1 : 0) : Date.parse(v)))
+    .pipe(z.number().min(Date.UTC(1970, 0, 1)).max(Date.UTC(9999, 11, 31)))
+    .transform((ms) => new Date(ms));
+
 const filtersSchema = z.object({
   status: z.enum(endorsementStatuses).optional(),
   country: countryCodeSchema.optional(),
   region: z.enum(regions).optional(),
   network: networkCodeSchema.optional(),
-  areaKey: z.string().trim().max(64).optional(),
-  versionNumber: z.coerce.number().int().min(1).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  areaKey: areaKeySchema.optional(),
+  versionNumber: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
+  from: dateFilter(false).optional(),
+  to: dateFilter(true).optional(),
 });
 
 const countSchema = z.array(z.object({ key: z.string(), count: z.number().int() }));

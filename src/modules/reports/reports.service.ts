@@ -38,7 +38,7 @@ export async function summaryPdf(ctx: ServiceContext, pledgeRef: string, filters
   const r = await reportContext(ctx, pledgeRef, filters);
   const figures = await repo.summary(ctx.db, r.pledge.id, r.filters);
   const titles = await repo.reportAreaTitles(ctx.db, r.pledge.id);
-  const verified = await repo.reportRows(ctx.db, r.pledge.id, { ...r.filters, status: 'verified' }, undefined, SUMMARY_TABLE_ROWS);
+  const verified = await repo.reportRows(ctx.db, r.pledge.id, { ...r.filters, status: 'verified' }, undefined, SUMMARY_TABLE_ROWS, 'city');
   const signatories = verified
     .map((row) => ({
       city: row.city_name,
@@ -83,8 +83,8 @@ const toSnapshot = (s: typeof reportSnapshots.$inferSelect) => ({
 export async function createSnapshot(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters) {
   const r = await reportContext(ctx, pledgeRef, filters);
   return withTx(ctx, async (tx) => {
-    const content = await collect(csvReport(tx.db, r.pledge.id, r.filters, r.areaKeys));
-    const rowCount = Math.max(0, content.toString('utf8').split('\r\n').length - 2);
+    let rowCount = 0;
+    const content = await collect(csvReport(tx.db, r.pledge.id, r.filters, r.areaKeys, (n) => (rowCount = n)));
     const [snapshot] = await tx.db
       .insert(reportSnapshots)
       .values({

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Db } from '../../db/client.js';
@@ -54,6 +55,9 @@ export function xlsxReport(db: Db, pledgeId: string, filters: repo.ReportFilters
       }
       rows += batch.length;
       onRows?.(rows);
+      // The reader sets the pace: stop when it has gone, wait while it is behind.
+      if (out.destroyed) return;
+      if (out.writableNeedDrain) await once(out, 'drain');
     }
     sheet.commit();
 

@@ -80,6 +80,16 @@ describe('the endorsement report', () => {
     }
   });
 
+  it('marks an endorsed area stale after a year without a progress update', async () => {
+    const { sql } = await import('drizzle-orm');
+    await t.db.execute(sql`UPDATE progress_updates SET created_at = now() - interval '400 days' WHERE endorsement_id = ${ids.A}`);
+    const row = records((await csv()).body).find((r) => r.id === ids.A)!;
+    expect(row.staleAreas).toBe('governance');
+    expect(row['progress:governance']).toBe('in_progress');
+    await t.db.execute(sql`UPDATE progress_updates SET created_at = now() WHERE endorsement_id = ${ids.A}`);
+    expect(records((await csv()).body).find((r) => r.id === ids.A)!.staleAreas).toBe('');
+  });
+
   it('takes the filters', async () => {
     expect(records((await csv('?status=verified')).body).map((r) => r.id)).toEqual([ids.A]);
     expect(records((await csv('?country=PL')).body).map((r) => r.id)).toEqual([ids.B]);

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../../db/client.js';
 import { countryName } from '../../lib/countries.js';
+import { STALE_AFTER_MS } from '../endorsements/endorsements.view.js';
 import * as repo from './reports.repository.js';
 
 const BATCH = 1_000;
@@ -37,13 +38,18 @@ export function reportColumns(areaKeys: string[]): string[] {
     'withdrawnAt',
     'certificateSerial',
     ...areaKeys.map((k) => `progress:${k}`),
+    'staleAreas',
   ];
 }
 
 /** One endorsement as a report record: 1/0 per area key, the latest progress stage per area. */
-export function reportRecord(row: repo.ReportRow, areaKeys: string[]) {
+export function reportRecord(row: repo.ReportRow, areaKeys: string[], now = Date.now()) {
   const endorsed = json<string[]>(row.area_keys);
-  const progress = json<Record<string, string> | null>(row.progress) ?? {};
+  const progress = json<Record<string, { stage: string; at: string }> | null>(row.progress) ?? {};
+  // DOMAIN.md: an endorsed area of a live endorsement with no update for a year is stale.
+  const live = row.status === 'submitted' || row.status === 'verified';
+  const since = (k: string) => new Date(progress[k]?.at ?? row.created_at).getTime();
+  const staleAreas = live ? endorsed.filter((k) => now - since(k) > STALE_AFTER_MS) : [];
   return {
     id: row.id,
     city: row.city_name,
@@ -62,7 +68,8 @@ export function reportRecord(row: repo.ReportRow, areaKeys: string[]) {
     verifiedAt: iso(row.verified_at),
     withdrawnAt: iso(row.withdrawn_at),
     certificateSerial: row.certificate_serial ?? '',
-    progress: Object.fromEntries(areaKeys.map((k) => [k, progress[k] ?? ''])),
+    progress: Object.fromEntries(areaKeys.map((k) => [k, progress[k]?.stage ?? ''])),
+    staleAreas,
   };
 }
 export type ReportRecord = ReturnType<typeof reportRecord>;
@@ -88,6 +95,7 @@ function csvCells(r: ReportRecord, areaKeys: string[]): Array<string | number> {
     r.withdrawnAt,
     r.certificateSerial,
     ...areaKeys.map((k) => r.progress[k] ?? ''),
+    r.staleAreas.join(';'),
   ];
 }
 

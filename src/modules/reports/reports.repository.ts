@@ -34,7 +34,7 @@ export interface ReportRow {
   region: string;
   networks: string | null;
   certificate_serial: string | null;
-  progress: Record<string, string> | string | null;
+  progress: Record<string, { stage: string; at: string }> | string | null;
 }
 
 function where(pledgeId: string, f: ReportFilters): SQL {
@@ -70,8 +70,8 @@ export async function reportRows(
              c.name AS city_name, c.country, c.region,
              (SELECT string_agg(n.code, ';' ORDER BY n.code) FROM city_networks cn JOIN networks n ON n.id = cn.network_id WHERE cn.city_id = c.id) AS networks,
              (SELECT cert.serial FROM certificates cert WHERE cert.endorsement_id = e.id AND cert.status = 'valid') AS certificate_serial,
-             (SELECT jsonb_object_agg(lp.area_key, lp.stage) FROM (
-                SELECT DISTINCT ON (p.area_key) p.area_key, p.stage FROM progress_updates p
+             (SELECT jsonb_object_agg(lp.area_key, jsonb_build_object('stage', lp.stage, 'at', lp.created_at)) FROM (
+                SELECT DISTINCT ON (p.area_key) p.area_key, p.stage, p.created_at FROM progress_updates p
                 WHERE p.endorsement_id = e.id ORDER BY p.area_key, p.created_at DESC, p.id DESC) lp) AS progress
       FROM endorsements e JOIN cities c ON c.id = e.city_id
       WHERE ${where(pledgeId, f)}${page}

@@ -50,6 +50,7 @@ export function xlsxReport(db: Db, pledgeId: string, filters: repo.ReportFilters
             date(r.withdrawnAt),
             r.certificateSerial,
             ...areaKeys.map((k) => r.progress[k] ?? ''),
+            r.staleAreas.join(';'),
           ])
           .commit();
       }

@@ -5,18 +5,15 @@ import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { csvReport, jsonReport } from '../src/modules/reports/reports.export.js';
+import { reportFormats } from '../src/modules/reports/reports.formats.js';
 import { countReportRows } from '../src/modules/reports/reports.repository.js';
 import { reportContext } from '../src/modules/reports/reports.service.js';
-import { xlsxReport } from '../src/modules/reports/reports.xlsx.js';
 import { CliError, parseFlags, runCli } from './cli.js';
-
-const formats = { csv: csvReport, json: jsonReport, xlsx: xlsxReport } as const;
 
 await runCli(async () => {
   const flags = parseFlags(process.argv.slice(2), ['pledge', 'format', 'out']);
-  const format = flags.format as keyof typeof formats | undefined;
-  if (!flags.pledge || !flags.out || !format || !Object.hasOwn(formats, format)) {
+  const format = flags.format as keyof typeof reportFormats | undefined;
+  if (!flags.pledge || !flags.out || !format || !Object.hasOwn(reportFormats, format)) {
     throw new CliError('Usage: npm run export -- --pledge SLUG --format csv|xlsx|json --out FILE');
   }
   const config = loadConfig();
@@ -27,7 +24,7 @@ await runCli(async () => {
     const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'endorsements {bar} {value}/{total}' }, cliProgress.Presets.shades_classic) : undefined;
     bar?.start(total, 0);
     const progress = (n: number) => (bar ? bar.update(n) : console.log(`${n}/${total} endorsements`));
-    await pipeline(formats[format](database.db, r.pledge.id, r.filters, r.areaKeys, progress), createWriteStream(flags.out));
+    await pipeline(reportFormats[format].write(database.db, r.pledge.id, r.filters, r.areaKeys, progress), createWriteStream(flags.out));
     bar?.stop();
     console.log(`${total} endorsement(s) of ${r.pledge.slug} written to ${flags.out} (${format}).`);
   } finally {

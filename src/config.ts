@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { parseSigningKey } from './lib/signing-key.js';
 import { z } from 'zod';
 
 /**
@@ -60,8 +60,7 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.CERT_SIGNING_KEY) {
       try {
-        const key = createPrivateKey(env.CERT_SIGNING_KEY);
-        if (key.asymmetricKeyType !== 'ed25519') throw new Error(`an ${key.asymmetricKeyType} key`);
+        parseSigningKey(env.CERT_SIGNING_KEY);
       } catch (err) {
         ctx.addIssue({
           code: 'custom',

@@ -19,3 +19,8 @@ export async function withTx<C extends DbContext, T>(ctx: C, fn: (txCtx: C) => P
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }
+
+/** A json/jsonb column from a raw query: the drivers hand it back parsed, or (rarely) as text. */
+export function jsonColumn<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

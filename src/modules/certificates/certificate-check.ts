@@ -4,7 +4,7 @@ import type { ServiceContext } from '../../lib/actor.js';
 import type { Language } from '../../lib/countries.js';
 import { AppError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
-import { findChangeableEndorsement } from '../endorsements/endorsements.access.js';
+import { findOwnCityEndorsement } from '../endorsements/endorsements.access.js';
 import { extractProof, renderCertificatePdf, type EmbeddedProof } from './certificate.pdf.js';
 import * as repo from './certificates.repository.js';
 import { getCertificate, type CertificatePayload } from './certificates.service.js';
@@ -51,10 +51,7 @@ export async function verifyUploadedPdf(db: Db, pdf: Buffer) {
 
 /** The current certificate of an endorsement as a PDF, for its city officials and the secretariat. */
 export async function endorsementCertificatePdf(ctx: ServiceContext, endorsementId: string, language?: Language) {
-  const endorsement = await findChangeableEndorsement(ctx, endorsementId).catch((err) => {
-    if (err instanceof AppError && err.status === 403) throw new NotFoundError('Certificate');
-    throw err;
-  });
+  const endorsement = await findOwnCityEndorsement(ctx, endorsementId, 'Certificate');
   // Only a valid certificate is current: a revoked or superseded one is not handed out again.
   const row = await repo.findValidOf(ctx.db, endorsement.id);
   if (!row) throw new NotFoundError('Certificate (the endorsement has no valid certificate: not verified yet, or withdrawn)');

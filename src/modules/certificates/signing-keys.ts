@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, typ
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { signingKeys } from '../../db/schema/index.js';
+import { parseSigningKey } from '../../lib/signing-key.js';
 
 export interface ActiveKey {
   keyId: string;
@@ -17,13 +18,6 @@ export function rawPublicKey(key: KeyObject): string {
 /** A key id derived from the public key, so the same key always has the same id. */
 export function keyIdOf(publicKeyB64: string): string {
   return `ed25519-${createHash('sha256').update(Buffer.from(publicKeyB64, 'base64url')).digest('hex').slice(0, 16)}`;
-}
-
-/** Parses CERT_SIGNING_KEY; throws a message naming the problem. */
-export function parseSigningKey(pem: string): KeyObject {
-  const key = createPrivateKey(pem);
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`must be an Ed25519 private key, not ${key.asymmetricKeyType}`);
-  return key;
 }
 
 /**

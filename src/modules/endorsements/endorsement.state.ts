@@ -17,4 +17,6 @@ export const endorsementStateMachine = defineStateMachine<EndorsementStatus, 've
   },
 );
 
+/** A live endorsement counts: one per city and pledge (the database's partial unique index says the same). */
 export const liveStatuses: readonly EndorsementStatus[] = ['submitted', 'verified'];
+export const isLive = (status: EndorsementStatus) => liveStatuses.includes(status);

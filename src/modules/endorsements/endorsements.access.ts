@@ -22,6 +22,16 @@ export async function findVisibleEndorsement(ctx: ServiceContext, id: string, fo
   return row;
 }
 
+/**
+ * What only the endorsing city and the secretariat may have (its mandate document, its
+ * certificate PDF): a reviewer, who can read the endorsement itself, is told it does not exist.
+ */
+export async function findOwnCityEndorsement(ctx: ServiceContext, id: string, what: string): Promise<repo.EndorsementRow> {
+  const row = await findVisibleEndorsement(ctx, id);
+  if (ctx.actor.kind === 'network_reviewer') throw new NotFoundError(what);
+  return row;
+}
+
 /** Changing an endorsement is for its city's officials and the secretariat; reviewers only read. */
 export async function findChangeableEndorsement(ctx: ServiceContext, id: string): Promise<repo.EndorsementRow> {
   const row = await findVisibleEndorsement(ctx, id, true);

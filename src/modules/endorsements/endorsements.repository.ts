@@ -1,16 +1,12 @@
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf } from '../../db/tx.js';
+import { isUuid } from '../../lib/ids.js';
+import { jsonColumn, rowsOf } from '../../db/tx.js';
 import { cities, cityNetworks, endorsementRevisions, endorsements, mandateDocuments, networks, pledges, progressUpdates } from '../../db/schema/index.js';
 
 export type EndorsementRow = typeof endorsements.$inferSelect;
 export type RevisionRow = typeof endorsementRevisions.$inferSelect;
 export type ProgressRow = typeof progressUpdates.$inferSelect;
-
-export async function insertEndorsement(db: Db, values: typeof endorsements.$inferInsert): Promise<EndorsementRow> {
-  const [row] = await db.insert(endorsements).values(values).returning();
-  return row!;
-}
 
 export async function findEndorsement(db: Db, id: string, forUpdate = false): Promise<EndorsementRow | undefined> {
   const query = db.select().from(endorsements).where(eq(endorsements.id, id));
@@ -134,15 +130,13 @@ export interface EndorseContext {
   city: { id: string; name: string; country: string; region: string } | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Everything an endorsement is checked against, in one round trip: the pledge (by id or slug),
  * its published version with its area keys in order, and the city.
  */
 export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: string): Promise<EndorseContext | undefined> {
-  const byPledge = UUID.test(pledgeRef) ? sql`p.id = ${pledgeRef}::uuid` : sql`p.slug = ${pledgeRef.toLowerCase()}`;
-  const city = UUID.test(cityId) ? sql`${cityId}::uuid` : sql`NULL::uuid`;
+  const byPledge = isUuid(pledgeRef) ? sql`p.id = ${pledgeRef}::uuid` : sql`p.slug = ${pledgeRef.toLowerCase()}`;
+  const city = isUuid(cityId) ? sql`${cityId}::uuid` : sql`NULL::uuid`;
   const [row] = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       SELECT p.id AS pledge_id, p.slug, p.title, v.id AS version_id, v.number, v.content_hash,
@@ -154,11 +148,10 @@ export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: stri
       WHERE ${byPledge}`),
   );
   if (!row) return undefined;
-  const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
   return {
-    pledge: { id: row.pledge_id as string, slug: row.slug as string, title: parse<{ en: string }>(row.title) },
+    pledge: { id: row.pledge_id as string, slug: row.slug as string, title: jsonColumn<{ en: string }>(row.title) },
     published: row.version_id
-      ? { id: row.version_id as string, number: Number(row.number), contentHash: row.content_hash as string, areaKeys: parse<string[]>(row.area_keys) }
+      ? { id: row.version_id as string, number: Number(row.number), contentHash: row.content_hash as string, areaKeys: jsonColumn<string[]>(row.area_keys) }
       : null,
     city: row.city_id ? { id: row.city_id as string, name: row.city_name as string, country: row.country as string, region: row.region as string } : null,
   };

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.js';
 import { latestOf } from '../certificates/certificates.repository.js';
+import { isLive } from './endorsement.state.js';
 import * as repo from './endorsements.repository.js';
 import type { EndorsementView } from './endorsements.schemas.js';
 
@@ -56,7 +57,7 @@ export function progressSummary(row: repo.EndorsementRow, updates: repo.Progress
       narrative: latest?.narrative ?? null,
       updatedAt: isoOrNull(latest?.createdAt ?? null),
       // Only a live endorsement can fall behind; a withdrawn or rejected one has nothing to report.
-      stale: (row.status === 'submitted' || row.status === 'verified') && now.getTime() - since.getTime() > STALE_AFTER_MS,
+      stale: isLive(row.status) && now.getTime() - since.getTime() > STALE_AFTER_MS,
     };
   });
 }

@@ -4,7 +4,7 @@ import { actorUserId } from '../../lib/actor.js';
 import { AppError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
 import { sha256Hex } from '../../lib/hash.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { findChangeableEndorsement } from './endorsements.access.js';
+import { findChangeableEndorsement, findOwnCityEndorsement } from './endorsements.access.js';
 import * as repo from './endorsements.repository.js';
 
 export const MAX_MANDATE_BYTES = 10 * 1024 * 1024;
@@ -46,11 +46,7 @@ export async function uploadMandate(ctx: ServiceContext, id: string, bytes: Buff
 
 /** Only the endorsing city's officials and the secretariat may read the mandate. */
 export async function downloadMandate(ctx: ServiceContext, id: string) {
-  const row = await findChangeableEndorsement(ctx, id).catch((err) => {
-    // A reviewer may read the endorsement but not its mandate: for them it does not exist.
-    if (err instanceof AppError && err.status === 403) throw new NotFoundError('Mandate document');
-    throw err;
-  });
+  const row = await findOwnCityEndorsement(ctx, id, 'Mandate document');
   const doc = await repo.findMandate(ctx.db, row.id);
   if (!doc) throw new NotFoundError('Mandate document');
   return doc;

@@ -4,6 +4,7 @@ import { actorUserId } from '../../lib/actor.js';
 import { ForbiddenError, InvalidStateError, ValidationError } from '../../lib/errors.js';
 import { runIdempotent } from '../../lib/idempotency.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { isLive } from './endorsement.state.js';
 import { findVisibleEndorsement } from './endorsements.access.js';
 import * as repo from './endorsements.repository.js';
 
@@ -22,7 +23,7 @@ export async function addProgress(
     const row = await findVisibleEndorsement(tx, id, true);
     if (tx.actor.kind !== 'city_official') throw new ForbiddenError('Progress is reported by the endorsing city.');
     return runIdempotent(tx.db, { userId: actorUserId(tx.actor), scope: `progress:${id}`, key: idempotencyKey, request: input }, async () => {
-      if (row.status !== 'submitted' && row.status !== 'verified') throw new InvalidStateError(`The endorsement is ${row.status}: no progress can be reported on it.`);
+      if (!isLive(row.status)) throw new InvalidStateError(`The endorsement is ${row.status}: no progress can be reported on it.`);
       if (!row.areaKeys.includes(input.areaKey)) {
         throw new ValidationError(`${input.areaKey} is not an area this city endorsed.`, [{ path: 'areaKey', message: `not endorsed; endorsed: ${row.areaKeys.join(', ')}` }]);
       }

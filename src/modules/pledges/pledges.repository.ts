@@ -1,16 +1,15 @@
 import { and, asc, desc, eq, gt, gte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { isUuid } from '../../lib/ids.js';
 import { actionAreas, pledges, pledgeVersions } from '../../db/schema/index.js';
 
 export type PledgeRow = typeof pledges.$inferSelect;
 export type VersionRow = typeof pledgeVersions.$inferSelect;
 export type AreaRow = typeof actionAreas.$inferSelect;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** `:pledgeId` takes the id or the slug. */
 export async function findPledge(db: Db, idOrSlug: string, forUpdate = false): Promise<PledgeRow | undefined> {
-  const where = UUID.test(idOrSlug) ? eq(pledges.id, idOrSlug) : eq(pledges.slug, idOrSlug.toLowerCase());
+  const where = isUuid(idOrSlug) ? eq(pledges.id, idOrSlug) : eq(pledges.slug, idOrSlug.toLowerCase());
   const query = db.select().from(pledges).where(where);
   const [row] = forUpdate ? await query.for('update') : await query;
   return row;

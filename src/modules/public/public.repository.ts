@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf } from '../../db/tx.js';
+import { jsonColumn, rowsOf } from '../../db/tx.js';
 import { endorsements } from '../../db/schema/index.js';
 
 /** Verified endorsements per area key (a whole endorsement counts for each of its areas). */
@@ -79,7 +79,7 @@ export async function listSignatories(db: Db, f: SignatoryFilters): Promise<Sign
       country: r.country as string,
       region: r.region as string,
       scope: r.scope as 'whole' | 'areas',
-      areaKeys: (typeof r.area_keys === 'string' ? JSON.parse(r.area_keys) : r.area_keys) as string[],
+      areaKeys: jsonColumn<string[]>(r.area_keys),
       versionNumber: Number(r.version_number),
       signatoryName: r.signatory_name as string,
       signatoryTitle: r.signatory_title as string,

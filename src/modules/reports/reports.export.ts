@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../../db/client.js';
+import { jsonColumn } from '../../db/tx.js';
 import { countryName } from '../../lib/countries.js';
+import type { EndorsementStatus } from '../../db/schema/index.js';
+import { isLive } from '../endorsements/endorsement.state.js';
 import { STALE_AFTER_MS } from '../endorsements/endorsements.view.js';
 import * as repo from './reports.repository.js';
 
@@ -16,7 +19,6 @@ export function neutralise(value: string): string {
 }
 
 const iso = (v: string | Date | null) => (v === null ? '' : new Date(v).toISOString());
-const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 export function reportColumns(areaKeys: string[]): string[] {
   return [
@@ -44,10 +46,10 @@ export function reportColumns(areaKeys: string[]): string[] {
 
 /** One endorsement as a report record: 1/0 per area key, the latest progress stage per area. */
 export function reportRecord(row: repo.ReportRow, areaKeys: string[], now = Date.now()) {
-  const endorsed = json<string[]>(row.area_keys);
-  const progress = json<Record<string, { stage: string; at: string }> | null>(row.progress) ?? {};
+  const endorsed = jsonColumn<string[]>(row.area_keys);
+  const progress = jsonColumn<Record<string, { stage: string; at: string }> | null>(row.progress) ?? {};
   // DOMAIN.md: an endorsed area of a live endorsement with no update for a year is stale.
-  const live = row.status === 'submitted' || row.status === 'verified';
+  const live = isLive(row.status as EndorsementStatus);
   const since = (k: string) => new Date(progress[k]?.at ?? row.created_at).getTime();
   const staleAreas = live ? endorsed.filter((k) => now - since(k) > STALE_AFTER_MS) : [];
   return {

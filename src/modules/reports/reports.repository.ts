@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf } from '../../db/tx.js';
+import { jsonColumn, rowsOf } from '../../db/tx.js';
 
 export interface ReportFilters {
   status?: string;
@@ -144,6 +144,6 @@ export async function reportAreaTitles(db: Db, pledgeId: string): Promise<Map<st
       WHERE v.pledge_id = ${pledgeId}::uuid ORDER BY v.number DESC, a.position`),
   );
   const titles = new Map<string, { en: string; es?: string; fr?: string }>();
-  for (const r of rows) if (!titles.has(r.key)) titles.set(r.key, typeof r.title === 'string' ? JSON.parse(r.title) : r.title);
+  for (const r of rows) if (!titles.has(r.key)) titles.set(r.key, jsonColumn(r.title));
   return titles;
 }

@@ -5,9 +5,8 @@ import { languages, regions } from '../../lib/countries.js';
 import { countryCodeSchema } from '../cities/cities.schemas.js';
 import { networkCodeSchema } from '../networks/networks.schemas.js';
 import { areaKeySchema, pledgeParamsSchema } from '../pledges/pledges.schemas.js';
-import { csvReport, jsonReport } from './reports.export.js';
+import { reportFormats } from './reports.formats.js';
 import * as service from './reports.service.js';
-import { xlsxReport } from './reports.xlsx.js';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['reports'];
@@ -53,68 +52,22 @@ const snapshotSchema = z.object({
 });
 
 const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get(
-    '/pledges/:pledgeId/reports/endorsements.csv',
-    {
-      onRequest: app.authenticate,
-      schema: {
-        operationId: 'endorsementReportCsv',
-        tags,
-        summary: 'The endorsement report as CSV (UTF-8 with BOM), streamed (secretariat; reviewers: their network)',
-        security,
-        params: pledgeParamsSchema,
-        querystring: filtersSchema,
+  for (const [extension, format] of Object.entries(reportFormats)) {
+    app.get(
+      `/pledges/:pledgeId/reports/endorsements.${extension}`,
+      {
+        onRequest: app.authenticate,
+        schema: { operationId: format.operationId, tags, summary: format.summary, security, params: pledgeParamsSchema, querystring: filtersSchema },
       },
-    },
-    async (request, reply) => {
-      const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${r.pledge.slug}-endorsements.csv"`)
-        .send(csvReport(app.database.db, r.pledge.id, r.filters, r.areaKeys));
-    },
-  );
-
-  app.get(
-    '/pledges/:pledgeId/reports/endorsements.xlsx',
-    {
-      onRequest: app.authenticate,
-      schema: {
-        operationId: 'endorsementReportXlsx',
-        tags,
-        summary: 'The endorsement report as an Excel workbook (Endorsements and Summary sheets), streamed',
-        security,
-        params: pledgeParamsSchema,
-        querystring: filtersSchema,
+      async (request, reply) => {
+        const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
+        return reply
+          .type(format.contentType)
+          .header('content-disposition', `attachment; filename="${r.pledge.slug}-endorsements.${extension}"`)
+          .send(format.write(app.database.db, r.pledge.id, r.filters, r.areaKeys));
       },
-    },
-    async (request, reply) => {
-      const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
-      return reply
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename="${r.pledge.slug}-endorsements.xlsx"`)
-        .send(xlsxReport(app.database.db, r.pledge.id, r.filters, r.areaKeys));
-    },
-  );
-
-  app.get(
-    '/pledges/:pledgeId/reports/endorsements.json',
-    {
-      onRequest: app.authenticate,
-      schema: {
-        operationId: 'endorsementReportJson',
-        tags,
-        summary: 'The endorsement report as a JSON array, streamed (secretariat; reviewers: their network)',
-        security,
-        params: pledgeParamsSchema,
-        querystring: filtersSchema,
-      },
-    },
-    async (request, reply) => {
-      const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
-      return reply.type('application/json; charset=utf-8').send(jsonReport(app.database.db, r.pledge.id, r.filters, r.areaKeys));
-    },
-  );
+    );
+  }
 
   app.get(
     '/pledges/:pledgeId/reports/summary',

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { reportSnapshots } from '../../db/schema/index.js';
-import { withTx } from '../../db/tx.js';
+import { jsonColumn, withTx } from '../../db/tx.js';
 import type { ServiceContext } from '../../lib/actor.js';
 import { requireSignedIn } from '../../lib/authorize.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -45,7 +45,7 @@ export async function summaryPdf(ctx: ServiceContext, pledgeRef: string, filters
       country: row.country,
       region: row.region,
       scope: row.scope,
-      areas: (typeof row.area_keys === 'string' ? (JSON.parse(row.area_keys) as string[]) : row.area_keys).length,
+      areas: jsonColumn<string[]>(row.area_keys).length,
       verifiedAt: new Date(row.verified_at ?? row.submitted_at).toISOString(),
     }))
     .sort((a, b) => a.city.localeCompare(b.city, language));

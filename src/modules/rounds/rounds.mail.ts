@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { enqueueMail } from '../mail/outbox.js';
+import { enqueueMail, enqueueMailToSecretariat } from '../mail/outbox.js';
 import * as repo from './rounds.repository.js';
 
 interface RoundFacts {
@@ -69,17 +69,14 @@ export async function notifyRoundClosed(db: Db, f: RoundFacts & { outcome: strin
 }
 
 export async function notifyVerdict(db: Db, f: RoundFacts & { networkCode: string; verdict: string; decidedAt: Date; summary?: string }): Promise<void> {
-  for (const s of await repo.secretariatUsers(db)) {
-    await enqueueMail({ db }, {
-      to: s.email,
-      dedupeKey: `round:${f.roundId}:verdict:${f.networkCode}:${f.decidedAt.getTime()}:${s.id}`,
-      subject: `${f.networkCode}: ${f.verdict === 'approve' ? 'approves' : 'requests changes to'} ${f.pledgeTitle}, version ${f.versionNumber}`,
-      text: [
-        `${f.networkCode} gave its verdict on version ${f.versionNumber} of "${f.pledgeTitle}": ${f.verdict.replace('_', ' ')}.`,
-        ...(f.summary ? ['', f.summary] : []),
-        '',
-        roundLink(f),
-      ].join('\n'),
-    });
-  }
+  await enqueueMailToSecretariat({ db }, {
+    dedupePrefix: `round:${f.roundId}:verdict:${f.networkCode}:${f.decidedAt.getTime()}:`,
+    subject: `${f.networkCode}: ${f.verdict === 'approve' ? 'approves' : 'requests changes to'} ${f.pledgeTitle}, version ${f.versionNumber}`,
+    text: [
+      `${f.networkCode} gave its verdict on version ${f.versionNumber} of "${f.pledgeTitle}": ${f.verdict.replace('_', ' ')}.`,
+      ...(f.summary ? ['', f.summary] : []),
+      '',
+      roundLink(f),
+    ].join('\n'),
+  });
 }

@@ -97,13 +97,6 @@ export async function reviewersOf(db: Db, networkIds: string[]) {
     .where(and(eq(users.role, 'network_reviewer'), eq(users.active, true), inArray(users.networkId, networkIds)));
 }
 
-export async function secretariatUsers(db: Db) {
-  return db
-    .select({ id: users.id, email: users.email, name: users.name })
-    .from(users)
-    .where(and(eq(users.role, 'secretariat'), eq(users.active, true)));
-}
-
 /** Open rounds whose deadline falls within the reminder window, with their silent networks. */
 export async function silentNetworksNearDeadline(db: Db, now: Date, windowMs: number) {
   return db

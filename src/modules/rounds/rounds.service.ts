@@ -34,10 +34,11 @@ export function toComment(row: repo.CommentRow, networkCode: string) {
   };
 }
 
-export async function roundView(db: Db, round: repo.RoundRow): Promise<RoundView> {
+/** The answer about a round; pass its networks when the caller has just read them. */
+export async function roundView(db: Db, round: repo.RoundRow, loadedNetworks?: Awaited<ReturnType<typeof repo.roundNetworksOf>>): Promise<RoundView> {
   const version = (await pledgesRepo.findVersionById(db, round.versionId))!;
   const pledge = (await pledgesRepo.findPledge(db, version.pledgeId))!;
-  const networks = await repo.roundNetworksOf(db, round.id);
+  const networks = loadedNetworks ?? (await repo.roundNetworksOf(db, round.id));
   const comments = await repo.commentsOf(db, round.id);
   return {
     id: round.id,
@@ -72,8 +73,8 @@ export async function findVisibleRound(ctx: ServiceContext, roundId: string, for
 }
 
 export async function getRound(ctx: ServiceContext, roundId: string): Promise<RoundView> {
-  const { round } = await findVisibleRound(ctx, roundId);
-  return roundView(ctx.db, round);
+  const { round, networks } = await findVisibleRound(ctx, roundId);
+  return roundView(ctx.db, round, networks);
 }
 
 /** Opens a round on a draft: the version becomes in_review and its text is frozen and hashed. */

@@ -1,11 +1,12 @@
 import { and, asc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { isUuid } from '../../lib/ids.js';
 import { refreshTokens, users, type Role } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 
 export async function findActiveUserScope(db: Db, id: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const [row] = await db
     .select({ id: users.id, role: users.role, cityId: users.cityId, networkId: users.networkId })
     .from(users)

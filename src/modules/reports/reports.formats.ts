@@ -1,0 +1,29 @@
+import type { Readable } from 'node:stream';
+import type { Db } from '../../db/client.js';
+import { csvReport, jsonReport } from './reports.export.js';
+import type { ReportFilters } from './reports.repository.js';
+import { xlsxReport } from './reports.xlsx.js';
+
+type Writer = (db: Db, pledgeId: string, filters: ReportFilters, areaKeys: string[], onRows?: (n: number) => void) => Readable;
+
+/** The endorsement report's formats: one table for the routes and for `npm run export`. */
+export const reportFormats: Record<'csv' | 'xlsx' | 'json', { write: Writer; contentType: string; operationId: string; summary: string }> = {
+  csv: {
+    write: csvReport,
+    contentType: 'text/csv; charset=utf-8',
+    operationId: 'endorsementReportCsv',
+    summary: 'The endorsement report as CSV (UTF-8 with BOM), streamed (secretariat; reviewers: their network)',
+  },
+  xlsx: {
+    write: xlsxReport,
+    contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    operationId: 'endorsementReportXlsx',
+    summary: 'The endorsement report as an Excel workbook (Endorsements and Summary sheets), streamed',
+  },
+  json: {
+    write: jsonReport,
+    contentType: 'application/json; charset=utf-8',
+    operationId: 'endorsementReportJson',
+    summary: 'The endorsement report as a JSON array, streamed (secretariat; reviewers: their network)',
+  },
+};

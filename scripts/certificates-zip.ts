@@ -5,11 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
+import { keepHeapCompact } from '../src/lib/heap.js';
 import { countValidOfPledge } from '../src/modules/certificates/certificates.repository.js';
 import { certificatesZip } from '../src/modules/certificates/certificates.zip.js';
 import { findPledge } from '../src/modules/pledges/pledges.repository.js';
 import { CliError, parseFlags, runCli } from './cli.js';
 
+keepHeapCompact();
 await runCli(async () => {
   const flags = parseFlags(process.argv.slice(2), ['pledge', 'out']);
   if (!flags.pledge || !flags.out) throw new CliError('Usage: npm run certificates:zip -- --pledge SLUG --out FILE');

@@ -5,11 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
+import { keepHeapCompact } from '../src/lib/heap.js';
 import { reportFormats } from '../src/modules/reports/reports.formats.js';
 import { countReportRows } from '../src/modules/reports/reports.repository.js';
 import { reportContext } from '../src/modules/reports/reports.service.js';
 import { CliError, parseFlags, runCli } from './cli.js';
 
+keepHeapCompact();
 await runCli(async () => {
   const flags = parseFlags(process.argv.slice(2), ['pledge', 'format', 'out']);
   const format = flags.format as keyof typeof reportFormats | undefined;

@@ -3,7 +3,10 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { seedDemoDataIfEmpty } from './db/seed.js';
+import { keepHeapCompact } from './lib/heap.js';
 import { startBackgroundJobs } from './jobs.js';
+
+keepHeapCompact();
 
 async function main() {
   let config;

@@ -141,6 +141,28 @@ describe('the summary', () => {
     const live = records((await csv()).body).filter((r) => r.status === 'submitted' || r.status === 'verified');
     expect(live.filter((r) => r['area:climate'] === '1')).toHaveLength(2);
   });
+
+  it('gives every week from the first to the last, by UTC week starting Monday, empty weeks as 0', async () => {
+    const { sql } = await import('drizzle-orm');
+    // Kraków's endorsement moves to a Sunday night, UTC, three weeks earlier than the others' week.
+    const { rowsOf } = await import('../src/db/tx.js');
+    const [{ monday }] = rowsOf<{ monday: string }>(await t.db.execute(sql`SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS monday FROM endorsements WHERE id = ${ids.A}`)) as [{ monday: string }];
+    const sunday = new Date(Date.parse(`${monday}T23:30:00Z`) - 15 * 86_400_000);
+    const [before] = rowsOf<{ created_key: string }>(await t.db.execute(sql`SELECT created_at::text AS created_key FROM endorsements WHERE id = ${ids.B}`));
+    await t.db.execute(sql`UPDATE endorsements SET created_at = ${sunday.toISOString()}::timestamptz WHERE id = ${ids.B}`);
+    try {
+      const s = (await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`), headers: staff.headers })).json();
+      const week = (daysBeforeMonday: number) => new Date(Date.parse(`${monday}T00:00:00Z`) - daysBeforeMonday * 86_400_000).toISOString().slice(0, 10);
+      expect(s.timeline).toEqual([
+        { date: week(21), count: 1 },
+        { date: week(14), count: 0 },
+        { date: week(7), count: 0 },
+        { date: week(0), count: 3 },
+      ]);
+    } finally {
+      await t.db.execute(sql`UPDATE endorsements SET created_at = ${before!.created_key}::timestamptz WHERE id = ${ids.B}`);
+    }
+  });
 });
 
 describe('snapshots', () => {
@@ -212,6 +234,8 @@ describe('the summary PDF', () => {
       expect(total).toBeGreaterThanOrEqual(2);
       expect(total).toBeLessThanOrEqual(4);
       for (const s of [heading, perArea, 'Quito']) expect(text).toContain(s);
+      // Regions are named in the briefing's language too.
+      expect(text).toContain({ en: 'Americas', fr: 'Amériques', es: 'Américas' }[lang]);
     }
   });
 });

@@ -7,6 +7,9 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { startBackgroundJobs } from '../../src/jobs.js';
+import { keepHeapCompact } from '../../src/lib/heap.js';
+
+keepHeapCompact();
 
 const mode = process.argv[2];
 // A normal exit on SIGTERM, so that --cpu-prof can write its profile.

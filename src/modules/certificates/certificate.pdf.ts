@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import PDFDocument from 'pdfkit';
-import QRCode from 'qrcode';
 import type { Language } from '../../lib/countries.js';
 import { z } from 'zod';
 import { templatesDir } from '../../lib/paths.js';
 import { serialPattern } from '../../lib/serial.js';
-import { dejavuFont } from '../../lib/pdf-fonts.js';
+import { dejavuFont, loadPdfKit } from '../../lib/pdf-fonts.js';
 import type { CertificatePayload } from './certificates.service.js';
 
 type Strings = Record<'heading' | 'certifies' | 'endorsedWhole' | 'endorsedAreas' | 'signedBy' | 'issued' | 'version' | 'serial' | 'verify', string>;
@@ -37,7 +35,8 @@ export const PROOF_KEYS = { payload: 'ApPayload', signature: 'ApSignature', keyI
  * language give the same bytes (creation date and document id come from the certificate), which
  * is what lets a verifier re-render it and compare.
  */
-export function renderCertificatePdf(cert: RenderableCertificate, language: Language = cert.payload.language): Promise<Buffer> {
+export async function renderCertificatePdf(cert: RenderableCertificate, language: Language = cert.payload.language): Promise<Buffer> {
+  const [PDFDocument, { default: QRCode }] = await Promise.all([loadPdfKit(), import('qrcode')]);
   const { payload } = cert;
   const t = template.strings[language];
   const issuedAt = new Date(payload.issuedAt);

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { reportSnapshots } from '../../db/schema/index.js';
-import { jsonColumn, withTx } from '../../db/tx.js';
+import { jsonColumn, rowsOf, withTx } from '../../db/tx.js';
 import type { ServiceContext } from '../../lib/actor.js';
 import { requireSignedIn } from '../../lib/authorize.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -38,7 +38,7 @@ export async function summaryPdf(ctx: ServiceContext, pledgeRef: string, filters
   const r = await reportContext(ctx, pledgeRef, filters);
   const figures = await repo.summary(ctx.db, r.pledge.id, r.filters);
   const titles = await repo.reportAreaTitles(ctx.db, r.pledge.id);
-  const verified = await repo.reportRows(ctx.db, r.pledge.id, { ...r.filters, status: 'verified' }, undefined, SUMMARY_TABLE_ROWS, 'city');
+  const verified = rowsOf<repo.ReportRow>(await ctx.db.execute(repo.reportRowsQuery(r.pledge.id, { ...r.filters, status: 'verified' }, 'city', SUMMARY_TABLE_ROWS)));
   const signatories = verified
     .map((row) => ({
       city: row.city_name,

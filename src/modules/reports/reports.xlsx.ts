@@ -1,9 +1,11 @@
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { Db } from '../../db/client.js';
 import { neutralise, reportColumns, reportRecords } from './reports.export.js';
 import * as repo from './reports.repository.js';
+
+// Columns whose values are longer than their header: wide enough to read without resizing.
+const WIDE_COLUMNS: Record<string, number> = { id: 38, city: 24, countryName: 24, networks: 18, signatoryName: 26, signatoryTitle: 20, certificateSerial: 16 };
 
 /**
  * The report as a real workbook, streamed: an "Endorsements" sheet (frozen header row,
@@ -12,16 +14,18 @@ import * as repo from './reports.repository.js';
  */
 export function xlsxReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[], onRows?: (n: number) => void): Readable {
   const out = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-  workbook.creator = 'Action Pledge platform';
   (async () => {
+    // Loaded on first use: some 18 MB that an instance which never writes a workbook need not hold.
+    const { default: ExcelJS } = await import('exceljs');
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+    workbook.creator = 'Action Pledge platform';
     const columns = reportColumns(areaKeys);
     const sheet = workbook.addWorksheet('Endorsements', { views: [{ state: 'frozen', ySplit: 1 }] });
     const dateColumns = new Set(['submittedAt', 'verifiedAt', 'withdrawnAt']);
     sheet.columns = columns.map((header) => ({
       header,
       key: header,
-      width: header.startsWith('area:') ? 8 : dateColumns.has(header) ? 18 : Math.max(12, header.length + 2),
+      width: header.startsWith('area:') ? 8 : dateColumns.has(header) ? 18 : (WIDE_COLUMNS[header] ?? Math.max(12, header.length + 2)),
       ...(dateColumns.has(header) ? { style: { numFmt: 'yyyy-mm-dd hh:mm' } } : {}),
     }));
     sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import PDFDocument from 'pdfkit';
 import { countryName, type Language } from '../../lib/countries.js';
 import { templatesDir } from '../../lib/paths.js';
-import { dejavuFont } from '../../lib/pdf-fonts.js';
+import { dejavuFont, loadPdfKit } from '../../lib/pdf-fonts.js';
 import type { summary as summaryQuery } from './reports.repository.js';
 
 type Strings = Record<string, string>;
@@ -24,7 +23,8 @@ export interface SummaryInput {
 const fill = (s: string, v: Record<string, string | number>) => s.replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? ''));
 
 /** The briefing: headline figures, bar charts by area and region, the weekly timeline, the signatories. */
-export function renderSummaryPdf(input: SummaryInput, language: Language): Promise<Buffer> {
+export async function renderSummaryPdf(input: SummaryInput, language: Language): Promise<Buffer> {
+  const PDFDocument = await loadPdfKit();
   const t = template.strings[language];
   const c = template.colors;
   const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `${t.title}: ${input.pledgeTitle}`, Producer: 'Action Pledge platform', Creator: 'Action Pledge platform' } });
@@ -39,6 +39,7 @@ export function renderSummaryPdf(input: SummaryInput, language: Language): Promi
   const W = doc.page.width;
   const left = 48;
   const width = W - 96;
+  const regionName = (region: string) => t[`region.${region}`] ?? region;
   const date = (d: Date) => new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
 
   doc.font('bold').fontSize(20).fillColor(c.accent).text(t.title!, left, 48, { width });
@@ -87,7 +88,7 @@ export function renderSummaryPdf(input: SummaryInput, language: Language): Promi
   };
 
   barChart(t.byArea!, input.summary.byArea.map((a) => ({ label: input.areaTitles[a.key] ?? a.key, count: a.count })));
-  barChart(t.byRegion!, input.summary.byRegion.map((r) => ({ label: r.key, count: r.count })));
+  barChart(t.byRegion!, input.summary.byRegion.map((r) => ({ label: regionName(r.key), count: r.count })));
 
   // The weekly timeline as columns.
   if (doc.y > doc.page.height - 220) doc.addPage();
@@ -97,16 +98,23 @@ export function renderSummaryPdf(input: SummaryInput, language: Language): Promi
   const chartH = 120;
   const top = doc.y;
   const maxWeek = Math.max(...weeks.map((w) => w.count), 1);
-  const colW = weeks.length > 0 ? width / weeks.length : width;
+  // A few weeks get narrow columns from the left, not one bar across the page.
+  const colW = Math.min(weeks.length > 0 ? width / weeks.length : width, 36);
   doc.lineWidth(0.5).strokeColor(c.grid).moveTo(left, top + chartH).lineTo(left + width, top + chartH).stroke();
   weeks.forEach((w, i) => {
-    const h = (w.count / maxWeek) * (chartH - 10);
+    const h = (w.count / maxWeek) * (chartH - 16);
     doc.rect(left + i * colW + colW * 0.15, top + chartH - h, colW * 0.7, h).fill(c.bar);
+    if (weeks.length <= 26 && w.count > 0) {
+      doc.font('regular').fontSize(7).fillColor(c.ink).text(String(w.count), left + i * colW, top + chartH - h - 10, { width: colW, align: 'center', lineBreak: false });
+    }
   });
   if (weeks.length > 0) {
     doc.font('regular').fontSize(8).fillColor(c.muted);
     doc.text(weeks[0]!.date, left, top + chartH + 4, { lineBreak: false });
-    doc.text(weeks[weeks.length - 1]!.date, left + width - 60, top + chartH + 4, { width: 60, align: 'right', lineBreak: false });
+    if (weeks.length > 1) {
+      const end = left + weeks.length * colW;
+      doc.text(weeks[weeks.length - 1]!.date, Math.max(left + 70, end - 60), top + chartH + 4, { width: 60, align: 'right', lineBreak: false });
+    }
   }
   doc.y = top + chartH + 24;
 
@@ -134,7 +142,7 @@ export function renderSummaryPdf(input: SummaryInput, language: Language): Promi
   };
   row(cols.map((col) => col.key), true);
   for (const s of input.signatories) {
-    row([s.city, countryName(s.country, language), s.region, s.scope === 'whole' ? t.whole! : String(s.areas), date(new Date(s.verifiedAt))]);
+    row([s.city, countryName(s.country, language), regionName(s.region), s.scope === 'whole' ? t.whole! : String(s.areas), date(new Date(s.verifiedAt))]);
   }
   if (input.moreSignatories > 0) {
     doc.font('regular').fontSize(9).fillColor(c.muted).text(fill(t.more!, { n: input.moreSignatories }), left, doc.y + 4);

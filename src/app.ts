@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { ResponseCache } from './lib/response-cache.js';
 import { safeErrorSerializer } from './lib/safe-error.js';
 import auditRoutes from './modules/audit/audit.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
@@ -21,6 +22,13 @@ import usersRoutes from './modules/users/users.routes.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin from './plugins/errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Public pages, finished, for a second (PUBLIC_CACHE_MS). */
+    publicCache: ResponseCache;
+  }
+}
 
 export interface BuildAppOptions {
   config: Config;
@@ -68,6 +76,12 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('config', config);
   app.decorate('database', database);
+  app.decorate('publicCache', new ResponseCache(config.publicCacheMs));
+  // A write this instance handled may change a public page: from now on, serve none from before
+  // it. Done before the answer leaves, so the writer's next read already sees its change.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS' && reply.statusCode < 400) app.publicCache.clear();
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -51,6 +51,7 @@ const envSchema = z
     ),
     MAIL_FROM: z.string().trim().min(3).default('Action Pledge <no-reply@localhost>'),
     LOG_LEVEL: z.enum(logLevels).default('info'),
+    PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(1_000),
     CORS_ORIGINS: optionalString,
     TRUST_PROXY: z
       .enum(['true', 'false'])
@@ -104,6 +105,8 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
   corsOrigins: string[];
   trustProxy: boolean;
+  /** How long a public page may be served from memory (0: never). */
+  publicCacheMs: number;
   /** True when demo data with publicly known passwords may be seeded. */
   allowDemoData: boolean;
 }
@@ -147,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     trustProxy: e.TRUST_PROXY,
+    publicCacheMs: e.PUBLIC_CACHE_MS,
     allowDemoData: e.NODE_ENV !== 'production',
   };
 }

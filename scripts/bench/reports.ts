@@ -52,7 +52,7 @@ try {
      CROSS JOIN LATERAL (SELECT CASE WHEN c.g % 3 = 0 THEN 'whole' ELSE 'areas' END AS scope,
        CASE WHEN c.g % 3 = 0 THEN '["area-1","area-2","area-3","area-4","area-5","area-6"]' ELSE '["area-1","area-3"]' END AS areas,
        (ARRAY['verified','verified','verified','verified','verified','verified','verified','submitted','submitted','withdrawn','rejected'])[1 + c.g % 11] AS status,
-       now() - (random() * 400 || ' days')::interval AS created) s`,
+       now() - random() * 400 * interval '1 day' AS created) s`,
     [pledge.id, version.id, 'a'.repeat(64)],
   );
   await pool.query(

@@ -32,6 +32,25 @@ if (mode === 'app') {
     const { rows } = await pool.query('INSERT INTO bench_bare (city_id, name) VALUES ($1, $2) RETURNING id', [body.cityId, body.name]);
     return reply.code(201).send(rows[0]);
   });
+  // The same four rows a submission writes (endorsement, revision, mail, audit event) in one
+  // statement, with nothing else: what the required writes cost without the service around them.
+  app.post('/bare/endorse', async (request, reply) => {
+    const b = request.body as { pledgeId: string; versionId: string; cityId: string };
+    const { rows } = await pool.query(
+      `WITH ins AS (
+         INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language)
+         SELECT $1, $3, v.id, v.number, v.content_hash, 'whole', '["a"]', 'Mayor', 'Mayor', 'en' FROM pledge_versions v WHERE v.id = $2 AND v.status = 'published'
+         RETURNING id, scope, area_keys, version_number, content_hash),
+       rev AS (INSERT INTO endorsement_revisions (endorsement_id, revision, at, actor_role, action, status, scope, area_keys, version_number, content_hash)
+         SELECT id, 1, now(), 'secretariat', 'submitted', 'submitted', scope, area_keys, version_number, content_hash FROM ins),
+       mail AS (INSERT INTO mail_outbox ("to", subject, text, dedupe_key) SELECT 'bench@example.org', 'Submitted', 'Submitted', 'bare:' || ins.id FROM ins),
+       aud AS (INSERT INTO audit_events (id, at, actor_role, action, entity_type, entity_id, summary)
+         SELECT gen_random_uuid(), now(), 'secretariat', 'endorsement.submitted', 'endorsement', ins.id::text, '{}' FROM ins)
+       SELECT id FROM ins`,
+      [b.pledgeId, b.versionId, b.cityId],
+    );
+    return reply.code(201).send(rows[0]);
+  });
   app.get('/bare/select', async (request) => {
     const { pledge } = request.query as { pledge: string };
     const { rows } = await pool.query(

@@ -1,7 +1,7 @@
 // Starts scripts/bench/server.ts in a process of its own (the service, or the bare baselines),
 // so that the load generator and the measuring code share none of its CPU or memory.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Compiles the project as the Docker image does (tsc into dist/), so that the benchmarks measure
@@ -12,10 +12,10 @@ export function buildForBench() {
   if (result.status !== 0) throw new Error('the build failed');
 }
 
-export function startServer(mode: 'app' | 'bare', url: string, jwtSecret: string): Promise<{ child: ChildProcess; origin: string }> {
+export function startServer(mode: 'app' | 'bare', url: string, jwtSecret: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; origin: string }> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, '--enable-source-maps', 'dist/scripts/bench/server.js', mode], {
-    env: { ...process.env, DATABASE_URL: url, JWT_SECRET: jwtSecret },
+    env: { ...process.env, DATABASE_URL: url, JWT_SECRET: jwtSecret, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -36,4 +36,33 @@ export function stopServer(child: ChildProcess) {
 export function rssOf(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb ?? 0) * 1024;
+}
+
+/** CPU seconds a process has used so far (user + system; Linux). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // After the command: state is field 3, so utime (14) and stime (15) sit at 11 and 12 here.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * CPU seconds used so far by the local PostgreSQL server (Linux): its live processes, plus what
+ * its ended backends used, which the postmaster collects when it reaps them.
+ */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      // The postmaster (its parent is not a postgres process) also holds its children's time.
+      const parent = fields[1]!;
+      if (readFileSync(`/proc/${parent}/comm`, 'utf8').trim() !== 'postgres') total += (Number(fields[13]) + Number(fields[14])) / 100;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
 }

@@ -19,7 +19,9 @@ export interface TestApp {
 
 /** Builds the real app on a database of its own. Call in beforeAll, close in afterAll. */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, ...env });
+  // Factories write through the services, not HTTP, so nothing would clear the public pages'
+  // cache after them: tests read fresh pages unless they ask for the cache (public-cache.test.ts).
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, PUBLIC_CACHE_MS: '0', ...env });
   const testDb = await createTestDatabase();
   const app = await buildApp({ config, database: testDb.database, logger: false });
   await app.ready();

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { executePrepared } from '../../db/prepared.js';
 import { isUuid } from '../../lib/ids.js';
 import { jsonColumn, rowsOf } from '../../db/tx.js';
 import { cities, cityNetworks, endorsementRevisions, endorsements, mandateDocuments, networks, pledges, progressUpdates } from '../../db/schema/index.js';
@@ -138,7 +139,7 @@ export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: stri
   const byPledge = isUuid(pledgeRef) ? sql`p.id = ${pledgeRef}::uuid` : sql`p.slug = ${pledgeRef.toLowerCase()}`;
   const city = isUuid(cityId) ? sql`${cityId}::uuid` : sql`NULL::uuid`;
   const [row] = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
+    await executePrepared(db, sql`
       SELECT p.id AS pledge_id, p.slug, p.title, v.id AS version_id, v.number, v.content_hash,
              (SELECT coalesce(json_agg(a.key ORDER BY a.position, a.key), '[]'::json) FROM action_areas a WHERE a.version_id = v.id) AS area_keys,
              c.id AS city_id, c.name AS city_name, c.country, c.region
@@ -171,7 +172,7 @@ export async function submitEndorsement(
 ): Promise<boolean> {
   const at = e.createdAt.toISOString();
   const rows = rowsOf<{ id: string }>(
-    await db.execute(sql`
+    await executePrepared(db, sql`
       WITH ins AS (
         INSERT INTO endorsements (id, pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name,
           signatory_title, signatory_email, statement, language, on_behalf, created_by, created_at, updated_at, submitted_at)

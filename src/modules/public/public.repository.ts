@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { executePrepared } from '../../db/prepared.js';
 import { jsonColumn, rowsOf } from '../../db/tx.js';
 import { endorsements } from '../../db/schema/index.js';
 
@@ -57,7 +58,9 @@ export async function listSignatories(db: Db, f: SignatoryFilters): Promise<Sign
     ? sql`AND (e.verified_at, e.id) < (${f.before[0]}::timestamptz, ${f.before[1]}::uuid)`
     : sql``;
   const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
+    await executePrepared(
+      db,
+      sql`
       WITH p AS (
         SELECT id FROM pledges
         WHERE slug = ${f.slug} AND EXISTS (SELECT 1 FROM pledge_versions v WHERE v.pledge_id = pledges.id AND v.status = 'published'))
@@ -67,7 +70,8 @@ export async function listSignatories(db: Db, f: SignatoryFilters): Promise<Sign
         FROM endorsements e JOIN cities c ON c.id = e.city_id
         WHERE e.pledge_id = p.id AND e.status = 'verified' ${area} ${country} ${region} ${before}
         ORDER BY e.verified_at DESC, e.id DESC
-        LIMIT ${f.limit + 1}) s ON true`),
+        LIMIT ${f.limit + 1}) s ON true`,
+    ),
   );
   if (rows.length === 0) return undefined;
   return rows

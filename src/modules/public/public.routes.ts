@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { countryNames, regions } from '../../lib/countries.js';
@@ -46,6 +47,19 @@ async function publishedPledge(db: Parameters<typeof findPledge>[0], slug: strin
 }
 
 const publicRoutes: FastifyPluginAsyncZod = async (app) => {
+  /**
+   * A public page, the same for everyone: served from the app's short-lived cache, serialised
+   * once by the route's own schema. A proxy or CDN may keep it as long.
+   */
+  const sendPublic = async (request: FastifyRequest, reply: FastifyReply, build: () => Promise<unknown>) => {
+    const body = await app.publicCache.get(request.url, async () => reply.serialize(await build()) as string);
+    const seconds = Math.ceil(app.publicCache.ttlMs / 1000);
+    return reply
+      .header('cache-control', seconds > 0 ? `public, max-age=${seconds}` : 'no-cache')
+      .type('application/json; charset=utf-8')
+      .send(body);
+  };
+
   app.get(
     '/public/pledges/:slug',
     {
@@ -57,26 +71,27 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: publicPledgeSchema },
       },
     },
-    async (request) => {
-      const db = app.database.db;
-      const { pledge, version } = await publishedPledge(db, request.params.slug);
-      const areas = (await areasOf(db, version.id)).map(toArea);
-      const counts = await verifiedCountsByArea(db, pledge.id);
-      const verified = await countVerified(db, pledge.id);
-      return {
-        slug: pledge.slug,
-        title: pledge.title,
-        version: {
-          number: version.number,
-          contentHash: version.contentHash!,
-          publishedAt: version.publishedAt,
-          preamble: version.preamble,
-          areas: areas.map((a) => ({ ...a, verifiedEndorsements: counts.get(a.key) ?? 0 })),
-        },
-        totals: { verifiedEndorsements: verified },
-        counts: areas.map((a) => ({ key: a.key, count: counts.get(a.key) ?? 0 })),
-      };
-    },
+    async (request, reply) =>
+      sendPublic(request, reply, async () => {
+        const db = app.database.db;
+        const { pledge, version } = await publishedPledge(db, request.params.slug);
+        const areas = (await areasOf(db, version.id)).map(toArea);
+        const counts = await verifiedCountsByArea(db, pledge.id);
+        const verified = await countVerified(db, pledge.id);
+        return {
+          slug: pledge.slug,
+          title: pledge.title,
+          version: {
+            number: version.number,
+            contentHash: version.contentHash!,
+            publishedAt: version.publishedAt,
+            preamble: version.preamble,
+            areas: areas.map((a) => ({ ...a, verifiedEndorsements: counts.get(a.key) ?? 0 })),
+          },
+          totals: { verifiedEndorsements: verified },
+          counts: areas.map((a) => ({ key: a.key, count: counts.get(a.key) ?? 0 })),
+        };
+      }),
   );
 
   app.get(
@@ -98,26 +113,27 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(signatorySchema), nextCursor: z.string().nullable() }) },
       },
     },
-    async (request) => {
-      const q = request.query;
-      const before = decodeCursor(q.cursor, z.tuple([z.string().regex(/^[0-9: .+-]{10,40}$/), z.uuid()])) as [string, string] | undefined;
-      const rows = await listSignatories(app.database.db, { slug: request.params.slug, area: q.area, country: q.country, region: q.region, before, limit: q.limit });
-      if (!rows) throw new NotFoundError('Published pledge');
-      return toPage(
-        rows,
-        q.limit,
-        (r) => ({
-          city: { id: r.cityId, name: r.cityName, country: r.country, countryName: countryNames(r.country), region: r.region },
-          scope: r.scope,
-          areas: r.areaKeys,
-          versionNumber: r.versionNumber,
-          signatory: { name: r.signatoryName, title: r.signatoryTitle },
-          language: r.language,
-          date: r.verifiedAt.toISOString(),
-        }),
-        (r) => [r.verifiedAtKey, r.id],
-      );
-    },
+    async (request, reply) =>
+      sendPublic(request, reply, async () => {
+        const q = request.query;
+        const before = decodeCursor(q.cursor, z.tuple([z.string().regex(/^[0-9: .+-]{10,40}$/), z.uuid()])) as [string, string] | undefined;
+        const rows = await listSignatories(app.database.db, { slug: request.params.slug, area: q.area, country: q.country, region: q.region, before, limit: q.limit });
+        if (!rows) throw new NotFoundError('Published pledge');
+        return toPage(
+          rows,
+          q.limit,
+          (r) => ({
+            city: { id: r.cityId, name: r.cityName, country: r.country, countryName: countryNames(r.country), region: r.region },
+            scope: r.scope,
+            areas: r.areaKeys,
+            versionNumber: r.versionNumber,
+            signatory: { name: r.signatoryName, title: r.signatoryTitle },
+            language: r.language,
+            date: r.verifiedAt.toISOString(),
+          }),
+          (r) => [r.verifiedAtKey, r.id],
+        );
+      }),
   );
 };
 

@@ -1,5 +1,7 @@
 import { and, asc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { executePrepared } from '../../db/prepared.js';
+import { rowsOf } from '../../db/tx.js';
 import { isUuid } from '../../lib/ids.js';
 import { refreshTokens, users, type Role } from '../../db/schema/index.js';
 
@@ -7,11 +9,11 @@ export type UserRow = typeof users.$inferSelect;
 
 export async function findActiveUserScope(db: Db, id: string) {
   if (!isUuid(id)) return undefined;
-  const [row] = await db
-    .select({ id: users.id, role: users.role, cityId: users.cityId, networkId: users.networkId })
-    .from(users)
-    .where(and(eq(users.id, id), eq(users.active, true)));
-  return row;
+  // Every authenticated request runs this: a prepared statement.
+  const [row] = rowsOf<{ id: string; role: string; city_id: string | null; network_id: string | null }>(
+    await executePrepared(db, sql`SELECT id, role, city_id, network_id FROM users WHERE id = ${id}::uuid AND active`),
+  );
+  return row && { id: row.id, role: row.role, cityId: row.city_id, networkId: row.network_id };
 }
 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {

@@ -62,6 +62,15 @@ describe('the public pages’ cache', () => {
     expect(missing.headers['content-type']).toContain('application/problem+json');
   });
 
+  it('keys pages by what the route validated, so unknown query parameters make no new entries', async () => {
+    t.app.publicCache.clear();
+    for (let i = 0; i < 5; i++) {
+      const res = await t.app.inject({ method: 'GET', url: api(`/public/pledges/${slug}/signatories?limit=20&junk=${i}`) });
+      expect(res.statusCode).toBe(200);
+    }
+    expect(t.app.publicCache.size).toBe(1);
+  });
+
   it('is off with PUBLIC_CACHE_MS=0', async () => {
     const plain = await buildTestApp();
     try {
@@ -103,6 +112,26 @@ describe('ResponseCache', () => {
     expect(await cache.get('b', produce)).toBe('body 2');
     expect(await cache.get('c', produce)).toBe('body 3');
     expect(await cache.get('a', produce)).toBe('body 4');
+  });
+
+  it('drops expired bodies as new ones come in, and keeps within its byte budget', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const cache = new ResponseCache(1_000, 100, 10);
+      await cache.get('a', async () => '12345');
+      await cache.get('b', async () => '12345');
+      await Promise.resolve();
+      expect(cache.size).toBe(2);
+      // Eleven bytes would be over the budget of ten: the oldest goes.
+      await cache.get('c', async () => 'x');
+      await Promise.resolve();
+      expect(cache.size).toBe(2);
+      vi.advanceTimersByTime(1_001);
+      await cache.get('d', async () => 'y');
+      expect(cache.size).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not keep a failure, and forgets everything on clear()', async () => {

@@ -55,6 +55,9 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   });
   // An idle client losing its server must not crash the process: /readyz reports it instead.
   pool.on('error', (err) => options.onPoolError?.(err));
+  // A connection can also fail while checked out and between queries (the server ends the session,
+  // say): without a listener that error would end the process.
+  pool.on('connect', (client) => client.on('error', (err) => options.onPoolError?.(err)));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   let closed = false;
   return {

@@ -52,10 +52,14 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
    * once by the route's own schema. A proxy or CDN may keep it as long.
    */
   const sendPublic = async (request: FastifyRequest, reply: FastifyReply, build: () => Promise<unknown>) => {
-    const body = await app.publicCache.get(request.url, async () => reply.serialize(await build()) as string);
-    const seconds = Math.ceil(app.publicCache.ttlMs / 1000);
+    // Keyed by what the route validated, not the raw URL: unknown query parameters are dropped
+    // there, so they cannot make new entries.
+    const key = `${request.routeOptions.url}\n${JSON.stringify(request.params)}\n${JSON.stringify(request.query)}`;
+    const body = await app.publicCache.get(key, async () => reply.serialize(await build()) as string);
+    // Rounded down: a proxy keeps a page no longer than this instance does.
+    const seconds = Math.floor(app.publicCache.ttlMs / 1000);
     return reply
-      .header('cache-control', seconds > 0 ? `public, max-age=${seconds}` : 'no-cache')
+      .header('cache-control', app.publicCache.enabled ? `public, max-age=${seconds}` : 'no-cache')
       .type('application/json; charset=utf-8')
       .send(body);
   };

@@ -7,6 +7,14 @@ import * as repo from './reports.repository.js';
 // Columns whose values are longer than their header: wide enough to read without resizing.
 const WIDE_COLUMNS: Record<string, number> = { id: 38, city: 24, countryName: 24, networks: 18, signatoryName: 26, signatoryTitle: 20, certificateSerial: 16 };
 
+/** Waits until `stream` drains or closes, leaving no listener behind. */
+async function drainOrClose(stream: PassThrough): Promise<void> {
+  const stop = new AbortController();
+  const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
+  await Promise.race([quietly(once(stream, 'drain', { signal: stop.signal })), quietly(once(stream, 'close', { signal: stop.signal }))]);
+  stop.abort();
+}
+
 /**
  * The report as a real workbook, streamed: an "Endorsements" sheet (frozen header row,
  * auto-filter, typed date and number cells, rows written and released one batch at a time)
@@ -62,7 +70,9 @@ export function xlsxReport(db: Db, pledgeId: string, filters: repo.ReportFilters
       onRows?.(rows);
       // The reader sets the pace: stop when it has gone, wait while it is behind.
       if (out.destroyed) return;
-      if (out.writableNeedDrain) await once(out, 'drain');
+      // A reader that leaves destroys the stream without 'drain': wait for whichever comes first.
+      if (out.writableNeedDrain) await drainOrClose(out);
+      if (out.destroyed) return;
     }
     sheet.commit();
 

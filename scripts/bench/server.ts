@@ -27,6 +27,8 @@ if (mode === 'app') {
 } else if (mode === 'bare') {
   const pool = new pg.Pool({ connectionString: url, max: 20 });
   const app = Fastify({ logger: false });
+  // For warming up the load generator before anything is measured.
+  app.post('/bare/noop', async (_request, reply) => reply.code(201).send({ ok: true }));
   app.post('/bare/insert', async (request, reply) => {
     const body = request.body as { cityId: string; name: string };
     const { rows } = await pool.query('INSERT INTO bench_bare (city_id, name) VALUES ($1, $2) RETURNING id', [body.cityId, body.name]);

@@ -14,7 +14,7 @@ export function buildForBench() {
 
 export function startServer(mode: 'app' | 'bare', url: string, jwtSecret: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; origin: string }> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--enable-source-maps', 'dist/scripts/bench/server.js', mode], {
+  const child = spawn(process.execPath, [...profile, 'dist/scripts/bench/server.js', mode], {
     env: { ...process.env, DATABASE_URL: url, JWT_SECRET: jwtSecret, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -28,6 +28,13 @@ declare module 'fastify' {
     database: Database;
     /** onRequest hook: 401 unless a valid token of an active user is presented. */
     authenticate(request: FastifyRequest): Promise<void>;
+    /**
+     * onRequest hook: 401 unless a valid token is presented; `request.user` holds its claims. The
+     * handler must then check the user's row itself: `loadActor`, or a statement that reads it.
+     */
+    verifyToken(request: FastifyRequest): Promise<void>;
+    /** The actor of a request whose token `verifyToken` accepted: 401 unless the account is active. */
+    loadActor(request: FastifyRequest): Promise<void>;
     /** onRequest hook: reads a token when one is sent, else the actor stays anonymous. */
     authenticateOptional(request: FastifyRequest): Promise<void>;
     /** The service context of a request: database, actor, request id. */
@@ -57,20 +64,29 @@ export default fp(
       request.actor = anonymous;
     });
 
-    async function resolveActor(request: FastifyRequest): Promise<void> {
-      let claims: AccessTokenClaims;
+    async function verifyToken(request: FastifyRequest): Promise<void> {
       try {
-        claims = await request.jwtVerify<AccessTokenClaims>();
+        await request.jwtVerify<AccessTokenClaims>();
       } catch {
         throw new UnauthenticatedError('The access token is missing, invalid or expired.');
       }
+    }
+
+    async function loadActor(request: FastifyRequest): Promise<void> {
       // The row, not the token, decides: a deactivated user or a changed role takes effect at once.
-      const user = await findActiveUserScope(app.database.db, claims.sub);
+      const user = await findActiveUserScope(app.database.db, request.user.sub);
       if (!user) throw new UnauthenticatedError('The account is not active.');
       request.actor = actorFromUser(user);
     }
 
+    async function resolveActor(request: FastifyRequest): Promise<void> {
+      await verifyToken(request);
+      await loadActor(request);
+    }
+
     app.decorate('authenticate', resolveActor);
+    app.decorate('verifyToken', verifyToken);
+    app.decorate('loadActor', loadActor);
     app.decorate('authenticateOptional', async (request: FastifyRequest) => {
       if (request.headers.authorization) await resolveActor(request);
     });

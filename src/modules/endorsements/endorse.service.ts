@@ -5,8 +5,7 @@ import { actorUserId } from '../../lib/actor.js';
 import { requireSignedIn } from '../../lib/authorize.js';
 import { ConflictError, ForbiddenError, InvalidStateError, isUniqueViolation, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { runIdempotent } from '../../lib/idempotency.js';
-import { auditEventRow } from '../audit/audit.service.js';
-import { secretariatMessage } from './endorsements.mail.js';
+import { secretariatMessageTemplate } from './endorsements.mail.js';
 import * as repo from './endorsements.repository.js';
 import type { CreateEndorsementInput, EndorsementView } from './endorsements.schemas.js';
 import { toEndorsementView } from './endorsements.view.js';
@@ -26,6 +25,81 @@ export interface EndorseDeps {
   publicBaseUrl: string;
   /** CERT_SIGNING_KEY, when configured: signs the certificates that verification issues. */
   certSigningKey?: string;
+}
+
+/** The statement's input for a request: everything but who submits. */
+function submissionOf(deps: EndorseDeps, pledgeRef: string, input: CreateEndorsementInput, requestId: string | null, auditExtra: Record<string, unknown>) {
+  const id = randomUUID();
+  return {
+    id,
+    at: new Date(),
+    pledgeRef,
+    cityId: input.cityId ?? null,
+    versionNumber: input.versionNumber,
+    scope: input.scope,
+    areaKeys: input.scope === 'areas' ? (input.areaKeys ?? []) : null,
+    signatory: { name: input.signatory.name, title: input.signatory.title, email: input.signatory.email ?? null },
+    statement: input.statement ?? null,
+    language: input.language,
+    mail: secretariatMessageTemplate({ endorsementId: id, revision: 1, versionNumber: input.versionNumber, baseUrl: deps.publicBaseUrl }, 'submitted'),
+    audit: { id: randomUUID(), requestId, extra: auditExtra },
+  } satisfies repo.Submission;
+}
+
+/** The answer to a submission: the endorsement as the statement wrote it. */
+function submittedView(s: repo.Submission, w: repo.Submitted): EndorsementView {
+  const row: repo.EndorsementRow = {
+    id: s.id,
+    pledgeId: w.pledgeId,
+    cityId: w.city.id,
+    versionId: w.versionId,
+    versionNumber: w.versionNumber,
+    contentHash: w.contentHash,
+    scope: s.scope,
+    areaKeys: w.areaKeys,
+    signatoryName: s.signatory.name,
+    signatoryTitle: s.signatory.title,
+    signatoryEmail: s.signatory.email,
+    statement: s.statement,
+    language: s.language as repo.EndorsementRow['language'],
+    status: 'submitted',
+    revision: 1,
+    onBehalf: w.actorRole !== 'city_official',
+    createdBy: w.actorId,
+    createdAt: s.at,
+    updatedAt: s.at,
+    submittedAt: s.at,
+    verifiedAt: null,
+    decidedBy: null,
+    decisionNote: null,
+    withdrawnAt: null,
+  };
+  return toEndorsementView(row, w.city, w.slug, undefined);
+}
+
+/**
+ * The common case of endorsing, in one round trip: the signed-in user's row (active, a city
+ * official for their own city or the secretariat), the published version, the city and the area
+ * keys are all checked by the statement that writes. Answers `undefined` when any check fails or
+ * the city already has a live endorsement; the caller then takes `createEndorsement`, which finds
+ * out which and answers with the right error (or succeeds, if things changed in between).
+ */
+export async function endorseInOneStep(
+  db: ServiceContext['db'],
+  deps: EndorseDeps,
+  userId: string,
+  pledgeRef: string,
+  input: CreateEndorsementInput,
+  requestId: string | null,
+): Promise<EndorsementView | undefined> {
+  const submission = submissionOf(deps, pledgeRef, input, requestId, {});
+  try {
+    const written = await repo.submitEndorsement(db, { userId }, submission);
+    return written && submittedView(submission, written);
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -52,63 +126,24 @@ export async function createEndorsement(
     throw new ForbiddenError('Only a city official or the secretariat may endorse.');
   }
   const submit = async (c: ServiceContext, loaded: repo.EndorseContext) => {
-    const { pledge, published, city } = loaded;
+    const { published, city } = loaded;
     if (!published) throw new NotFoundError('Published pledge');
     if (input.versionNumber !== published.number) {
       throw new InvalidStateError(`Version ${input.versionNumber} is not the published version of this pledge (${published.number}); read it and endorse that one.`);
     }
     if (!city) throw new ValidationError('Unknown city.', [{ path: 'cityId', message: 'no such city' }]);
-    const areaKeys = resolveAreaKeys(published.areaKeys, input.scope, input.areaKeys);
-    const now = new Date();
-    const row: repo.EndorsementRow = {
-      id: randomUUID(),
-      pledgeId: pledge.id,
-      cityId,
-      versionId: published.id,
-      versionNumber: published.number,
-      contentHash: published.contentHash,
-      scope: input.scope,
-      areaKeys,
-      signatoryName: input.signatory.name,
-      signatoryTitle: input.signatory.title,
-      signatoryEmail: input.signatory.email ?? null,
-      statement: input.statement ?? null,
-      language: input.language,
-      status: 'submitted',
-      revision: 1,
-      onBehalf: actor.kind !== 'city_official',
-      createdBy: actorUserId(actor),
-      createdAt: now,
-      updatedAt: now,
-      submittedAt: now,
-      verifiedAt: null,
-      decidedBy: null,
-      decisionNote: null,
-      withdrawnAt: null,
-    };
-    const facts = { endorsementId: row.id, revision: 1, cityName: city.name, pledgeTitle: pledge.title.en, versionNumber: row.versionNumber, baseUrl: deps.publicBaseUrl };
-    const audit = auditEventRow(c, {
-      action: 'endorsement.submitted',
-      entityType: 'endorsement',
-      entityId: row.id,
-      summary: { pledge: pledge.slug, cityId, versionNumber: row.versionNumber, scope: row.scope, areaKeys, onBehalf: row.onBehalf },
-    });
-    let inserted: boolean;
+    resolveAreaKeys(published.areaKeys, input.scope, input.areaKeys);
+    // Checked: the same statement as the one-step path writes it, for this actor.
+    const submission = submissionOf(deps, loaded.pledge.id, { ...input, cityId }, c.requestId ?? null, actor.kind === 'system' ? { by: actor.label } : {});
+    let written: repo.Submitted | undefined;
     try {
-      // One statement: endorsement, first revision, the secretariat's mail and the audit event.
-      inserted = await repo.submitEndorsement(
-        c.db,
-        row,
-        { actorId: actorUserId(actor), actorRole: actor.kind, action: actor.kind === 'city_official' ? 'submitted' : 'submitted_on_behalf' },
-        secretariatMessage(facts, 'submitted'),
-        audit,
-      );
+      written = await repo.submitEndorsement(c.db, { checked: { id: actorUserId(actor), role: actor.kind, cityId: actor.kind === 'city_official' ? actor.cityId : null } }, submission);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`${city.name} already has a live endorsement of this pledge; amend or withdraw it instead.`);
       throw err;
     }
-    if (!inserted) throw new InvalidStateError('A newer version of this pledge was published a moment ago; read it and endorse that one.');
-    return { status: 201, body: toEndorsementView(row, city, pledge.slug, undefined) };
+    if (!written) throw new InvalidStateError('A newer version of this pledge was published a moment ago; read it and endorse that one.');
+    return { status: 201, body: submittedView(submission, written) };
   };
 
   if (!idempotencyKey) {

@@ -42,6 +42,19 @@ export function secretariatMessage(f: Facts, what: SecretariatNews, reason?: str
   };
 }
 
+/**
+ * The secretariat's message as templates for PostgreSQL's format(), for a statement that knows the
+ * city's name (%1$s) and the pledge's title (%2$s) only as it writes the mail. format() inserts
+ * them as they are, so a name holding % or %1$s comes out unchanged.
+ */
+export function secretariatMessageTemplate(f: Omit<Facts, 'cityName' | 'pledgeTitle'>, what: SecretariatNews) {
+  const city = '\u0000city\u0000';
+  const title = '\u0000title\u0000';
+  const message = secretariatMessage({ ...f, cityName: city, pledgeTitle: title }, what);
+  const template = (text: string) => text.replaceAll('%', '%%').replaceAll(city, '%1$s').replaceAll(title, '%2$s');
+  return { dedupePrefix: message.dedupePrefix, subject: template(message.subject), text: template(message.text) };
+}
+
 /** The city hears the secretariat's decision. */
 export async function tellCity(db: Db, cityId: string, f: Facts, decision: 'verified' | 'rejected', note?: string | null) {
   for (const o of await officialsOf(db, cityId)) {

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { executePrepared } from '../../db/prepared.js';
+import { preparedStatement } from '../../db/prepared.js';
 import { isUuid } from '../../lib/ids.js';
 import { jsonColumn, rowsOf } from '../../db/tx.js';
 import { cities, cityNetworks, endorsementRevisions, endorsements, mandateDocuments, networks, pledges, progressUpdates } from '../../db/schema/index.js';
@@ -135,18 +135,21 @@ export interface EndorseContext {
  * Everything an endorsement is checked against, in one round trip: the pledge (by id or slug),
  * its published version with its area keys in order, and the city.
  */
+const endorseContextStatement = preparedStatement(
+  (byPledge: 'id' | 'slug') => sql`
+    SELECT p.id AS pledge_id, p.slug, p.title, v.id AS version_id, v.number, v.content_hash,
+           (SELECT coalesce(json_agg(a.key ORDER BY a.position, a.key), '[]'::json) FROM action_areas a WHERE a.version_id = v.id) AS area_keys,
+           c.id AS city_id, c.name AS city_name, c.country, c.region
+    FROM pledges p
+    LEFT JOIN pledge_versions v ON v.pledge_id = p.id AND v.status = 'published'
+    LEFT JOIN cities c ON c.id = ${sql.placeholder('cityId')}::uuid
+    WHERE ${byPledge === 'id' ? sql`p.id = ${sql.placeholder('pledgeRef')}::uuid` : sql`p.slug = ${sql.placeholder('pledgeRef')}::text`}`,
+);
+
 export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: string): Promise<EndorseContext | undefined> {
-  const byPledge = isUuid(pledgeRef) ? sql`p.id = ${pledgeRef}::uuid` : sql`p.slug = ${pledgeRef.toLowerCase()}`;
-  const city = isUuid(cityId) ? sql`${cityId}::uuid` : sql`NULL::uuid`;
+  const byId = isUuid(pledgeRef);
   const [row] = rowsOf<Record<string, unknown>>(
-    await executePrepared(db, sql`
-      SELECT p.id AS pledge_id, p.slug, p.title, v.id AS version_id, v.number, v.content_hash,
-             (SELECT coalesce(json_agg(a.key ORDER BY a.position, a.key), '[]'::json) FROM action_areas a WHERE a.version_id = v.id) AS area_keys,
-             c.id AS city_id, c.name AS city_name, c.country, c.region
-      FROM pledges p
-      LEFT JOIN pledge_versions v ON v.pledge_id = p.id AND v.status = 'published'
-      LEFT JOIN cities c ON c.id = ${city}
-      WHERE ${byPledge}`),
+    await endorseContextStatement(db, byId ? 'id' : 'slug', { pledgeRef: byId ? pledgeRef : pledgeRef.toLowerCase(), cityId: isUuid(cityId) ? cityId : null }),
   );
   if (!row) return undefined;
   return {
@@ -159,43 +162,150 @@ export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: stri
 }
 
 /**
- * A submission in one atomic statement: the endorsement (only while its version is still the
- * published one), its first revision, the secretariat's mail and the audit event. Answers
- * whether the row went in; a second live endorsement of the city fails on the unique index.
+ * Who submits. `userId`: the signed-in user, whose row the statement itself reads (active, and a
+ * city official or the secretariat), so the common case needs no round trip before it. `checked`:
+ * an actor the service has already resolved and checked (the system actor has no row).
  */
-export async function submitEndorsement(
-  db: Db,
-  e: typeof endorsements.$inferInsert & { id: string; createdAt: Date },
-  revision: { actorId: string | null; actorRole: string; action: string },
-  mail: { subject: string; text: string; dedupePrefix: string },
-  audit: { id: string; at: Date; actorId: string | null; actorRole: string; action: string; entityType: string; summary: unknown; requestId: string | null },
-): Promise<boolean> {
-  const at = e.createdAt.toISOString();
-  const rows = rowsOf<{ id: string }>(
-    await executePrepared(db, sql`
-      WITH ins AS (
-        INSERT INTO endorsements (id, pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name,
-          signatory_title, signatory_email, statement, language, on_behalf, created_by, created_at, updated_at, submitted_at)
-        SELECT ${e.id}::uuid, ${e.pledgeId}::uuid, ${e.cityId}::uuid, v.id, v.number, v.content_hash, ${e.scope}, ${JSON.stringify(e.areaKeys)}::jsonb,
-          ${e.signatoryName}, ${e.signatoryTitle}, ${e.signatoryEmail ?? null}, ${e.statement ?? null}, ${e.language}, ${e.onBehalf ?? false},
-          ${e.createdBy ?? null}::uuid, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
-        FROM pledge_versions v WHERE v.id = ${e.versionId}::uuid AND v.status = 'published'
-        RETURNING id, scope, area_keys, version_number, content_hash),
-      rev AS (
-        INSERT INTO endorsement_revisions (endorsement_id, revision, at, actor_id, actor_role, action, status, scope, area_keys, version_number, content_hash)
-        SELECT id, 1, ${at}::timestamptz, ${revision.actorId}::uuid, ${revision.actorRole}, ${revision.action}, 'submitted', scope, area_keys, version_number, content_hash
-        FROM ins),
-      mail AS (
-        INSERT INTO mail_outbox ("to", subject, text, dedupe_key)
-        SELECT u.email, ${mail.subject}, ${mail.text}, ${mail.dedupePrefix} || u.id::text
-        FROM users u, ins WHERE u.role = 'secretariat' AND u.active
-        ON CONFLICT (dedupe_key) DO NOTHING),
-      aud AS (
-        INSERT INTO audit_events (id, at, actor_id, actor_role, action, entity_type, entity_id, summary, request_id)
-        SELECT ${audit.id}::uuid, ${audit.at.toISOString()}::timestamptz, ${audit.actorId}::uuid, ${audit.actorRole}, ${audit.action},
-          ${audit.entityType}, ins.id::text, ${JSON.stringify(audit.summary)}::jsonb, ${audit.requestId}
-        FROM ins)
-      SELECT id FROM ins`),
+export type Submitter = { userId: string } | { checked: { id: string | null; role: string; cityId: string | null } };
+
+export interface Submission {
+  id: string;
+  at: Date;
+  pledgeRef: string;
+  /** The city named in the request: required from the secretariat, optional (and only its own) from a city official. */
+  cityId: string | null;
+  versionNumber: number;
+  scope: 'whole' | 'areas';
+  areaKeys: string[] | null;
+  signatory: { name: string; title: string; email: string | null };
+  statement: string | null;
+  language: string;
+  /** The secretariat's mail as format() templates: %1$s the city's name, %2$s the pledge's title. */
+  mail: { subject: string; text: string; dedupePrefix: string };
+  audit: { id: string; requestId: string | null; extra: Record<string, unknown> };
+}
+
+export interface Submitted {
+  pledgeId: string;
+  slug: string;
+  versionId: string;
+  versionNumber: number;
+  contentHash: string;
+  areaKeys: string[];
+  city: { id: string; name: string; country: string; region: string };
+  actorId: string | null;
+  actorRole: string;
+}
+
+/**
+ * A submission in one atomic statement, which checks everything it relies on as it writes: the
+ * submitter (see Submitter), the city (a city official's own), the pledge's published version
+ * (the number the request names), the chosen area keys (all of that version's). It writes the
+ * endorsement, its first revision, the secretariat's mail and the audit event, and answers what
+ * it wrote; `undefined` when a check failed. A second live endorsement of the city fails on the
+ * unique index (a unique violation).
+ */
+const submitStatement = preparedStatement((shape: `${'user' | 'checked'}:${'id' | 'slug'}`) => {
+  const p = sql.placeholder;
+  const actor = shape.startsWith('user:')
+    ? sql`SELECT id, role, city_id FROM users WHERE id = ${p('userId')}::uuid AND active AND role IN ('city_official', 'secretariat')`
+    : sql`SELECT ${p('actorId')}::uuid AS id, ${p('actorRole')}::text AS role, ${p('actorCityId')}::uuid AS city_id`;
+  const byPledge = shape.endsWith(':id') ? sql`p.id = ${p('pledgeRef')}::uuid` : sql`p.slug = ${p('pledgeRef')}::text`;
+  return sql`
+    WITH actor AS (${actor}),
+    target AS (
+      SELECT a.id AS actor_id, a.role AS actor_role, p.id AS pledge_id, p.slug, p.title->>'en' AS pledge_title,
+             v.id AS version_id, v.number AS version_number, v.content_hash,
+             c.id AS city_id, c.name AS city_name, c.country, c.region,
+             (SELECT coalesce(jsonb_agg(x.key ORDER BY x.position, x.key), '[]'::jsonb) FROM action_areas x
+              WHERE x.version_id = v.id AND (${p('scope')}::text = 'whole' OR x.key IN (SELECT jsonb_array_elements_text(${p('chosen')}::jsonb)))) AS area_keys
+      FROM actor a
+      JOIN pledges p ON ${byPledge}
+      JOIN pledge_versions v ON v.pledge_id = p.id AND v.status = 'published' AND v.number = ${p('versionNumber')}::int
+      JOIN cities c ON c.id = CASE WHEN a.role = 'city_official' THEN a.city_id ELSE ${p('cityId')}::uuid END
+      WHERE CASE WHEN a.role = 'city_official' THEN ${p('cityId')}::uuid IS NULL OR ${p('cityId')}::uuid = a.city_id ELSE ${p('cityId')}::uuid IS NOT NULL END),
+    ok AS (
+      SELECT * FROM target WHERE ${p('scope')}::text = 'whole' OR jsonb_array_length(area_keys) = jsonb_array_length(${p('chosen')}::jsonb)),
+    ins AS (
+      INSERT INTO endorsements (id, pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name,
+        signatory_title, signatory_email, statement, language, on_behalf, created_by, created_at, updated_at, submitted_at)
+      SELECT ${p('id')}::uuid, pledge_id, city_id, version_id, version_number, content_hash, ${p('scope')}::text, area_keys, ${p('signatoryName')}::text,
+        ${p('signatoryTitle')}::text, ${p('signatoryEmail')}::text, ${p('statement')}::text, ${p('language')}::text, actor_role <> 'city_official', actor_id,
+        ${p('at')}::timestamptz, ${p('at')}::timestamptz, ${p('at')}::timestamptz
+      FROM ok
+      RETURNING id),
+    rev AS (
+      INSERT INTO endorsement_revisions (endorsement_id, revision, at, actor_id, actor_role, action, status, scope, area_keys, version_number, content_hash)
+      SELECT ins.id, 1, ${p('at')}::timestamptz, ok.actor_id, ok.actor_role,
+        CASE WHEN ok.actor_role = 'city_official' THEN 'submitted' ELSE 'submitted_on_behalf' END,
+        'submitted', ${p('scope')}::text, ok.area_keys, ok.version_number, ok.content_hash
+      FROM ins, ok),
+    mail AS (
+      INSERT INTO mail_outbox ("to", subject, text, dedupe_key)
+      SELECT u.email, format(${p('mailSubject')}::text, ok.city_name, ok.pledge_title), format(${p('mailText')}::text, ok.city_name, ok.pledge_title),
+        ${p('mailDedupePrefix')}::text || u.id::text
+      FROM users u, ins, ok WHERE u.role = 'secretariat' AND u.active
+      ON CONFLICT (dedupe_key) DO NOTHING),
+    aud AS (
+      INSERT INTO audit_events (id, at, actor_id, actor_role, action, entity_type, entity_id, summary, request_id)
+      SELECT ${p('auditId')}::uuid, ${p('at')}::timestamptz, ok.actor_id, ok.actor_role, 'endorsement.submitted', 'endorsement', ins.id::text,
+        jsonb_build_object('pledge', ok.slug, 'cityId', ok.city_id, 'versionNumber', ok.version_number, 'scope', ${p('scope')}::text,
+          'areaKeys', ok.area_keys, 'onBehalf', ok.actor_role <> 'city_official') || ${p('auditExtra')}::jsonb,
+        ${p('requestId')}::text
+      FROM ins, ok)
+    SELECT ok.pledge_id, ok.slug, ok.version_id, ok.version_number, ok.content_hash, ok.area_keys,
+           ok.city_id, ok.city_name, ok.country, ok.region, ok.actor_id, ok.actor_role
+    FROM ins, ok`;
+});
+
+/**
+ * A submission in one atomic statement, which checks everything it relies on as it writes: the
+ * submitter (see Submitter), the city (a city official's own), the pledge's published version
+ * (the number the request names), the chosen area keys (all of that version's). It writes the
+ * endorsement, its first revision, the secretariat's mail and the audit event, and answers what
+ * it wrote; `undefined` when a check failed. A second live endorsement of the city fails on the
+ * unique index (a unique violation).
+ */
+export async function submitEndorsement(db: Db, who: Submitter, s: Submission): Promise<Submitted | undefined> {
+  const byId = isUuid(s.pledgeRef);
+  const actor =
+    'userId' in who
+      ? { userId: isUuid(who.userId) ? who.userId : null }
+      : { actorId: who.checked.id, actorRole: who.checked.role, actorCityId: who.checked.cityId };
+  const [row] = rowsOf<Record<string, unknown>>(
+    await submitStatement(db, `${'userId' in who ? 'user' : 'checked'}:${byId ? 'id' : 'slug'}`, {
+      ...actor,
+      pledgeRef: byId ? s.pledgeRef : s.pledgeRef.toLowerCase(),
+      cityId: s.cityId && isUuid(s.cityId) ? s.cityId : null,
+      versionNumber: s.versionNumber,
+      scope: s.scope,
+      // As JSON: one parameter, whichever driver.
+      chosen: s.areaKeys ? JSON.stringify(s.areaKeys) : null,
+      id: s.id,
+      signatoryName: s.signatory.name,
+      signatoryTitle: s.signatory.title,
+      signatoryEmail: s.signatory.email,
+      statement: s.statement,
+      language: s.language,
+      at: s.at.toISOString(),
+      mailSubject: s.mail.subject,
+      mailText: s.mail.text,
+      mailDedupePrefix: s.mail.dedupePrefix,
+      auditId: s.audit.id,
+      auditExtra: JSON.stringify(s.audit.extra),
+      requestId: s.audit.requestId,
+    }),
   );
-  return rows.length === 1;
+  if (!row) return undefined;
+  return {
+    pledgeId: row.pledge_id as string,
+    slug: row.slug as string,
+    versionId: row.version_id as string,
+    versionNumber: Number(row.version_number),
+    contentHash: row.content_hash as string,
+    areaKeys: jsonColumn<string[]>(row.area_keys),
+    city: { id: row.city_id as string, name: row.city_name as string, country: row.country as string, region: row.region as string },
+    actorId: (row.actor_id as string | null) ?? null,
+    actorRole: row.actor_role as string,
+  };
 }

@@ -4,7 +4,7 @@ import { AppError } from '../../lib/errors.js';
 import { fastSerializerCompiler } from '../../lib/fast-serializer.js';
 import { listQuerySchema, pageArray, pageSchema } from '../../lib/pagination.js';
 import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
-import { createEndorsement, type EndorseDeps } from './endorse.service.js';
+import { createEndorsement, endorseInOneStep, type EndorseDeps } from './endorse.service.js';
 import {
   amendSchema,
   createEndorsementSchema,
@@ -38,7 +38,8 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/pledges/:pledgeId/endorsements',
     {
-      onRequest: app.authenticate,
+      // The token only: the user's row is read by the submitting statement (or by loadActor below).
+      onRequest: app.verifyToken,
       serializerCompiler: fastSerializerCompiler,
       schema: {
         operationId: 'createEndorsement',
@@ -53,7 +54,14 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const result = await createEndorsement(app.ctx(request), deps, request.params.pledgeId, request.body, request.headers['idempotency-key']);
+      const idempotencyKey = request.headers['idempotency-key'];
+      if (!idempotencyKey) {
+        const written = await endorseInOneStep(app.database.db, deps, request.user.sub, request.params.pledgeId, request.body, request.id);
+        if (written) return reply.code(201).send(written);
+      }
+      // A retry-safe request, or one the single statement refused: the full path, with its checks and errors.
+      await app.loadActor(request);
+      const result = await createEndorsement(app.ctx(request), deps, request.params.pledgeId, request.body, idempotencyKey);
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(result.body);
     },

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { executePrepared } from '../../db/prepared.js';
+import { preparedStatement } from '../../db/prepared.js';
 import { jsonColumn, rowsOf } from '../../db/tx.js';
 import { endorsements } from '../../db/schema/index.js';
 
@@ -46,32 +46,44 @@ export interface SignatoryRow {
   verifiedAtKey: string;
 }
 
+/** Which filters a page of signatories applies: one prepared statement for each combination. */
+type SignatoryShape = `${'a' | '-'}${'c' | '-'}${'r' | '-'}${'b' | '-'}`;
+
+const signatoriesStatement = preparedStatement((shape: SignatoryShape) => {
+  const p = sql.placeholder;
+  const [area, country, region, before] = [...shape].map((flag) => flag !== '-');
+  return sql`
+    WITH p AS (
+      SELECT id FROM pledges
+      WHERE slug = ${p('slug')}::text AND EXISTS (SELECT 1 FROM pledge_versions v WHERE v.pledge_id = pledges.id AND v.status = 'published'))
+    SELECT s.* FROM p LEFT JOIN LATERAL (
+      SELECT e.id, c.id AS city_id, c.name AS city_name, c.country, c.region, e.scope, e.area_keys, e.version_number,
+             e.signatory_name, e.signatory_title, e.language, e.verified_at, e.verified_at::text AS verified_at_key
+      FROM endorsements e JOIN cities c ON c.id = e.city_id
+      WHERE e.pledge_id = p.id AND e.status = 'verified'
+        ${area ? sql`AND e.area_keys @> ${p('area')}::jsonb` : sql``}
+        ${country ? sql`AND c.country = ${p('country')}::text` : sql``}
+        ${region ? sql`AND c.region = ${p('region')}::text` : sql``}
+        ${before ? sql`AND (e.verified_at, e.id) < (${p('beforeAt')}::timestamptz, ${p('beforeId')}::uuid)` : sql``}
+      ORDER BY e.verified_at DESC, e.id DESC
+      LIMIT ${p('limit')}::int) s ON true`;
+});
+
 /**
  * The public list (verified only), in one round trip: the published pledge and a page of its
  * signatories. `undefined` when the slug names no published pledge; [] when it has none yet.
  */
 export async function listSignatories(db: Db, f: SignatoryFilters): Promise<SignatoryRow[] | undefined> {
-  const area = f.area ? sql`AND e.area_keys @> ${JSON.stringify([f.area])}::jsonb` : sql``;
-  const country = f.country ? sql`AND c.country = ${f.country}` : sql``;
-  const region = f.region ? sql`AND c.region = ${f.region}` : sql``;
-  const before = f.before
-    ? sql`AND (e.verified_at, e.id) < (${f.before[0]}::timestamptz, ${f.before[1]}::uuid)`
-    : sql``;
+  const shape = `${f.area ? 'a' : '-'}${f.country ? 'c' : '-'}${f.region ? 'r' : '-'}${f.before ? 'b' : '-'}` as SignatoryShape;
   const rows = rowsOf<Record<string, unknown>>(
-    await executePrepared(
-      db,
-      sql`
-      WITH p AS (
-        SELECT id FROM pledges
-        WHERE slug = ${f.slug} AND EXISTS (SELECT 1 FROM pledge_versions v WHERE v.pledge_id = pledges.id AND v.status = 'published'))
-      SELECT s.* FROM p LEFT JOIN LATERAL (
-        SELECT e.id, c.id AS city_id, c.name AS city_name, c.country, c.region, e.scope, e.area_keys, e.version_number,
-               e.signatory_name, e.signatory_title, e.language, e.verified_at, e.verified_at::text AS verified_at_key
-        FROM endorsements e JOIN cities c ON c.id = e.city_id
-        WHERE e.pledge_id = p.id AND e.status = 'verified' ${area} ${country} ${region} ${before}
-        ORDER BY e.verified_at DESC, e.id DESC
-        LIMIT ${f.limit + 1}) s ON true`,
-    ),
+    await signatoriesStatement(db, shape, {
+      slug: f.slug,
+      limit: f.limit + 1,
+      ...(f.area ? { area: JSON.stringify([f.area]) } : {}),
+      ...(f.country ? { country: f.country } : {}),
+      ...(f.region ? { region: f.region } : {}),
+      ...(f.before ? { beforeAt: f.before[0], beforeId: f.before[1] } : {}),
+    }),
   );
   if (rows.length === 0) return undefined;
   return rows

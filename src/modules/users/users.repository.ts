@@ -1,18 +1,18 @@
 import { and, asc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { executePrepared } from '../../db/prepared.js';
+import { preparedStatement } from '../../db/prepared.js';
 import { rowsOf } from '../../db/tx.js';
 import { isUuid } from '../../lib/ids.js';
 import { refreshTokens, users, type Role } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 
+// Every authenticated request runs this.
+const activeUserScope = preparedStatement(() => sql`SELECT id, role, city_id, network_id FROM users WHERE id = ${sql.placeholder('id')}::uuid AND active`);
+
 export async function findActiveUserScope(db: Db, id: string) {
   if (!isUuid(id)) return undefined;
-  // Every authenticated request runs this: a prepared statement.
-  const [row] = rowsOf<{ id: string; role: string; city_id: string | null; network_id: string | null }>(
-    await executePrepared(db, sql`SELECT id, role, city_id, network_id FROM users WHERE id = ${id}::uuid AND active`),
-  );
+  const [row] = rowsOf<{ id: string; role: string; city_id: string | null; network_id: string | null }>(await activeUserScope(db, 'only', { id }));
   return row && { id: row.id, role: row.role, cityId: row.city_id, networkId: row.network_id };
 }
 

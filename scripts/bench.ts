@@ -15,8 +15,8 @@ import { buildForBench, cpuSecondsOf, postgresCpuSeconds, startServer, stopServe
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONCURRENCY = 32;
-const CREATES = Number(process.env.BENCH_CREATES ?? 4_000);
-const READS = Number(process.env.BENCH_READS ?? 5_000);
+/** Requests each server gets before anything is measured: its code compiled, its pool full. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 4_000);
 const SIGNATORIES = Number(process.env.BENCH_SIGNATORIES ?? 10_000);
 const JWT_SECRET = randomBytes(32).toString('hex');
 
@@ -47,41 +47,57 @@ interface Target {
   make: (i: number) => Request;
 }
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 3_000);
+/** Fresh cities to create per create target: enough for rounds at up to 8,000 requests a second. */
+const creatableCities = (warmup: number) => warmup + Math.ceil((ROUNDS * ROUND_MS * 8_000) / 1_000);
 
 /**
- * Measures each target in ROUNDS rounds, interleaved (A, B, C, A, B, C …), so that a slow moment
- * of the machine falls on all of them alike; each target is warmed up first (its JIT compiled,
- * its pool filled). Reports, per target, the round with the median rate, and the CPU time its
- * server and PostgreSQL spent per request over all rounds.
+ * Measures each target in ROUNDS rounds of ROUND_MS each, interleaved (A, B, C, A, B, C …), so
+ * that a slow moment of the machine falls on all of them alike, and a fast route is measured as
+ * long as a slow one; each target is warmed up first (its JIT compiled, its pool filled). Reports,
+ * per target, the round with the median rate, and the CPU time its server and PostgreSQL spent
+ * per request over all rounds. `capacity`: how many distinct requests make(i) can build.
  */
-async function compare(targets: Target[], perRound: number, warmup: number): Promise<Measured[]> {
+async function compare(targets: Target[], warmup: number, capacity = Number.POSITIVE_INFINITY): Promise<Measured[]> {
   const used = targets.map(() => 0);
-  const load = async (t: number, total: number, warm: number) => {
+  const load = async (t: number, warm: number, measure: boolean) => {
     const target = targets[t]!;
     const offset = used[t]!;
-    used[t]! += total + warm;
-    return runLoad({ origin: target.origin, total, warmup: warm, concurrency: CONCURRENCY, expect: target.expect, make: (i) => target.make(offset + i) });
+    const result = await runLoad({
+      origin: target.origin,
+      total: measure ? capacity - offset - warm : 0,
+      durationMs: measure ? ROUND_MS : undefined,
+      warmup: warm,
+      concurrency: CONCURRENCY,
+      expect: target.expect,
+      make: (i) => target.make(offset + i),
+    });
+    used[t]! += warm + result.requests;
+    return result;
   };
-  for (let t = 0; t < targets.length; t++) await load(t, 0, warmup);
+  // Errors anywhere, warm-up included, are reported: a failing route must not look fast.
+  const errors = targets.map(() => 0);
+  for (let t = 0; t < targets.length; t++) errors[t]! += (await load(t, warmup, false)).errors;
   const rounds: LoadResult[][] = targets.map(() => []);
   const cpu = targets.map(() => ({ server: 0, postgres: 0, requests: 0 }));
   for (let r = 0; r < ROUNDS; r++) {
     for (let t = 0; t < targets.length; t++) {
       const server0 = cpuSecondsOf(targets[t]!.pid);
       const pg0 = postgresCpuSeconds();
-      const result = await load(t, perRound, 0);
+      const result = await load(t, 0, true);
       cpu[t]!.server += cpuSecondsOf(targets[t]!.pid) - server0;
       cpu[t]!.postgres += postgresCpuSeconds() - pg0;
       cpu[t]!.requests += result.requests;
       rounds[t]!.push(result);
+      errors[t]! += result.errors;
     }
   }
   return rounds.map((results, t) => {
     const sorted = [...results].sort((a, b) => a.rate - b.rate);
     const median = sorted[Math.floor(sorted.length / 2)]!;
     const { server, postgres, requests } = cpu[t]!;
-    return { ...median, rates: results.map((x) => x.rate), serverCpuMs: (server * 1000) / requests, postgresCpuMs: (postgres * 1000) / requests };
+    return { ...median, errors: errors[t]!, rates: results.map((x) => x.rate), serverCpuMs: (server * 1000) / requests, postgresCpuMs: (postgres * 1000) / requests };
   });
 }
 
@@ -91,7 +107,7 @@ async function warmLoadGenerator(origin: string) {
 }
 
 const fmt = (r: Measured) =>
-  `${r.rate.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   (rounds ${r.rates.map((x) => x.toFixed(0)).join(' / ')}; ${r.errors} errors)   CPU per request: server ${r.serverCpuMs.toFixed(2)} ms, PostgreSQL ${r.postgresCpuMs.toFixed(2)} ms`;
+  `${r.rate.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   (rounds ${r.rates.map((x) => x.toFixed(0)).join(' / ')}; ${r.errors} errors in all)   CPU per request: server ${r.serverCpuMs.toFixed(2)} ms, PostgreSQL ${r.postgresCpuMs.toFixed(2)} ms`;
 
 async function main() {
   const name = `ap_bench_${randomBytes(4).toString('hex')}`;
@@ -120,8 +136,8 @@ async function main() {
       );
       return rows.map((r) => r.id);
     };
-    const warmup = CREATES;
-    const citiesNeeded = warmup + ROUNDS * CREATES;
+    const warmup = WARMUP;
+    const citiesNeeded = creatableCities(warmup);
     const appCities = await makeCities(citiesNeeded, 'App city ');
     const bareCities = await makeCities(citiesNeeded, 'Bare city ');
     const bareEndorseCities = await makeCities(citiesNeeded, 'Bare endorsing city ');
@@ -141,7 +157,7 @@ async function main() {
     const json = { 'content-type': 'application/json' };
     await warmLoadGenerator(bare.origin);
 
-    console.log(`\nPOST /pledges/:id/endorsements — fresh cities, authenticated, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${CREATES} requests (median round shown)`);
+    console.log(`\nPOST /pledges/:id/endorsements — fresh cities, authenticated, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s (median round shown)`);
     const [create, bareInsert, bareEndorse] = await compare(
       [
         {
@@ -163,8 +179,8 @@ async function main() {
           make: (i) => ({ method: 'POST', path: '/bare/endorse', headers: json, body: JSON.stringify({ pledgeId: version.pledgeId, versionId, cityId: bareEndorseCities[i] }) }),
         },
       ],
-      CREATES,
       warmup,
+      citiesNeeded,
     );
     console.log(`  service      ${fmt(create!)}`);
     console.log(`  bare INSERT  ${fmt(bareInsert!)}`);
@@ -183,7 +199,7 @@ async function main() {
     );
     await pool.query('ANALYZE');
 
-    console.log(`\nGET /public/pledges/:slug/signatories — ${SIGNATORIES} verified endorsements, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${READS} requests`);
+    console.log(`\nGET /public/pledges/:slug/signatories — ${SIGNATORIES} verified endorsements, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s`);
     // The same list with the public cache off: what each request costs when it reaches the database.
     const uncachedServer = await startServer('app', url, JWT_SECRET, { PUBLIC_CACHE_MS: '0' });
     children.push(uncachedServer.child);
@@ -194,8 +210,7 @@ async function main() {
         list(uncachedServer.origin, uncachedServer.child.pid!),
         { pid: bare.child.pid!, origin: bare.origin, expect: 200, make: () => ({ method: 'GET', path: `/bare/select?pledge=${version.pledgeId}` }) },
       ],
-      READS,
-      READS,
+      WARMUP,
     );
     console.log(`  service      ${fmt(cached!)}   (public cache: ${1_000} ms, as deployed)`);
     console.log(`  uncached     ${fmt(uncached!)}   (PUBLIC_CACHE_MS=0)`);

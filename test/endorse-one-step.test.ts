@@ -146,6 +146,18 @@ describe('what the statement refuses, the full path answers precisely', () => {
     expect(res.json().cityId).toBe(newCity.id);
   });
 
+  it('a city official naming their own city in capitals: accepted on both paths; a version number past the database integer: 400', async () => {
+    for (const key of [undefined, 'capitals-1']) {
+      const official = await createCityOfficial(t);
+      const res = await endorse(official, pledge.slug, { scope: 'whole', cityId: official.cityId!.toUpperCase() }, key);
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json().cityId).toBe(official.cityId);
+      const huge = await endorse(official, pledge.slug, { scope: 'whole', versionNumber: 2_147_483_648 }, key && `${key}-huge`);
+      expect(huge.statusCode).toBe(400);
+      expect(JSON.stringify(huge.json().errors)).toContain('versionNumber');
+    }
+  });
+
   it('an unknown area key (400), the wrong version (409), an unknown pledge (404), a second live one (409)', async () => {
     const official = await createCityOfficial(t);
     const unknownKey = await endorse(official, pledge.slug, { scope: 'areas', areaKeys: ['governance', 'nope'] });

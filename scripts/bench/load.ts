@@ -10,12 +10,15 @@ export interface LoadResult {
 }
 
 /**
- * Sends `total` requests with `concurrency` in flight (keep-alive connections), after `warmup`
- * unrecorded ones. `make(i)` builds the i-th request; a status other than `expect` is an error.
+ * Sends requests with `concurrency` in flight (keep-alive connections): `warmup` unrecorded ones,
+ * then recorded ones until `total` were sent or `durationMs` passed, whichever comes first.
+ * `make(i)` builds the i-th request (i counts from 0 over warm-up and measurement); a status
+ * other than `expect` is an error.
  */
 export async function runLoad(opts: {
   origin: string;
   total: number;
+  durationMs?: number;
   warmup: number;
   concurrency: number;
   expect: number;
@@ -34,16 +37,18 @@ export async function runLoad(opts: {
     if (res.status !== opts.expect) errors++;
     if (record) latencies.push(ms);
   };
+  let deadline = Number.POSITIVE_INFINITY;
   const worker = async (count: number, offset: number, record: boolean) => {
     for (;;) {
       const i = next++;
-      if (i >= count) return;
+      if (i >= count || performance.now() >= deadline) return;
       await send(i + offset, record);
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, () => worker(opts.warmup, 0, false)));
   next = 0;
   const started = process.hrtime.bigint();
+  if (opts.durationMs !== undefined) deadline = performance.now() + opts.durationMs;
   await Promise.all(Array.from({ length: opts.concurrency }, () => worker(opts.total, opts.warmup, true)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);

@@ -34,7 +34,8 @@ function submissionOf(deps: EndorseDeps, pledgeRef: string, input: CreateEndorse
     id,
     at: new Date(),
     pledgeRef,
-    cityId: input.cityId ?? null,
+    // Ids compare as uuids in the statement: lower-case, as the full path compares them.
+    cityId: input.cityId?.toLowerCase() ?? null,
     versionNumber: input.versionNumber,
     scope: input.scope,
     areaKeys: input.scope === 'areas' ? (input.areaKeys ?? []) : null,
@@ -117,7 +118,7 @@ export async function createEndorsement(
   const actor = ctx.actor;
   let cityId: string;
   if (actor.kind === 'city_official') {
-    if (input.cityId && input.cityId !== actor.cityId) throw new ForbiddenError('A city official endorses for their own city only.');
+    if (input.cityId && input.cityId.toLowerCase() !== actor.cityId) throw new ForbiddenError('A city official endorses for their own city only.');
     cityId = actor.cityId;
   } else if (actor.kind === 'secretariat' || actor.kind === 'system') {
     if (!input.cityId) throw new ValidationError('Name the city endorsing.', [{ path: 'cityId', message: 'is required when the secretariat endorses on behalf of a city' }]);
@@ -142,7 +143,8 @@ export async function createEndorsement(
       if (isUniqueViolation(err)) throw new ConflictError(`${city.name} already has a live endorsement of this pledge; amend or withdraw it instead.`);
       throw err;
     }
-    if (!written) throw new InvalidStateError('A newer version of this pledge was published a moment ago; read it and endorse that one.');
+    // Everything was checked just before: the published version (or the city) changed in between.
+    if (!written) throw new InvalidStateError('The pledge or the city changed a moment ago (a newer version may have been published); read it again and resubmit.');
     return { status: 201, body: submittedView(submission, written) };
   };
 

@@ -131,10 +131,6 @@ export interface EndorseContext {
   city: { id: string; name: string; country: string; region: string } | null;
 }
 
-/**
- * Everything an endorsement is checked against, in one round trip: the pledge (by id or slug),
- * its published version with its area keys in order, and the city.
- */
 const endorseContextStatement = preparedStatement(
   (byPledge: 'id' | 'slug') => sql`
     SELECT p.id AS pledge_id, p.slug, p.title, v.id AS version_id, v.number, v.content_hash,
@@ -146,6 +142,10 @@ const endorseContextStatement = preparedStatement(
     WHERE ${byPledge === 'id' ? sql`p.id = ${sql.placeholder('pledgeRef')}::uuid` : sql`p.slug = ${sql.placeholder('pledgeRef')}::text`}`,
 );
 
+/**
+ * Everything an endorsement is checked against, in one round trip: the pledge (by id or slug),
+ * its published version with its area keys in order, and the city.
+ */
 export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: string): Promise<EndorseContext | undefined> {
   const byId = isUuid(pledgeRef);
   const [row] = rowsOf<Record<string, unknown>>(

@@ -7,6 +7,9 @@ import { areaKeySchema } from '../pledges/pledges.schemas.js';
 
 const isoDate = z.string().describe('ISO 8601 date-time');
 
+/** A version number the database can hold: beyond it, a clear 400 rather than a failed cast. */
+const versionNumberSchema = z.number().int().min(1).max(2_147_483_647);
+
 const areaKeysSchema = z
   .array(areaKeySchema)
   .min(1)
@@ -16,7 +19,7 @@ const areaKeysSchema = z
 export const createEndorsementSchema = z
   .object({
     cityId: z.uuid().optional(),
-    versionNumber: z.number().int().min(1),
+    versionNumber: versionNumberSchema,
     scope: z.enum(endorsementScopes),
     areaKeys: areaKeysSchema.optional(),
     signatory: z
@@ -45,7 +48,7 @@ export const amendSchema = z
   });
 
 export const reconfirmSchema = z
-  .object({ versionNumber: z.number().int().min(1), scope: z.enum(endorsementScopes).optional(), areaKeys: areaKeysSchema.optional() })
+  .object({ versionNumber: versionNumberSchema, scope: z.enum(endorsementScopes).optional(), areaKeys: areaKeysSchema.optional() })
   .strict()
   .superRefine((v, ctx) => {
     if (v.scope === 'whole' && v.areaKeys) ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'must be absent when scope is "whole"' });

@@ -5,7 +5,7 @@ import { actorUserId } from '../../lib/actor.js';
 import { requireSignedIn } from '../../lib/authorize.js';
 import { ConflictError, ForbiddenError, InvalidStateError, isUniqueViolation, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { runIdempotent } from '../../lib/idempotency.js';
-import { secretariatMessageTemplate } from './endorsements.mail.js';
+import { secretariatDedupePrefix, secretariatMessageTemplate } from './endorsements.mail.js';
 import * as repo from './endorsements.repository.js';
 import type { CreateEndorsementInput, EndorsementView } from './endorsements.schemas.js';
 import { toEndorsementView } from './endorsements.view.js';
@@ -42,7 +42,7 @@ function submissionOf(deps: EndorseDeps, pledgeRef: string, input: CreateEndorse
     signatory: { name: input.signatory.name, title: input.signatory.title, email: input.signatory.email ?? null },
     statement: input.statement ?? null,
     language: input.language,
-    mail: secretariatMessageTemplate({ endorsementId: id, revision: 1, versionNumber: input.versionNumber, baseUrl: deps.publicBaseUrl }, 'submitted'),
+    mail: { ...secretariatMessageTemplate({ revision: 1, versionNumber: input.versionNumber, baseUrl: deps.publicBaseUrl }, 'submitted'), dedupePrefix: secretariatDedupePrefix(id, 1, 'submitted') },
     audit: { id: randomUUID(), requestId, extra: auditExtra },
   } satisfies repo.Submission;
 }

@@ -28,9 +28,12 @@ export async function tellSecretariat(db: Db, f: Facts, what: SecretariatNews, r
 
 type SecretariatNews = 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn';
 
+/** One mail per secretariat user per revision and news: the key ends with the user's id. */
+export const secretariatDedupePrefix = (endorsementId: string, revision: number, what: SecretariatNews) => `endorsement:${endorsementId}:r${revision}:${what}:`;
+
 export function secretariatMessage(f: Facts, what: SecretariatNews, reason?: string | null) {
   return {
-    dedupePrefix: `endorsement:${f.endorsementId}:r${f.revision}:${what}:`,
+    dedupePrefix: secretariatDedupePrefix(f.endorsementId, f.revision, what),
     subject: `${f.cityName} ${what} its endorsement of ${f.pledgeTitle}`,
     text: [
       `${f.cityName} ${what} its endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}, revision ${f.revision}).`,
@@ -42,17 +45,25 @@ export function secretariatMessage(f: Facts, what: SecretariatNews, reason?: str
   };
 }
 
+const templates = new Map<string, { subject: string; text: string }>();
+
 /**
  * The secretariat's message as templates for PostgreSQL's format(), for a statement that knows the
- * city's name (%1$s) and the pledge's title (%2$s) only as it writes the mail. format() inserts
- * them as they are, so a name holding % or %1$s comes out unchanged.
+ * city's name (%1$s), the pledge's title (%2$s) and the endorsement's id (%3$s) only as it writes
+ * the mail. format() inserts them as they are, so a name holding % or %1$s comes out unchanged.
+ * The templates depend only on the news, the version and the base URL: made once for each.
  */
-export function secretariatMessageTemplate(f: Omit<Facts, 'cityName' | 'pledgeTitle'>, what: SecretariatNews) {
-  const city = '\u0000city\u0000';
-  const title = '\u0000title\u0000';
-  const message = secretariatMessage({ ...f, cityName: city, pledgeTitle: title }, what);
-  const template = (text: string) => text.replaceAll('%', '%%').replaceAll(city, '%1$s').replaceAll(title, '%2$s');
-  return { dedupePrefix: message.dedupePrefix, subject: template(message.subject), text: template(message.text) };
+export function secretariatMessageTemplate(f: Pick<Facts, 'revision' | 'versionNumber' | 'baseUrl'>, what: SecretariatNews) {
+  const key = `${what}\n${f.revision}\n${f.versionNumber}\n${f.baseUrl}`;
+  let template = templates.get(key);
+  if (!template) {
+    const [city, title, id] = ['\u0000city\u0000', '\u0000title\u0000', '\u0000id\u0000'];
+    const message = secretariatMessage({ ...f, cityName: city, pledgeTitle: title, endorsementId: id }, what);
+    const toFormat = (text: string) => text.replaceAll('%', '%%').replaceAll(city, '%1$s').replaceAll(title, '%2$s').replaceAll(id, '%3$s');
+    template = { subject: toFormat(message.subject), text: toFormat(message.text) };
+    templates.set(key, template);
+  }
+  return template;
 }
 
 /** The city hears the secretariat's decision. */

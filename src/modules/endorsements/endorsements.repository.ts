@@ -180,7 +180,7 @@ export interface Submission {
   signatory: { name: string; title: string; email: string | null };
   statement: string | null;
   language: string;
-  /** The secretariat's mail as format() templates: %1$s the city's name, %2$s the pledge's title. */
+  /** The secretariat's mail: format() templates (%1$s the city's name, %2$s the pledge's title, %3$s the endorsement's id), and its dedupe key before the user's id. */
   mail: { subject: string; text: string; dedupePrefix: string };
   audit: { id: string; requestId: string | null; extra: Record<string, unknown> };
 }
@@ -242,8 +242,8 @@ const submitStatement = preparedStatement((shape: `${'user' | 'checked'}:${'id' 
       FROM ins, ok),
     mail AS (
       INSERT INTO mail_outbox ("to", subject, text, dedupe_key)
-      SELECT u.email, format(${p('mailSubject')}::text, ok.city_name, ok.pledge_title), format(${p('mailText')}::text, ok.city_name, ok.pledge_title),
-        ${p('mailDedupePrefix')}::text || u.id::text
+      SELECT u.email, format(${p('mailSubject')}::text, ok.city_name, ok.pledge_title, ins.id::text),
+        format(${p('mailText')}::text, ok.city_name, ok.pledge_title, ins.id::text), ${p('mailDedupePrefix')}::text || u.id::text
       FROM users u, ins, ok WHERE u.role = 'secretariat' AND u.active
       ON CONFLICT (dedupe_key) DO NOTHING),
     aud AS (

@@ -58,8 +58,8 @@ export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promi
   await repo.insertEvent(ctx.db, auditEventRow(ctx, input));
 }
 
-/** The row `recordAudit` writes; for a write path that inserts it in a statement of its own. */
-export function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId'>, input: AuditInput) {
+/** The row `recordAudit` writes. */
+function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId'>, input: AuditInput) {
   const summary = JSON.parse(
     JSON.stringify({
       ...(input.summary ?? {}),

@@ -133,8 +133,9 @@ export async function createEndorsement(
       throw new InvalidStateError(`Version ${input.versionNumber} is not the published version of this pledge (${published.number}); read it and endorse that one.`);
     }
     if (!city) throw new ValidationError('Unknown city.', [{ path: 'cityId', message: 'no such city' }]);
+    // 400 for an unknown key; the statement stores the keys in the version's order.
     resolveAreaKeys(published.areaKeys, input.scope, input.areaKeys);
-    // Checked: the same statement as the one-step path writes it, for this actor.
+    // Everything checked: the same statement as the one-step path writes it, for this actor.
     const submission = submissionOf(deps, loaded.pledge.id, { ...input, cityId }, c.requestId ?? null, actor.kind === 'system' ? { by: actor.label } : {});
     let written: repo.Submitted | undefined;
     try {

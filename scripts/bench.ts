@@ -11,7 +11,7 @@ import { createPledge } from '../src/modules/pledges/pledges.service.js';
 import { publishVersion } from '../src/modules/pledges/publish.service.js';
 import { createUser } from '../src/modules/users/users.service.js';
 import { runLoad, type LoadResult } from './bench/load.js';
-import { buildForBench, cpuSecondsOf, postgresCpuSeconds, startServer, stopServer } from './bench/service.js';
+import { benchPool, buildForBench, cpuSecondsOf, postgresCpuSeconds, startServer, stopServer } from './bench/service.js';
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONCURRENCY = 32;
@@ -128,7 +128,7 @@ async function main() {
     const { version } = await publishVersion(system, slug, 1, { reason: 'benchmark fixture' });
 
     // Fresh cities for every create, for the service and both bare routes.
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const pool = benchPool(url, 4);
     const makeCities = async (count: number, prefix: string) => {
       const { rows } = await pool.query<{ id: string }>(
         `INSERT INTO cities (name, country, kind, region) SELECT $1 || g, 'EC', 'city', 'Americas' FROM generate_series(1, $2) g RETURNING id`,

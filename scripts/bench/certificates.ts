@@ -10,6 +10,7 @@ import { canonicalJson } from '../../src/lib/hash.js';
 import { renderCertificatePdf } from '../../src/modules/certificates/certificate.pdf.js';
 import { certificatesZip } from '../../src/modules/certificates/certificates.zip.js';
 import { keyIdOf, rawPublicKey } from '../../src/modules/certificates/signing-keys.js';
+import { benchPool } from './service.js';
 
 const [baseUrl, countArg, renderArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -20,10 +21,14 @@ const admin = new pg.Client({ connectionString: baseUrl });
 await admin.connect();
 await admin.query(`CREATE DATABASE "${name}"`);
 url.pathname = `/${name}`;
+// Closed before the database is dropped, whatever happened: a pool still open then would see its
+// connections ended by the server and take the process down, hiding the error that led there.
+let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
+let pool: pg.Pool | undefined;
 try {
-  const database = await openDatabase({ url: url.toString(), poolSize: 4 });
+  database = await openDatabase({ url: url.toString(), poolSize: 4 });
   await database.migrate();
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pool = benchPool(url.toString(), 2);
   const { rows: [pledge] } = await pool.query(`INSERT INTO pledges (slug, title) VALUES ('bench', '{"en":"Quito City Action Pledge","es":"Compromiso de Quito","fr":"Engagement de Quito"}') RETURNING id`);
   const { rows: [version] } = await pool.query(`INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`, [pledge.id, 'a'.repeat(64)]);
   const { rows: endorsementRows } = await pool.query(
@@ -80,9 +85,9 @@ try {
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   console.log(JSON.stringify({ count, renderMs, seconds, zipBytes: bytes, baselineRssMb: baseline / 2 ** 20, peakRssMb: peak / 2 ** 20 }));
-  await pool.end();
-  await database.close();
 } finally {
+  await pool?.end();
+  await database?.close();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin.end();
 }

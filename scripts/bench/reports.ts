@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { STALE_AFTER_MS } from '../../src/modules/endorsements/endorsements.view.js';
 import { reportAreaKeys, reportCsvQuery } from '../../src/modules/reports/reports.repository.js';
 import { createUser } from '../../src/modules/users/users.service.js';
-import { rssOf, startServer, stopServer } from './service.js';
+import { benchPool, rssOf, startServer, stopServer } from './service.js';
 
 const [baseUrl, countArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -31,7 +31,7 @@ function inline(query: ReturnType<PgDialect['sqlToQuery']>): string {
 try {
   const database = await openDatabase({ url: dbUrl, poolSize: 4 });
   await database.migrate();
-  const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  const pool = benchPool(dbUrl, 2);
   const { rows: [pledge] } = await pool.query(`INSERT INTO pledges (slug, title) VALUES ('bench', '{"en":"Bench"}') RETURNING id`);
   const { rows: [version] } = await pool.query(`INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`, [pledge.id, 'a'.repeat(64)]);
   await pool.query(`INSERT INTO action_areas (version_id, key, position, title, description) SELECT $1, 'area-' || g, g, '{"en":"Area"}', '{"en":"Area"}' FROM generate_series(1, 6) g`, [version.id]);

@@ -2,12 +2,12 @@
 // Modes: "app" (the real service on DATABASE_URL), "bare" (two bare Fastify routes through pg:
 // one INSERT, one SELECT … LIMIT 50), the baselines the issue measures against.
 import Fastify from 'fastify';
-import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { startBackgroundJobs } from '../../src/jobs.js';
 import { keepHeapCompact } from '../../src/lib/heap.js';
+import { benchPool } from './service.js';
 
 keepHeapCompact();
 
@@ -25,7 +25,7 @@ if (mode === 'app') {
   await app.listen({ port: 0, host: '127.0.0.1' });
   console.log(`PORT ${(app.server.address() as { port: number }).port}`);
 } else if (mode === 'bare') {
-  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  const pool = benchPool(url, 20);
   const app = Fastify({ logger: false });
   // For warming up the load generator before anything is measured.
   app.post('/bare/noop', async (_request, reply) => reply.code(201).send({ ok: true }));

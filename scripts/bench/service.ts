@@ -2,6 +2,7 @@
 // so that the load generator and the measuring code share none of its CPU or memory.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 
 /**
  * Compiles the project as the Docker image does (tsc into dist/), so that the benchmarks measure
@@ -65,4 +66,17 @@ export function postgresCpuSeconds(): number {
     }
   }
   return total;
+}
+
+/**
+ * A pg pool for the benchmark's own queries. pg-pool's end() resolves before the server has closed
+ * its sessions, so dropping the database WITH (FORCE) right after can end one of them: without a
+ * listener that error would take the process down (as the certificate bench did now and then).
+ */
+export function benchPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', (err: Error & { code?: string }) => {
+    if (err.code !== '57P01') console.error('bench pool:', err.message);
+  });
+  return pool;
 }

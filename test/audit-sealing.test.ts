@@ -58,5 +58,10 @@ describe('sealing audit events into the chain', () => {
     // Sealing proper works, and a sealed event can never be re-sealed.
     await sealAuditChain(t.db);
     expect(await attempt(sql`UPDATE audit_events SET chain_seq = 999999, prev_hash = 'x', hash = 'y' WHERE id = ${event!.id}`)).toBe('42501');
+    // Two events can never share a chain position.
+    await recordAudit(t.system, { action: 'test.guard', entityType: 'test', entityId: unique() });
+    const [next] = await t.db.select().from(auditEvents).where(isNull(auditEvents.chainSeq));
+    const taken = (await t.db.select({ chainSeq: auditEvents.chainSeq }).from(auditEvents).where(sql`id = ${event!.id}`))[0]!.chainSeq;
+    expect(await attempt(sql`UPDATE audit_events SET chain_seq = ${taken}, prev_hash = 'x', hash = 'y' WHERE id = ${next!.id}`)).toBe('23505');
   });
 });

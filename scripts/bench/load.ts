@@ -1,7 +1,5 @@
 export interface LoadResult {
   requests: number;
-  /** Requests sent before measuring (not in the figures). */
-  warmup: number;
   seconds: number;
   rate: number;
   p50: number;
@@ -53,5 +51,5 @@ export async function runLoad(opts: {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { requests: latencies.length, warmup: opts.warmup, seconds, rate: latencies.length / seconds, p50: pct(50), p99: pct(99), errors };
+  return { requests: latencies.length, seconds, rate: latencies.length / seconds, p50: pct(50), p99: pct(99), errors };
 }

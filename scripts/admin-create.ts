@@ -6,7 +6,8 @@ import { CliError, parseFlags, runCli } from './cli.js';
 
 await runCli(async () => {
   const flags = parseFlags(process.argv.slice(2), ['email', 'password', 'name']);
-  if (!flags.email || !flags.password) throw new CliError('Usage: npm run admin:create -- --email E --password P [--name N]');
+  if (!flags.email || !flags.password)
+    throw new CliError('Usage: npm run admin:create -- --email E --password P [--name N]');
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(flags.email)) throw new CliError(`Not an e-mail address: ${flags.email}`);
   const config = loadConfig();
   const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
@@ -14,7 +15,12 @@ await runCli(async () => {
     await database.migrate();
     const user = await createUser(
       { db: database.db, actor: { kind: 'system', label: 'admin:create' } },
-      { email: flags.email, name: flags.name ?? flags.email.split('@')[0]!, password: flags.password, role: 'secretariat' },
+      {
+        email: flags.email,
+        name: flags.name ?? flags.email.split('@')[0]!,
+        password: flags.password,
+        role: 'secretariat',
+      },
     );
     console.log(`Secretariat user ${user.email} created (id ${user.id}).`);
   } finally {

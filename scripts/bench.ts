@@ -11,7 +11,14 @@ import { createPledge } from '../src/modules/pledges/pledges.service.js';
 import { publishVersion } from '../src/modules/pledges/publish.service.js';
 import { createUser } from '../src/modules/users/users.service.js';
 import { runLoad, type LoadResult } from './bench/load.js';
-import { benchPool, buildForBench, cpuSecondsOf, postgresCpuSeconds, startServer, stopServer } from './bench/service.js';
+import {
+  benchPool,
+  buildForBench,
+  cpuSecondsOf,
+  postgresCpuSeconds,
+  startServer,
+  stopServer,
+} from './bench/service.js';
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONCURRENCY = 32;
@@ -97,13 +104,31 @@ async function compare(targets: Target[], warmup: number, capacity = Number.POSI
     const sorted = [...results].sort((a, b) => a.rate - b.rate);
     const median = sorted[Math.floor(sorted.length / 2)]!;
     const { server, postgres, requests } = cpu[t]!;
-    return { ...median, errors: errors[t]!, rates: results.map((x) => x.rate), serverCpuMs: (server * 1000) / requests, postgresCpuMs: (postgres * 1000) / requests };
+    return {
+      ...median,
+      errors: errors[t]!,
+      rates: results.map((x) => x.rate),
+      serverCpuMs: (server * 1000) / requests,
+      postgresCpuMs: (postgres * 1000) / requests,
+    };
   });
 }
 
 /** Node's fetch compiles its own code over the first few thousand requests: do that before measuring anything. */
 async function warmLoadGenerator(origin: string) {
-  await runLoad({ origin, total: 0, warmup: 6_000, concurrency: CONCURRENCY, expect: 201, make: () => ({ method: 'POST', path: '/bare/noop', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ warm: randomUUID() }) }) });
+  await runLoad({
+    origin,
+    total: 0,
+    warmup: 6_000,
+    concurrency: CONCURRENCY,
+    expect: 201,
+    make: () => ({
+      method: 'POST',
+      path: '/bare/noop',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ warm: randomUUID() }),
+    }),
+  });
 }
 
 const fmt = (r: Measured) =>
@@ -120,7 +145,12 @@ async function main() {
     const db = database.db;
     const system: ServiceContext = { db, actor: { kind: 'system', label: 'bench' } };
     const password = randomBytes(12).toString('hex');
-    const staff = await createUser(system, { email: 'bench@example.org', name: 'Bench', role: 'secretariat', password });
+    const staff = await createUser(system, {
+      email: 'bench@example.org',
+      name: 'Bench',
+      role: 'secretariat',
+      password,
+    });
     const slug = 'bench-pledge';
     await createPledge(system, { slug, title: { en: 'Bench pledge' } });
     const keys = ['governance', 'economy', 'climate', 'services', 'inclusion', 'vulnerable'];
@@ -141,8 +171,11 @@ async function main() {
     const appCities = await makeCities(citiesNeeded, 'App city ');
     const bareCities = await makeCities(citiesNeeded, 'Bare city ');
     const bareEndorseCities = await makeCities(citiesNeeded, 'Bare endorsing city ');
-    await pool.query('CREATE TABLE bench_bare (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), city_id uuid NOT NULL, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
-    const versionId = (await pool.query('SELECT id FROM pledge_versions WHERE pledge_id = $1', [version.pledgeId])).rows[0].id as string;
+    await pool.query(
+      'CREATE TABLE bench_bare (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), city_id uuid NOT NULL, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const versionId = (await pool.query('SELECT id FROM pledge_versions WHERE pledge_id = $1', [version.pledgeId]))
+      .rows[0].id as string;
 
     const app = await startServer('app', url, JWT_SECRET);
     children.push(app.child);
@@ -157,7 +190,9 @@ async function main() {
     const json = { 'content-type': 'application/json' };
     await warmLoadGenerator(bare.origin);
 
-    console.log(`\nPOST /pledges/:id/endorsements — fresh cities, authenticated, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s (median round shown)`);
+    console.log(
+      `\nPOST /pledges/:id/endorsements — fresh cities, authenticated, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s (median round shown)`,
+    );
     const [create, bareInsert, bareEndorse] = await compare(
       [
         {
@@ -168,15 +203,36 @@ async function main() {
             method: 'POST',
             path: `/api/v1/pledges/${version.pledgeId}/endorsements`,
             headers: { ...json, authorization: `Bearer ${accessToken}` },
-            body: JSON.stringify({ cityId: appCities[i], versionNumber: 1, scope: 'whole', signatory: { name: 'Mayor', title: 'Mayor' }, language: 'en' }),
+            body: JSON.stringify({
+              cityId: appCities[i],
+              versionNumber: 1,
+              scope: 'whole',
+              signatory: { name: 'Mayor', title: 'Mayor' },
+              language: 'en',
+            }),
           }),
         },
-        { pid: bare.child.pid!, origin: bare.origin, expect: 201, make: (i) => ({ method: 'POST', path: '/bare/insert', headers: json, body: JSON.stringify({ cityId: bareCities[i], name: randomUUID() }) }) },
         {
           pid: bare.child.pid!,
           origin: bare.origin,
           expect: 201,
-          make: (i) => ({ method: 'POST', path: '/bare/endorse', headers: json, body: JSON.stringify({ pledgeId: version.pledgeId, versionId, cityId: bareEndorseCities[i] }) }),
+          make: (i) => ({
+            method: 'POST',
+            path: '/bare/insert',
+            headers: json,
+            body: JSON.stringify({ cityId: bareCities[i], name: randomUUID() }),
+          }),
+        },
+        {
+          pid: bare.child.pid!,
+          origin: bare.origin,
+          expect: 201,
+          make: (i) => ({
+            method: 'POST',
+            path: '/bare/endorse',
+            headers: json,
+            body: JSON.stringify({ pledgeId: version.pledgeId, versionId, cityId: bareEndorseCities[i] }),
+          }),
         },
       ],
       warmup,
@@ -199,23 +255,37 @@ async function main() {
     );
     await pool.query('ANALYZE');
 
-    console.log(`\nGET /public/pledges/:slug/signatories — ${SIGNATORIES} verified endorsements, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s`);
+    console.log(
+      `\nGET /public/pledges/:slug/signatories — ${SIGNATORIES} verified endorsements, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s`,
+    );
     // The same list with the public cache off: what each request costs when it reaches the database.
     const uncachedServer = await startServer('app', url, JWT_SECRET, { PUBLIC_CACHE_MS: '0' });
     children.push(uncachedServer.child);
-    const list = (origin: string, pid: number): Target => ({ pid, origin, expect: 200, make: () => ({ method: 'GET', path: `/api/v1/public/pledges/${slug}/signatories` }) });
+    const list = (origin: string, pid: number): Target => ({
+      pid,
+      origin,
+      expect: 200,
+      make: () => ({ method: 'GET', path: `/api/v1/public/pledges/${slug}/signatories` }),
+    });
     const [cached, uncached, bareSelect] = await compare(
       [
         list(app.origin, app.child.pid!),
         list(uncachedServer.origin, uncachedServer.child.pid!),
-        { pid: bare.child.pid!, origin: bare.origin, expect: 200, make: () => ({ method: 'GET', path: `/bare/select?pledge=${version.pledgeId}` }) },
+        {
+          pid: bare.child.pid!,
+          origin: bare.origin,
+          expect: 200,
+          make: () => ({ method: 'GET', path: `/bare/select?pledge=${version.pledgeId}` }),
+        },
       ],
       WARMUP,
     );
     console.log(`  service      ${fmt(cached!)}   (public cache: ${1_000} ms, as deployed)`);
     console.log(`  uncached     ${fmt(uncached!)}   (PUBLIC_CACHE_MS=0)`);
     console.log(`  bare SELECT  ${fmt(bareSelect!)}`);
-    console.log(`  ratio ${(cached!.rate / bareSelect!.rate).toFixed(2)}, uncached ${(uncached!.rate / bareSelect!.rate).toFixed(2)} (target ≥ 0.80); p99 target < 50 ms\n`);
+    console.log(
+      `  ratio ${(cached!.rate / bareSelect!.rate).toFixed(2)}, uncached ${(uncached!.rate / bareSelect!.rate).toFixed(2)} (target ≥ 0.80); p99 target < 50 ms\n`,
+    );
 
     await pool.end();
     await database.close();
@@ -238,19 +308,29 @@ interface CertificateRun {
 /** Each ZIP measurement in a fresh process, so that one run's memory does not colour the next. */
 function certificateRun(count: number, renders: number): Promise<CertificateRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/bench/certificates.ts', baseUrl, String(count), String(renders)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', 'scripts/bench/certificates.ts', baseUrl, String(count), String(renders)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (d) => (out += String(d)));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`certificate bench exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`certificate bench exited ${code}`)),
+    );
   });
 }
 
 async function certificatesBench() {
   console.log('Certificates — rendering on one core, and peak memory while streaming a ZIP');
   const small = await certificateRun(500, 300);
-  console.log(`  render       ${small.renderMs!.toFixed(1)} ms a certificate = ${(1000 / small.renderMs!).toFixed(0)}/s (target < 20 ms)`);
+  console.log(
+    `  render       ${small.renderMs!.toFixed(1)} ms a certificate = ${(1000 / small.renderMs!).toFixed(0)}/s (target < 20 ms)`,
+  );
   const runs = [small, await certificateRun(1_000, 0), await certificateRun(5_000, 0)];
   for (const r of runs) {
     console.log(
@@ -258,7 +338,9 @@ async function certificatesBench() {
     );
   }
   const growth = runs[2]!.peakRssMb / runs[0]!.peakRssMb - 1;
-  console.log(`  5,000 vs 500: peak memory ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}% (target within 20%)\n`);
+  console.log(
+    `  5,000 vs 500: peak memory ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}% (target within 20%)\n`,
+  );
 }
 
 interface ReportsRun {
@@ -274,16 +356,24 @@ interface ReportsRun {
 
 function reportsRun(count: number): Promise<ReportsRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/bench/reports.ts', baseUrl, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', 'scripts/bench/reports.ts', baseUrl, String(count)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout!.on('data', (d) => (out += String(d)));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`reports bench exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`reports bench exited ${code}`)),
+    );
   });
 }
 
 async function reportsBench() {
   console.log('Reports — the CSV export beside psql \\copy of the same rows, and the summary');
-  for (const count of (process.env.BENCH_REPORT_ROWS ?? "10000,100000,300000").split(",").map(Number)) {
+  for (const count of (process.env.BENCH_REPORT_ROWS ?? '10000,100000,300000').split(',').map(Number)) {
     const r = await reportsRun(count);
     console.log(
       `  ${String(count).padStart(7)} rows  CSV ${r.csvSeconds.toFixed(2)} s vs \\copy ${r.copySeconds.toFixed(2)} s (${(r.csvSeconds / r.copySeconds).toFixed(2)}×, target ≤ 1.5×; medians of 3), ` +

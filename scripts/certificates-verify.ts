@@ -25,7 +25,9 @@ function loadKey(file: string, keyId: string): KeyObject {
   } catch {
     fail(`the key file ${file} is neither a PEM public key nor the JSON of GET /certificates/keys`, 2);
   }
-  const key = Array.isArray(parsed?.keys) ? parsed.keys.find((k) => k && k.keyId === keyId && typeof k.publicKey === 'string') : undefined;
+  const key = Array.isArray(parsed?.keys)
+    ? parsed.keys.find((k) => k && k.keyId === keyId && typeof k.publicKey === 'string')
+    : undefined;
   if (!key) fail(`the certificate was signed with key ${keyId}, which is not in ${file}`);
   try {
     return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey }, format: 'jwk' });

@@ -21,9 +21,14 @@ await runCli(async () => {
     const pledge = await findPledge(database.db, flags.pledge);
     if (!pledge) throw new CliError(`No pledge ${flags.pledge}.`);
     const total = await countValidOfPledge(database.db, pledge.id);
-    const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'certificates {bar} {value}/{total}' }, cliProgress.Presets.shades_classic) : undefined;
+    const bar = process.stdout.isTTY
+      ? new cliProgress.SingleBar({ format: 'certificates {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)
+      : undefined;
     bar?.start(total, 0);
-    await pipeline(certificatesZip(database.db, pledge.id, (done) => bar?.update(done)), createWriteStream(flags.out));
+    await pipeline(
+      certificatesZip(database.db, pledge.id, (done) => bar?.update(done)),
+      createWriteStream(flags.out),
+    );
     bar?.stop();
     console.log(`${total} certificate(s) of ${pledge.slug} written to ${flags.out}.`);
   } finally {

@@ -26,7 +26,8 @@ export function parseFlags(argv: string[], known: string[]): Record<string, stri
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new CliError(`Unexpected argument: ${arg}`);
     const name = arg.slice(2);
-    if (!known.includes(name)) throw new CliError(`Unknown option --${name} (known: ${known.map((k) => `--${k}`).join(', ')})`);
+    if (!known.includes(name))
+      throw new CliError(`Unknown option --${name} (known: ${known.map((k) => `--${k}`).join(', ')})`);
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new CliError(`--${name} needs a value`);
     flags[name] = value;

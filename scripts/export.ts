@@ -23,10 +23,15 @@ await runCli(async () => {
   try {
     const r = await reportContext({ db: database.db, actor: { kind: 'system', label: 'export' } }, flags.pledge, {});
     const total = await countReportRows(database.db, r.pledge.id, r.filters);
-    const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'endorsements {bar} {value}/{total}' }, cliProgress.Presets.shades_classic) : undefined;
+    const bar = process.stdout.isTTY
+      ? new cliProgress.SingleBar({ format: 'endorsements {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)
+      : undefined;
     bar?.start(total, 0);
     const progress = (n: number) => (bar ? bar.update(n) : console.log(`${n}/${total} endorsements`));
-    await pipeline(reportFormats[format].write(database.db, r.pledge.id, r.filters, r.areaKeys, progress), createWriteStream(flags.out));
+    await pipeline(
+      reportFormats[format].write(database.db, r.pledge.id, r.filters, r.areaKeys, progress),
+      createWriteStream(flags.out),
+    );
     bar?.stop();
     console.log(`${total} endorsement(s) of ${r.pledge.slug} written to ${flags.out} (${format}).`);
   } finally {

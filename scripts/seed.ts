@@ -6,7 +6,8 @@ import { CliError, runCli } from './cli.js';
 
 await runCli(async () => {
   const config = loadConfig();
-  if (!config.allowDemoData) throw new CliError('Demo data has publicly known passwords and is refused when NODE_ENV=production.');
+  if (!config.allowDemoData)
+    throw new CliError('Demo data has publicly known passwords and is refused when NODE_ENV=production.');
   const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
   try {
     await database.migrate();

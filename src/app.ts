@@ -55,7 +55,11 @@ export const redactPaths = [
 ];
 
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
-  return { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' }, serializers: { err: safeErrorSerializer } };
+  return {
+    level: config.logLevel,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: { err: safeErrorSerializer },
+  };
 }
 
 export async function buildApp({ config, database, logger }: BuildAppOptions): Promise<FastifyInstance> {
@@ -80,7 +84,8 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
   // A write this instance handled may change a public page: from now on, serve none from before
   // it. Done before the answer leaves, so the writer's next read already sees its change.
   app.addHook('onSend', async (request, reply) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS' && reply.statusCode < 400) app.publicCache.clear();
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS' && reply.statusCode < 400)
+      app.publicCache.clear();
   });
 
   app.addHook('onRequest', async (request, reply) => {

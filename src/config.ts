@@ -30,18 +30,13 @@ const envSchema = z
     ),
     PGLITE_DIR: z.string().trim().min(1).default('./data/pglite'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
-    JWT_SECRET: optionalString.pipe(
-      z.string().min(32, 'must be at least 32 characters').optional(),
-    ),
+    JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(60).default(7),
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
     CERT_SIGNING_KEY: optionalString.pipe(
-      z
-        .string()
-        .includes('PRIVATE KEY', { message: 'must be a PEM-encoded Ed25519 private key' })
-        .optional(),
+      z.string().includes('PRIVATE KEY', { message: 'must be a PEM-encoded Ed25519 private key' }).optional(),
     ),
     SMTP_URL: optionalString.pipe(
       z
@@ -122,7 +117,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // A variable set to an empty (or blank) string counts as absent, so that `PORT=` in a compose
   // file or an .env template gives the default instead of port 0 or a confusing error.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(

@@ -33,9 +33,13 @@ async function main() {
   app.log.info({ driver: database.driver }, 'applying migrations');
   await database.migrate();
   if (database.driver === 'pglite') {
-    app.log.info({ dir: config.database.pgliteDir }, 'embedded PGlite database: for one instance only; set DATABASE_URL to scale out');
+    app.log.info(
+      { dir: config.database.pgliteDir },
+      'embedded PGlite database: for one instance only; set DATABASE_URL to scale out',
+    );
   }
-  if (config.allowDemoData) await seedDemoDataIfEmpty(database.db, { print: (line) => console.log(line), publicBaseUrl: config.publicBaseUrl });
+  if (config.allowDemoData)
+    await seedDemoDataIfEmpty(database.db, { print: (line) => console.log(line), publicBaseUrl: config.publicBaseUrl });
 
   const jobs = startBackgroundJobs(database.db, config, app.log);
 

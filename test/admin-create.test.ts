@@ -50,10 +50,15 @@ afterAll(async () => {
 
 function adminCreate(args: string[]): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'scripts/admin-create.ts', ...args], { cwd: repoRoot, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      'npx',
+      ['tsx', 'scripts/admin-create.ts', ...args],
+      { cwd: repoRoot, env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -62,9 +67,16 @@ async function inspect(email: string, password: string): Promise<{ status: numbe
   const database = t ? t.testDb.database : await openDatabase({ pgliteDir });
   const app = t ? t.app : await buildApp({ config, database, logger: false });
   try {
-    const rows = await database.db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+    const rows = await database.db
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
-    return { status: res.statusCode, role: res.statusCode === 200 ? res.json().user.role : undefined, count: rows.length };
+    return {
+      status: res.statusCode,
+      role: res.statusCode === 200 ? res.json().user.role : undefined,
+      count: rows.length,
+    };
   } finally {
     if (!t) {
       await app.close();
@@ -82,7 +94,14 @@ describe('npm run admin:create', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(email);
 
-    const second = await adminCreate(['--email', email, '--password', 'another admin passphrase', '--name', 'Second Admin']);
+    const second = await adminCreate([
+      '--email',
+      email,
+      '--password',
+      'another admin passphrase',
+      '--name',
+      'Second Admin',
+    ]);
     expect(second.code).not.toBe(0);
     expect(second.stderr).toMatch(/already exists/i);
     expect(second.stderr).toContain(email);

@@ -5,7 +5,14 @@ import { withTx } from '../src/db/tx.js';
 import { pgErrorCode } from '../src/lib/errors.js';
 import { GENESIS_HASH, hashAuditEvent, recordAudit, verifyAuditChain } from '../src/modules/audit/audit.service.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { createCity, createCityOfficial, createReviewer, createSecretariat, type TestUser, unique } from './helpers/factories.js';
+import {
+  createCity,
+  createCityOfficial,
+  createReviewer,
+  createSecretariat,
+  type TestUser,
+  unique,
+} from './helpers/factories.js';
 
 interface AuditEvent {
   id: string;
@@ -265,7 +272,12 @@ describe('GET /audit', () => {
 
   it('filters by entityId', async () => {
     const city = (await postCity({})).json();
-    await t.app.inject({ method: 'PATCH', url: `/api/v1/cities/${city.id}`, headers: admin.headers, payload: { population: 1 } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/cities/${city.id}`,
+      headers: admin.headers,
+      payload: { population: 1 },
+    });
     await postCity({});
     const events = await allEvents({ entityId: city.id });
     expect(events.map((e) => e.action)).toEqual(['city.updated', 'city.created']);
@@ -301,7 +313,9 @@ describe('GET /audit', () => {
     expect(ids(await allEvents({ entityType, from: days[1]! }))).toEqual([days[2], days[1]]);
     expect(ids(await allEvents({ entityType, to: days[1]! }))).toEqual([days[1], days[0]]);
     expect(ids(await allEvents({ entityType, from: days[1]!, to: days[1]! }))).toEqual([days[1]]);
-    expect(ids(await allEvents({ entityType, from: '2001-01-01T12:00:00Z', to: '2001-01-02T12:00:00Z' }))).toEqual([days[1]]);
+    expect(ids(await allEvents({ entityType, from: '2001-01-01T12:00:00Z', to: '2001-01-02T12:00:00Z' }))).toEqual([
+      days[1],
+    ]);
     expect(await allEvents({ entityType, from: '2001-01-04T00:00:00Z' })).toEqual([]);
     expect(await allEvents({ entityType, to: '2000-12-31T23:59:59Z' })).toEqual([]);
     // Back-dated events are still part of the chain.
@@ -311,7 +325,12 @@ describe('GET /audit', () => {
   it('combines filters', async () => {
     const other = await createSecretariat(t);
     const city = (await postCity({}, {}, other)).json();
-    await t.app.inject({ method: 'PATCH', url: `/api/v1/cities/${city.id}`, headers: admin.headers, payload: { population: 2 } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/cities/${city.id}`,
+      headers: admin.headers,
+      payload: { population: 2 },
+    });
     const events = await allEvents({ entityType: 'city', entityId: city.id, actor: admin.id });
     expect(events.map((e) => e.action)).toEqual(['city.updated']);
   });
@@ -373,20 +392,23 @@ describe('GET /audit', () => {
 });
 
 describe('who may read the audit log', () => {
-  it.each(['/api/v1/audit', '/api/v1/audit/verify'])('%s: city official and reviewer 403, no token 401', async (url) => {
-    const official = await createCityOfficial(t);
-    const reviewer = await createReviewer(t);
-    for (const user of [official, reviewer]) {
-      const res = await t.app.inject({ method: 'GET', url, headers: user.headers });
-      expect(res.statusCode).toBe(403);
-      expect(res.json()).toMatchObject({ code: 'forbidden' });
-    }
-    const anonymous = await t.app.inject({ method: 'GET', url });
-    expect(anonymous.statusCode).toBe(401);
-    expect(anonymous.json()).toMatchObject({ code: 'unauthenticated' });
-    const forged = await t.app.inject({ method: 'GET', url, headers: { authorization: 'Bearer not.a.token' } });
-    expect(forged.statusCode).toBe(401);
-  });
+  it.each(['/api/v1/audit', '/api/v1/audit/verify'])(
+    '%s: city official and reviewer 403, no token 401',
+    async (url) => {
+      const official = await createCityOfficial(t);
+      const reviewer = await createReviewer(t);
+      for (const user of [official, reviewer]) {
+        const res = await t.app.inject({ method: 'GET', url, headers: user.headers });
+        expect(res.statusCode).toBe(403);
+        expect(res.json()).toMatchObject({ code: 'forbidden' });
+      }
+      const anonymous = await t.app.inject({ method: 'GET', url });
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json()).toMatchObject({ code: 'unauthenticated' });
+      const forged = await t.app.inject({ method: 'GET', url, headers: { authorization: 'Bearer not.a.token' } });
+      expect(forged.statusCode).toBe(401);
+    },
+  );
 
   it('secretariat: 200', async () => {
     expect((await getAudit(t, admin)).statusCode).toBe(200);
@@ -405,11 +427,23 @@ describe('GET /audit/verify on an intact chain', () => {
   it('answers ok with checked 0 on an empty log, and the service agrees with the route', async () => {
     const fresh = await buildTestApp();
     try {
-      expect(await verifyAuditChain(fresh.system)).toEqual({ ok: true, checked: 0, firstBadEventId: null, reason: null, pending: 0 });
+      expect(await verifyAuditChain(fresh.system)).toEqual({
+        ok: true,
+        checked: 0,
+        firstBadEventId: null,
+        reason: null,
+        pending: 0,
+      });
       await createCity(fresh);
       await createCity(fresh);
       // A small batch size makes the verifier read the chain in several batches.
-      expect(await verifyAuditChain(fresh.system, 1)).toEqual({ ok: true, checked: 2, firstBadEventId: null, reason: null, pending: 0 });
+      expect(await verifyAuditChain(fresh.system, 1)).toEqual({
+        ok: true,
+        checked: 2,
+        firstBadEventId: null,
+        reason: null,
+        pending: 0,
+      });
     } finally {
       await fresh.close();
     }
@@ -426,7 +460,9 @@ describe('GET /audit/verify on an intact chain', () => {
       }
       throw new Error('the statement was accepted');
     };
-    await attempt(sql`UPDATE audit_events SET summary = '{"forged": true}'::jsonb WHERE seq = (SELECT max(seq) FROM audit_events)`);
+    await attempt(
+      sql`UPDATE audit_events SET summary = '{"forged": true}'::jsonb WHERE seq = (SELECT max(seq) FROM audit_events)`,
+    );
     await attempt(sql`DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)`);
     for (const err of captured) expect(pgErrorCode(err)).toBe('42501');
     expect(await verify()).toMatchObject({ ok: true });
@@ -472,7 +508,9 @@ describe('tampering is detected', () => {
     const { app, secretariat, events } = await tamperable();
     try {
       const target = events[2]!;
-      await app.db.execute(sql`UPDATE audit_events SET summary = jsonb_set(summary, '{after,name}', '"Forged"') WHERE id = ${target.id}`);
+      await app.db.execute(
+        sql`UPDATE audit_events SET summary = jsonb_set(summary, '{after,name}', '"Forged"') WHERE id = ${target.id}`,
+      );
       const result = await verify(app, secretariat);
       expect(result).toMatchObject({ ok: false, firstBadEventId: target.id, checked: 3 });
     } finally {
@@ -484,7 +522,9 @@ describe('tampering is detected', () => {
     const { app, secretariat, events } = await tamperable();
     try {
       const target = events[1]!;
-      await app.db.execute(sql`UPDATE audit_events SET actor_id = ${secretariat.id}, actor_role = 'secretariat' WHERE id = ${target.id}`);
+      await app.db.execute(
+        sql`UPDATE audit_events SET actor_id = ${secretariat.id}, actor_role = 'secretariat' WHERE id = ${target.id}`,
+      );
       expect(await verify(app, secretariat)).toMatchObject({ ok: false, firstBadEventId: target.id });
     } finally {
       await app.close();

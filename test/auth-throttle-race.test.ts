@@ -14,7 +14,12 @@ describe('login throttling under parallel attempts', () => {
     const user = await createSecretariat(t);
     const attempts = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: `10.9.${i}.1`, payload: { email: user.email, password: `wrong-password-${i}` } }),
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          remoteAddress: `10.9.${i}.1`,
+          payload: { email: user.email, password: `wrong-password-${i}` },
+        }),
       ),
     );
     const statuses = attempts.map((r) => r.statusCode);
@@ -27,7 +32,12 @@ describe('login throttling under parallel attempts', () => {
     const user = await createSecretariat(t);
     const ip = '10.8.0.1';
     for (let i = 0; i < loginThrottlePolicy.addressFailures + 3; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload: { email: user.email, password: user.password } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: ip,
+        payload: { email: user.email, password: user.password },
+      });
       expect(res.statusCode, `attempt ${i + 1}`).toBe(200);
     }
   });

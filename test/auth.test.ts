@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshTokens, users } from '../src/db/schema/index.js';
 import { loginThrottlePolicy } from '../src/modules/auth/throttle.js';
 import { buildTestApp, TEST_JWT_SECRET, type TestApp } from './helpers/app.js';
-import { createCityOfficial, createReviewer, createSecretariat, createUser, type TestUser, unique } from './helpers/factories.js';
+import {
+  createCityOfficial,
+  createReviewer,
+  createSecretariat,
+  createUser,
+  type TestUser,
+  unique,
+} from './helpers/factories.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -48,14 +55,25 @@ async function signIn(user: TestUser): Promise<SessionBody> {
   return res.json<SessionBody>();
 }
 
-async function auditActions(admin: TestUser, entityId: string): Promise<Array<{ action: string; summary: unknown; actor: { id: string | null } }>> {
-  const res = await t.app.inject({ method: 'GET', url: `/api/v1/audit?entityId=${entityId}&limit=500`, headers: admin.headers });
+async function auditActions(
+  admin: TestUser,
+  entityId: string,
+): Promise<Array<{ action: string; summary: unknown; actor: { id: string | null } }>> {
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `/api/v1/audit?entityId=${entityId}&limit=500`,
+    headers: admin.headers,
+  });
   expect(res.statusCode).toBe(200);
   return res.json().items;
 }
 
 /** A JWT signed by hand, to present tokens the app would never issue itself. */
-function signJwt(payload: Record<string, unknown>, secret: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
+function signJwt(
+  payload: Record<string, unknown>,
+  secret: string,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
   const enc = (o: Record<string, unknown>) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const data = `${enc(header)}.${enc(payload)}`;
   return `${data}.${createHmac('sha256', secret).update(data).digest('base64url')}`;
@@ -72,7 +90,12 @@ async function passwordHashOf(userId: string): Promise<string> {
 }
 
 async function deactivate(admin: TestUser, userId: string) {
-  const res = await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${userId}`, headers: admin.headers, payload: { active: false } });
+  const res = await t.app.inject({
+    method: 'PATCH',
+    url: `/api/v1/users/${userId}`,
+    headers: admin.headers,
+    payload: { active: false },
+  });
   expect(res.statusCode).toBe(200);
 }
 
@@ -146,7 +169,11 @@ describe('POST /auth/login', () => {
   });
 
   it('rejects a body that is not { email, password } with 400', async () => {
-    for (const payload of [{ email: 'not-an-email', password: 'x' }, { email: 'a@example.org' }, { email: 'a@example.org', password: 'x', extra: 1 }]) {
+    for (const payload of [
+      { email: 'not-an-email', password: 'x' },
+      { email: 'a@example.org' },
+      { email: 'a@example.org', password: 'x', extra: 1 },
+    ]) {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload, remoteAddress: freshIp() });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(res.json().code).toBe('validation_failed');
@@ -163,8 +190,21 @@ describe('POST /auth/login', () => {
       JSON.stringify(session),
       (await refresh(session.refreshToken)).body,
       (await me(bearer(session.accessToken))).body,
-      (await t.app.inject({ method: 'GET', url: `/api/v1/users?q=${encodeURIComponent(user.email)}`, headers: admin.headers })).body,
-      (await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: admin.headers, payload: { name: 'Renamed' } })).body,
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/users?q=${encodeURIComponent(user.email)}`,
+          headers: admin.headers,
+        })
+      ).body,
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/users/${user.id}`,
+          headers: admin.headers,
+          payload: { name: 'Renamed' },
+        })
+      ).body,
     ];
     for (const body of bodies) {
       expect(body).not.toContain(hash);
@@ -226,7 +266,8 @@ describe('login throttling', () => {
     for (let i = 1; i < p.accountFailures; i++) expect((await login(user.email, `wrong ${i}`)).statusCode).toBe(401);
     expect((await login(user.email, user.password)).statusCode).toBe(200);
     // Without the reset, the first of these would reach the limit and lock the account.
-    for (let i = 1; i < p.accountFailures; i++) expect((await login(user.email, `wrong again ${i}`)).statusCode).toBe(401);
+    for (let i = 1; i < p.accountFailures; i++)
+      expect((await login(user.email, `wrong again ${i}`)).statusCode).toBe(401);
     expect((await login(user.email, user.password)).statusCode).toBe(200);
   });
 
@@ -406,7 +447,11 @@ describe('POST /auth/logout', () => {
   it('needs a bearer token: 401 without one, and the session survives', async () => {
     const user = await createCityOfficial(t);
     const session = await signIn(user);
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: session.refreshToken } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      payload: { refreshToken: session.refreshToken },
+    });
     expect(res.statusCode).toBe(401);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json().code).toBe('unauthenticated');
@@ -467,7 +512,12 @@ describe('GET /me', () => {
       bearer(`${user.token}x`),
       bearer(signJwt({ ...claims, iat: now, exp: now + 600 }, 'another-secret-that-is-long-enough-for-hs256-000')),
       bearer(signJwt({ ...claims, iat: now - 7200, exp: now - 3600 }, TEST_JWT_SECRET)),
-      bearer(signJwt({ ...claims, iat: now, exp: now + 600 }, TEST_JWT_SECRET, { alg: 'none', typ: 'JWT' }).replace(/[^.]+$/, '')),
+      bearer(
+        signJwt({ ...claims, iat: now, exp: now + 600 }, TEST_JWT_SECRET, { alg: 'none', typ: 'JWT' }).replace(
+          /[^.]+$/,
+          '',
+        ),
+      ),
       bearer(signJwt({ sub: randomUUID(), role: 'secretariat', iat: now, exp: now + 600 }, TEST_JWT_SECRET)),
       bearer(signJwt({ sub: 'not-a-uuid', role: 'secretariat', iat: now, exp: now + 600 }, TEST_JWT_SECRET)),
     ];
@@ -506,7 +556,12 @@ describe('GET /me', () => {
     const user = await createCityOfficial(t);
     const session = await signIn(user);
     await deactivate(admin, user.id);
-    const reactivated = await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: admin.headers, payload: { active: true } });
+    const reactivated = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: admin.headers,
+      payload: { active: true },
+    });
     expect(reactivated.statusCode).toBe(200);
     expect((await refresh(session.refreshToken)).statusCode).toBe(401);
     // A fresh login works again.

@@ -19,7 +19,11 @@ afterAll(async () => t.close());
 
 const api = (path: string) => `/api/v1${path}`;
 
-async function verifiedEndorsement(app: TestApp, staff: TestUser, options: { language?: string; areaKeys?: string[] } = {}) {
+async function verifiedEndorsement(
+  app: TestApp,
+  staff: TestUser,
+  options: { language?: string; areaKeys?: string[] } = {},
+) {
   const pledge = await createPublishedPledge(app, { areaKeys: ['governance', 'economy', 'climate'] });
   const city = await createCity(app, { name: `Kraków ${Math.random().toString(36).slice(2, 7)}`, country: 'PL' });
   const official = await createCityOfficial(app, city.id);
@@ -37,7 +41,12 @@ async function verifiedEndorsement(app: TestApp, staff: TestUser, options: { lan
   });
   expect(created.statusCode, created.body).toBe(201);
   const id = created.json().id as string;
-  const decided = await app.app.inject({ method: 'POST', url: api(`/endorsements/${id}/decision`), headers: staff.headers, payload: { decision: 'verified' } });
+  const decided = await app.app.inject({
+    method: 'POST',
+    url: api(`/endorsements/${id}/decision`),
+    headers: staff.headers,
+    payload: { decision: 'verified' },
+  });
   expect(decided.statusCode, decided.body).toBe(200);
   return { id, pledge, city, official, detail: decided.json() };
 }
@@ -58,7 +67,13 @@ describe('certificates', () => {
     const res = await t.app.inject({ method: 'GET', url: api(`/certificates/${serial}`) });
     expect(res.statusCode).toBe(200);
     const cert = res.json();
-    expect(cert).toMatchObject({ serial, status: 'valid', algorithm: 'Ed25519', signatureValid: true, revokedAt: null });
+    expect(cert).toMatchObject({
+      serial,
+      status: 'valid',
+      algorithm: 'Ed25519',
+      signatureValid: true,
+      revokedAt: null,
+    });
     expect(cert.payload).toMatchObject({
       serial,
       pledge: { slug: pledge.slug },
@@ -76,57 +91,118 @@ describe('certificates', () => {
 
     const keys = (await t.app.inject({ method: 'GET', url: api('/certificates/keys') })).json().keys;
     expect(keys.length).toBeGreaterThanOrEqual(1);
-    const ok = verify(null, Buffer.from(canonicalJson(cert.payload)), publicKeyFrom(keys, cert.keyId), Buffer.from(cert.signature, 'base64url'));
+    const ok = verify(
+      null,
+      Buffer.from(canonicalJson(cert.payload)),
+      publicKeyFrom(keys, cert.keyId),
+      Buffer.from(cert.signature, 'base64url'),
+    );
     expect(ok).toBe(true);
     // One changed byte of the payload and the signature no longer verifies.
     const forged = { ...cert.payload, city: { ...cert.payload.city, name: 'Krakow' } };
-    expect(verify(null, Buffer.from(canonicalJson(forged)), publicKeyFrom(keys, cert.keyId), Buffer.from(cert.signature, 'base64url'))).toBe(false);
+    expect(
+      verify(
+        null,
+        Buffer.from(canonicalJson(forged)),
+        publicKeyFrom(keys, cert.keyId),
+        Buffer.from(cert.signature, 'base64url'),
+      ),
+    ).toBe(false);
   });
 
   it('accept a serial typed loosely, and answer 404 for an unknown one', async () => {
     const { detail } = await verifiedEndorsement(t, secretariat);
     const serial = detail.certificate.serial as string;
     const loose = serial.toLowerCase().replace(/-/g, ' ');
-    expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${encodeURIComponent(loose)}`) })).json().serial).toBe(serial);
+    expect(
+      (await t.app.inject({ method: 'GET', url: api(`/certificates/${encodeURIComponent(loose)}`) })).json().serial,
+    ).toBe(serial);
     expect((await t.app.inject({ method: 'GET', url: api('/certificates/AP-2222-2222') })).statusCode).toBe(404);
   });
 
   it('are superseded by the certificate of a later verified revision, and revoked by a withdrawal', async () => {
     const { id, official, detail } = await verifiedEndorsement(t, secretariat);
     const first = detail.certificate.serial as string;
-    const amended = await t.app.inject({ method: 'PATCH', url: api(`/endorsements/${id}`), headers: official.headers, payload: { scope: 'areas', areaKeys: ['economy'], reason: 'narrowed' } });
+    const amended = await t.app.inject({
+      method: 'PATCH',
+      url: api(`/endorsements/${id}`),
+      headers: official.headers,
+      payload: { scope: 'areas', areaKeys: ['economy'], reason: 'narrowed' },
+    });
     expect(amended.statusCode).toBe(200);
     // Until the amendment is verified, the earlier revision's certificate stays valid.
     expect(amended.json().certificate).toEqual({ serial: first, status: 'valid' });
-    const reverified = await t.app.inject({ method: 'POST', url: api(`/endorsements/${id}/decision`), headers: secretariat.headers, payload: { decision: 'verified' } });
+    const reverified = await t.app.inject({
+      method: 'POST',
+      url: api(`/endorsements/${id}/decision`),
+      headers: secretariat.headers,
+      payload: { decision: 'verified' },
+    });
     const second = reverified.json().certificate.serial as string;
     expect(second).not.toBe(first);
-    expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${first}`) })).json().status).toBe('superseded');
-    expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${second}`) })).json()).toMatchObject({ status: 'valid', payload: { areas: [{ key: 'economy' }] } });
+    expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${first}`) })).json().status).toBe(
+      'superseded',
+    );
+    expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${second}`) })).json()).toMatchObject({
+      status: 'valid',
+      payload: { areas: [{ key: 'economy' }] },
+    });
 
-    await t.app.inject({ method: 'POST', url: api(`/endorsements/${id}/withdraw`), headers: official.headers, payload: { reason: 'council changed' } });
+    await t.app.inject({
+      method: 'POST',
+      url: api(`/endorsements/${id}/withdraw`),
+      headers: official.headers,
+      payload: { reason: 'council changed' },
+    });
     const revoked = (await t.app.inject({ method: 'GET', url: api(`/certificates/${second}`) })).json();
     expect(revoked.status).toBe('revoked');
     expect(revoked.revokedAt).toBeTruthy();
 
-    const audit = (await t.app.inject({ method: 'GET', url: api('/audit?entityType=certificate&limit=500'), headers: secretariat.headers })).json();
-    const actions = audit.items.filter((e: { entityId: string }) => [first, second].includes(e.entityId)).map((e: { action: string; entityId: string }) => `${e.action}:${e.entityId === first ? 1 : 2}`);
-    expect(actions.sort()).toEqual(['certificate.issued:1', 'certificate.issued:2', 'certificate.revoked:2', 'certificate.superseded:1']);
+    const audit = (
+      await t.app.inject({
+        method: 'GET',
+        url: api('/audit?entityType=certificate&limit=500'),
+        headers: secretariat.headers,
+      })
+    ).json();
+    const actions = audit.items
+      .filter((e: { entityId: string }) => [first, second].includes(e.entityId))
+      .map((e: { action: string; entityId: string }) => `${e.action}:${e.entityId === first ? 1 : 2}`);
+    expect(actions.sort()).toEqual([
+      'certificate.issued:1',
+      'certificate.issued:2',
+      'certificate.revoked:2',
+      'certificate.superseded:1',
+    ]);
   });
 
   it('are not issued on rejection', async () => {
     const pledge = await createPublishedPledge(t);
     const official = await createCityOfficial(t);
-    const created = await t.app.inject({ method: 'POST', url: api(`/pledges/${pledge.slug}/endorsements`), headers: official.headers, payload: { versionNumber: 1, scope: 'whole', signatory: { name: 'A', title: 'Mayor' }, language: 'en' } });
-    const rejected = await t.app.inject({ method: 'POST', url: api(`/endorsements/${created.json().id}/decision`), headers: secretariat.headers, payload: { decision: 'rejected', note: 'unsigned' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: api(`/pledges/${pledge.slug}/endorsements`),
+      headers: official.headers,
+      payload: { versionNumber: 1, scope: 'whole', signatory: { name: 'A', title: 'Mayor' }, language: 'en' },
+    });
+    const rejected = await t.app.inject({
+      method: 'POST',
+      url: api(`/endorsements/${created.json().id}/decision`),
+      headers: secretariat.headers,
+      payload: { decision: 'rejected', note: 'unsigned' },
+    });
     expect(rejected.json().certificate).toBeNull();
   });
 
   it('report a stored payload that no longer matches its signature', async () => {
     const { detail } = await verifiedEndorsement(t, secretariat);
     const serial = detail.certificate.serial as string;
-    await t.db.execute(sql`UPDATE certificates SET payload = jsonb_set(payload, '{signatory,name}', '"Someone Else"') WHERE serial = ${serial}`);
-    expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${serial}`) })).json().signatureValid).toBe(false);
+    await t.db.execute(
+      sql`UPDATE certificates SET payload = jsonb_set(payload, '{signatory,name}', '"Someone Else"') WHERE serial = ${serial}`,
+    );
+    expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${serial}`) })).json().signatureValid).toBe(
+      false,
+    );
   });
 });
 
@@ -135,7 +211,11 @@ describe('signing keys', () => {
     const fresh = await buildTestApp();
     try {
       const staff = await createSecretariat(fresh);
-      await Promise.all([verifiedEndorsement(fresh, staff), verifiedEndorsement(fresh, staff), verifiedEndorsement(fresh, staff)]);
+      await Promise.all([
+        verifiedEndorsement(fresh, staff),
+        verifiedEndorsement(fresh, staff),
+        verifiedEndorsement(fresh, staff),
+      ]);
       const rows = await fresh.db.select().from(signingKeys);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ source: 'generated' });
@@ -157,14 +237,27 @@ describe('signing keys', () => {
       await rotated.db.insert(signingKeys).values({ ...generated, privateKeyPem: null, retiredAt: new Date() });
       const staff = await createSecretariat(rotated);
       const after = await verifiedEndorsement(rotated, staff);
-      const cert = (await rotated.app.inject({ method: 'GET', url: api(`/certificates/${after.detail.certificate.serial}`) })).json();
+      const cert = (
+        await rotated.app.inject({ method: 'GET', url: api(`/certificates/${after.detail.certificate.serial}`) })
+      ).json();
       expect(cert.signatureValid).toBe(true);
       const keys = (await rotated.app.inject({ method: 'GET', url: api('/certificates/keys') })).json().keys;
-      expect(keys.map((k: { keyId: string }) => k.keyId)).toEqual(expect.arrayContaining([generated.keyId, cert.keyId]));
+      expect(keys.map((k: { keyId: string }) => k.keyId)).toEqual(
+        expect.arrayContaining([generated.keyId, cert.keyId]),
+      );
       expect(cert.keyId).not.toBe(generated.keyId);
       // The certificate signed before the rotation still verifies with its own key.
-      const old = (await t.app.inject({ method: 'GET', url: api(`/certificates/${before.detail.certificate.serial}`) })).json();
-      expect(verify(null, Buffer.from(canonicalJson(old.payload)), publicKeyFrom(keys, old.keyId), Buffer.from(old.signature, 'base64url'))).toBe(true);
+      const old = (
+        await t.app.inject({ method: 'GET', url: api(`/certificates/${before.detail.certificate.serial}`) })
+      ).json();
+      expect(
+        verify(
+          null,
+          Buffer.from(canonicalJson(old.payload)),
+          publicKeyFrom(keys, old.keyId),
+          Buffer.from(old.signature, 'base64url'),
+        ),
+      ).toBe(true);
     } finally {
       await rotated.close();
     }
@@ -175,6 +268,8 @@ describe('signing keys', () => {
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
     expect(() => loadConfig({ CERT_SIGNING_KEY: pem })).toThrow(ConfigError);
     expect(() => loadConfig({ CERT_SIGNING_KEY: pem })).toThrow(/CERT_SIGNING_KEY/);
-    expect(() => loadConfig({ CERT_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----' })).toThrow(/CERT_SIGNING_KEY/);
+    expect(() =>
+      loadConfig({ CERT_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----' }),
+    ).toThrow(/CERT_SIGNING_KEY/);
   });
 });

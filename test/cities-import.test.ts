@@ -50,7 +50,12 @@ async function importOk(csv: string): Promise<ImportResult> {
 
 /** Every city whose name contains `q`. */
 async function citiesNamed(q: string): Promise<City[]> {
-  const res = await t.app.inject({ method: 'GET', url: '/api/v1/cities', headers: admin.headers, query: { q, limit: '500' } });
+  const res = await t.app.inject({
+    method: 'GET',
+    url: '/api/v1/cities',
+    headers: admin.headers,
+    query: { q, limit: '500' },
+  });
   expect(res.statusCode, res.body).toBe(200);
   const page = res.json<{ items: City[]; nextCursor: string | null }>();
   expect(page.nextCursor).toBeNull();
@@ -97,7 +102,12 @@ describe('POST /cities/import: good and bad lines', () => {
     expect(sorted(saved.map((c) => c.name))).toEqual(
       sorted([`${tag} Alpha`, `${tag} Beta`, `${tag} Hello, World`, `${tag} Delta`, `${tag} Gamma`]),
     );
-    expect(byName(saved, `${tag} Alpha`)).toMatchObject({ country: 'EC', kind: 'city', region: 'Americas', networks: ['MMC'] });
+    expect(byName(saved, `${tag} Alpha`)).toMatchObject({
+      country: 'EC',
+      kind: 'city',
+      region: 'Americas',
+      networks: ['MMC'],
+    });
     expect(byName(saved, `${tag} Beta`)).toMatchObject({ country: 'PL', kind: 'municipality', region: 'Europe' });
     expect(sorted(byName(saved, `${tag} Beta`)!.networks)).toEqual(['GPM', 'UCLG']);
     expect(byName(saved, `${tag} Hello, World`)).toMatchObject({ country: 'UG', kind: 'region', networks: [] });
@@ -123,7 +133,13 @@ describe('POST /cities/import: good and bad lines', () => {
 
   it('reads a quoted cell that spans lines, and numbers the lines after it by the file', async () => {
     const tag = unique('Multi');
-    const csv = csvOf(['name,country,kind', `"${tag} Two`, `Lines",EC,city`, `${tag} Bad,EC,hamlet`, `${tag} After,EC,city`]);
+    const csv = csvOf([
+      'name,country,kind',
+      `"${tag} Two`,
+      `Lines",EC,city`,
+      `${tag} Bad,EC,hamlet`,
+      `${tag} After,EC,city`,
+    ]);
     const result = await importOk(csv);
     expect(result.errors.map((e) => e.line)).toEqual([4]);
     expect(result.created).toBe(2);
@@ -199,9 +215,17 @@ describe('POST /cities/import: good and bad lines', () => {
     const tag = unique('Aud');
     await importOk(csvOf(['name,country,kind', `${tag} Audited,EC,city`]));
     const [city] = await citiesNamed(tag);
-    const res = await t.app.inject({ method: 'GET', url: `/api/v1/audit?entityType=city&entityId=${city!.id}`, headers: admin.headers });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/audit?entityType=city&entityId=${city!.id}`,
+      headers: admin.headers,
+    });
     expect(res.json<{ items: unknown[] }>().items).toEqual([
-      expect.objectContaining({ action: 'city.created', actor: { id: admin.id, role: 'secretariat' }, summary: expect.objectContaining({ via: 'import' }) }),
+      expect.objectContaining({
+        action: 'city.created',
+        actor: { id: admin.id, role: 'secretariat' },
+        summary: expect.objectContaining({ via: 'import' }),
+      }),
     ]);
   });
 });
@@ -244,7 +268,14 @@ describe('POST /cities/import: re-imports update', () => {
       method: 'POST',
       url: '/api/v1/cities',
       headers: admin.headers,
-      payload: { name: `${tag} Kraków`, country: 'PL', kind: 'city', population: 100, latitude: 50.06, networks: ['MMC'] },
+      payload: {
+        name: `${tag} Kraków`,
+        country: 'PL',
+        kind: 'city',
+        population: 100,
+        latitude: 50.06,
+        networks: ['MMC'],
+      },
     });
     expect(created.statusCode).toBe(201);
     const original = created.json<City>();
@@ -268,16 +299,24 @@ describe('POST /cities/import: re-imports update', () => {
     // A column the file does not have is left as it was.
     expect(updated.latitude).toBe(50.06);
 
-    const audit = await t.app.inject({ method: 'GET', url: `/api/v1/audit?entityType=city&entityId=${original.id}`, headers: admin.headers });
-    expect(audit.json<{ items: Array<{ action: string; summary: Record<string, unknown> }> }>().items[0]).toMatchObject({
-      action: 'city.updated',
-      summary: { via: 'import', before: { population: 100 }, after: { population: 800_000 } },
+    const audit = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/audit?entityType=city&entityId=${original.id}`,
+      headers: admin.headers,
     });
+    expect(audit.json<{ items: Array<{ action: string; summary: Record<string, unknown> }> }>().items[0]).toMatchObject(
+      {
+        action: 'city.updated',
+        summary: { via: 'import', before: { population: 100 }, after: { population: 800_000 } },
+      },
+    );
   });
 
   it('treats a repeated city within one file as one city, created then updated', async () => {
     const tag = unique('Rep');
-    const result = await importOk(csvOf(['name,country,kind,population', `${tag} Lima,PE,city,1`, `${tag} LIMA,pe,city,2`]));
+    const result = await importOk(
+      csvOf(['name,country,kind,population', `${tag} Lima,PE,city,1`, `${tag} LIMA,pe,city,2`]),
+    );
     expect(result).toEqual({ created: 1, updated: 1, errors: [] });
     const cities = await citiesNamed(tag);
     expect(cities).toHaveLength(1);

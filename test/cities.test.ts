@@ -56,11 +56,17 @@ const NO_AUTH: Headers = {};
 
 const postCity = (payload: object, headers: Headers = admin.headers) =>
   t.app.inject({ method: 'POST', url: '/api/v1/cities', headers, payload });
-const getCity = (id: string, headers: Headers = admin.headers) => t.app.inject({ method: 'GET', url: `/api/v1/cities/${id}`, headers });
+const getCity = (id: string, headers: Headers = admin.headers) =>
+  t.app.inject({ method: 'GET', url: `/api/v1/cities/${id}`, headers });
 const patchCity = (id: string, payload: object, headers: Headers = admin.headers) =>
   t.app.inject({ method: 'PATCH', url: `/api/v1/cities/${id}`, headers, payload });
 const listCities = (query: Record<string, string | number>, headers: Headers = admin.headers) =>
-  t.app.inject({ method: 'GET', url: '/api/v1/cities', headers, query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) });
+  t.app.inject({
+    method: 'GET',
+    url: '/api/v1/cities',
+    headers,
+    query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])),
+  });
 
 /** Creates a city through the API and returns it (fails the test unless 201). */
 async function apiCity(overrides: Record<string, unknown> = {}): Promise<City> {
@@ -83,7 +89,10 @@ async function citiesNamed(q: string, extra: Record<string, string> = {}): Promi
   return all;
 }
 
-function expectValidationError(res: { statusCode: number; json: <T>() => T; headers: Record<string, unknown> }, field?: string) {
+function expectValidationError(
+  res: { statusCode: number; json: <T>() => T; headers: Record<string, unknown> },
+  field?: string,
+) {
   expect(res.statusCode).toBe(400);
   expect(String(res.headers['content-type'])).toContain('application/problem+json');
   const body = res.json<Problem>();
@@ -92,7 +101,11 @@ function expectValidationError(res: { statusCode: number; json: <T>() => T; head
 }
 
 async function auditOf(entityId: string): Promise<AuditEvent[]> {
-  const res = await t.app.inject({ method: 'GET', url: `/api/v1/audit?entityType=city&entityId=${entityId}`, headers: admin.headers });
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `/api/v1/audit?entityType=city&entityId=${entityId}`,
+    headers: admin.headers,
+  });
   expect(res.statusCode).toBe(200);
   return res.json<{ items: AuditEvent[] }>().items;
 }
@@ -136,7 +149,14 @@ describe('POST /cities', () => {
 
   it('fills the optional fields with their defaults', async () => {
     const city = await apiCity({ country: 'PL' });
-    expect(city).toMatchObject({ population: null, latitude: null, longitude: null, networks: [], preferredLanguage: 'en', region: 'Europe' });
+    expect(city).toMatchObject({
+      population: null,
+      latitude: null,
+      longitude: null,
+      networks: [],
+      preferredLanguage: 'en',
+      region: 'Europe',
+    });
   });
 
   it('refuses a city official and a network reviewer with 403, and creates nothing', async () => {
@@ -197,7 +217,10 @@ describe('POST /cities', () => {
       expect(derived.region).toBe('Asia');
       const same = await apiCity({ country: 'JO', region: 'Asia' });
       expect(same).toMatchObject({ region: 'Asia', subregion: 'Western Asia' });
-      expectValidationError(await postCity({ name: unique('Mars '), country: 'EC', kind: 'city', region: 'Mars' }), 'region');
+      expectValidationError(
+        await postCity({ name: unique('Mars '), country: 'EC', kind: 'city', region: 'Mars' }),
+        'region',
+      );
     });
 
     it('gives the country name in English, Spanish and French', async () => {
@@ -231,8 +254,14 @@ describe('POST /cities', () => {
     });
 
     it('rejects a malformed network code and a networks value that is not a list', async () => {
-      expectValidationError(await postCity({ name: unique('Bad code '), country: 'EC', kind: 'city', networks: ['1x'] }), 'networks');
-      expectValidationError(await postCity({ name: unique('Bad list '), country: 'EC', kind: 'city', networks: 'MMC' }), 'networks');
+      expectValidationError(
+        await postCity({ name: unique('Bad code '), country: 'EC', kind: 'city', networks: ['1x'] }),
+        'networks',
+      );
+      expectValidationError(
+        await postCity({ name: unique('Bad list '), country: 'EC', kind: 'city', networks: 'MMC' }),
+        'networks',
+      );
     });
   });
 
@@ -323,9 +352,18 @@ describe('POST /cities', () => {
 
   it('rejects a negative or fractional population and an unknown preferred language', async () => {
     expect((await apiCity({ population: 0 })).population).toBe(0);
-    expectValidationError(await postCity({ name: unique('P '), country: 'EC', kind: 'city', population: -1 }), 'population');
-    expectValidationError(await postCity({ name: unique('P '), country: 'EC', kind: 'city', population: 1.5 }), 'population');
-    expectValidationError(await postCity({ name: unique('L '), country: 'EC', kind: 'city', preferredLanguage: 'de' }), 'preferredLanguage');
+    expectValidationError(
+      await postCity({ name: unique('P '), country: 'EC', kind: 'city', population: -1 }),
+      'population',
+    );
+    expectValidationError(
+      await postCity({ name: unique('P '), country: 'EC', kind: 'city', population: 1.5 }),
+      'population',
+    );
+    expectValidationError(
+      await postCity({ name: unique('L '), country: 'EC', kind: 'city', preferredLanguage: 'de' }),
+      'preferredLanguage',
+    );
   });
 
   it('rejects unknown fields with 400 naming the field, and creates nothing', async () => {
@@ -521,7 +559,13 @@ describe('GET /cities', () => {
 
     it('rejects a cursor it did not give out with 400', async () => {
       const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-      for (const cursor of ['not a cursor', 'bm90LWpzb24', forged(['x', 'not-a-uuid']), forged({ a: 1 }), forged([1, 2])]) {
+      for (const cursor of [
+        'not a cursor',
+        'bm90LWpzb24',
+        forged(['x', 'not-a-uuid']),
+        forged({ a: 1 }),
+        forged([1, 2]),
+      ]) {
         const res = await listCities({ cursor });
         expectValidationError(res, 'cursor');
       }
@@ -750,16 +794,31 @@ describe('PATCH /cities/:id', () => {
 
     it('changes the name, population and other plain fields of their own city', async () => {
       const name = unique('Official rename ');
-      const res = await patchCity(own.id, { name, population: 1234, kind: 'municipality', preferredLanguage: 'es', latitude: 1.5 }, official.headers);
+      const res = await patchCity(
+        own.id,
+        { name, population: 1234, kind: 'municipality', preferredLanguage: 'es', latitude: 1.5 },
+        official.headers,
+      );
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json<City>()).toMatchObject({ name, population: 1234, kind: 'municipality', preferredLanguage: 'es', latitude: 1.5 });
+      expect(res.json<City>()).toMatchObject({
+        name,
+        population: 1234,
+        kind: 'municipality',
+        preferredLanguage: 'es',
+        latitude: 1.5,
+      });
       const [latest] = await auditOf(own.id);
       expect(latest).toMatchObject({ action: 'city.updated', actor: { id: official.id, role: 'city_official' } });
     });
 
     it('may not change the country or the networks (403), not even alongside allowed fields', async () => {
       const before = (await getCity(own.id)).json<City>();
-      for (const payload of [{ country: 'PL' }, { networks: ['UCLG'] }, { networks: [] }, { name: unique('Sneaky '), country: 'CO' }]) {
+      for (const payload of [
+        { country: 'PL' },
+        { networks: ['UCLG'] },
+        { networks: [] },
+        { name: unique('Sneaky '), country: 'CO' },
+      ]) {
         const res = await patchCity(own.id, payload, official.headers);
         expect(res.statusCode, JSON.stringify(payload)).toBe(403);
         expect(res.json<Problem>().code).toBe('forbidden');

@@ -23,7 +23,10 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 /** The error names the variable both in its problems and in the message the server prints. */
 function expectNamed(err: ConfigError, variable: string) {
   expect(err.name).toBe('ConfigError');
-  expect(err.problems.some((p) => p.startsWith(`${variable} `)), err.problems.join('; ')).toBe(true);
+  expect(
+    err.problems.some((p) => p.startsWith(`${variable} `)),
+    err.problems.join('; '),
+  ).toBe(true);
   expect(err.message).toContain(variable);
 }
 
@@ -193,9 +196,14 @@ describe('the server process', () => {
     delete env.TEST_DATABASE_URL;
     try {
       const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = execFile('npx', ['tsx', 'src/server.ts'], { env, cwd: projectRoot, timeout: 25_000 }, (err, _stdout, stderr) => {
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : child.exitCode, stderr });
-        });
+        const child = execFile(
+          'npx',
+          ['tsx', 'src/server.ts'],
+          { env, cwd: projectRoot, timeout: 25_000 },
+          (err, _stdout, stderr) => {
+            resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : child.exitCode, stderr });
+          },
+        );
       });
       expect(result.code).not.toBe(0);
       expect(result.code).not.toBeNull();

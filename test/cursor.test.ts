@@ -14,7 +14,8 @@ let pledgeId: string;
 let areaKeys: string[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Resolves 'ok' when the database answers within `ms`, else 'timeout'. */
-const answers = (ms = 3_000) => Promise.race([t.db.execute(sql`SELECT 1`).then(() => 'ok'), sleep(ms).then(() => 'timeout')]);
+const answers = (ms = 3_000) =>
+  Promise.race([t.db.execute(sql`SELECT 1`).then(() => 'ok'), sleep(ms).then(() => 'timeout')]);
 
 /** On PostgreSQL, the other sessions of this test's database that sit in a transaction. */
 async function sessionsInTransaction(): Promise<string[]> {
@@ -36,8 +37,12 @@ beforeAll(async () => {
   const p = await createPublishedPledge(t);
   pledgeId = p.pledgeId;
   areaKeys = await reportAreaKeys(t.db, pledgeId);
-  const [v] = rowsOf<{ id: string; content_hash: string }>(await t.db.execute(sql`SELECT id, content_hash FROM pledge_versions WHERE pledge_id = ${pledgeId}::uuid`));
-  await t.db.execute(sql`INSERT INTO cities (name, country, kind, region) SELECT 'Cursor City ' || g, 'EC', 'city', 'Americas' FROM generate_series(1, 3000) g`);
+  const [v] = rowsOf<{ id: string; content_hash: string }>(
+    await t.db.execute(sql`SELECT id, content_hash FROM pledge_versions WHERE pledge_id = ${pledgeId}::uuid`),
+  );
+  await t.db.execute(
+    sql`INSERT INTO cities (name, country, kind, region) SELECT 'Cursor City ' || g, 'EC', 'city', 'Americas' FROM generate_series(1, 3000) g`,
+  );
   await t.db.execute(sql`
     INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language, status, created_at, submitted_at)
     SELECT ${pledgeId}::uuid, c.id, ${v!.id}::uuid, 1, ${v!.content_hash}, 'whole', '[]'::jsonb, 'Mayor ' || md5(c.name), 'Mayor', 'en', 'submitted', now(), now()
@@ -67,7 +72,9 @@ describe('cursorPages', () => {
       };
       const first = await read();
       const second = await read();
-      const open = rowsOf<{ n: number | string }>(await tx.db.execute(sql`SELECT count(*) AS n FROM pg_cursors WHERE name LIKE 'page_cursor_%'`));
+      const open = rowsOf<{ n: number | string }>(
+        await tx.db.execute(sql`SELECT count(*) AS n FROM pg_cursors WHERE name LIKE 'page_cursor_%'`),
+      );
       const fraction = rowsOf<{ cursor_tuple_fraction: string }>(await tx.db.execute(sql`SHOW cursor_tuple_fraction`));
       return { first, second, open: Number(open[0]!.n), fraction: fraction[0]!.cursor_tuple_fraction };
     });

@@ -28,7 +28,9 @@ afterAll(async () => {
 
 describe('schema and migrations', () => {
   it('the drizzle schema matches the latest migration snapshot (run npm run db:generate after a schema change)', async () => {
-    const snapshots = readdirSync(join(migrationsDir, 'meta')).filter((f) => f.endsWith('_snapshot.json')).sort();
+    const snapshots = readdirSync(join(migrationsDir, 'meta'))
+      .filter((f) => f.endsWith('_snapshot.json'))
+      .sort();
     const latest = JSON.parse(readFileSync(join(migrationsDir, 'meta', snapshots[snapshots.length - 1]!), 'utf8'));
     const current = generateDrizzleJson(schema as unknown as Record<string, unknown>, latest.id);
     const statements = await generateMigration(latest, current);
@@ -42,7 +44,9 @@ describe('schema and migrations', () => {
         const config = getTableConfig(table);
         // serial types are bigint/integer columns with a sequence default once created
         const typeOf = (t: string) => ({ bigserial: 'bigint', serial: 'integer' })[t] ?? t;
-        return config.columns.map((c) => `${config.name}.${c.name} ${typeOf(c.getSQLType())} ${c.notNull ? 'not null' : 'null'}`);
+        return config.columns.map(
+          (c) => `${config.name}.${c.name} ${typeOf(c.getSQLType())} ${c.notNull ? 'not null' : 'null'}`,
+        );
       })
       .sort();
     const actual = rowsOf<{ table_name: string; column_name: string; type: string; is_nullable: string }>(

@@ -18,7 +18,10 @@ beforeAll(async () => {
   t = await buildTestApp();
   secretariat = await createSecretariat(t);
   pledge = await createPublishedPledge(t, { areaKeys: ['governance', 'economy', 'climate'] });
-  await t.db.update(pledges).set({ title: { en: title } }).where(eq(pledges.id, pledge.pledgeId));
+  await t.db
+    .update(pledges)
+    .set({ title: { en: title } })
+    .where(eq(pledges.id, pledge.pledgeId));
 });
 afterAll(async () => t.close());
 
@@ -37,7 +40,10 @@ function endorse(u: TestUser, pledgeRef: string, body: Record<string, unknown>, 
 async function written(id: string) {
   const [e] = await t.db.select().from(endorsements).where(eq(endorsements.id, id));
   const revisions = await t.db.select().from(endorsementRevisions).where(eq(endorsementRevisions.endorsementId, id));
-  const mails = await t.db.select().from(mailOutbox).where(and(eq(mailOutbox.to, secretariat.email)));
+  const mails = await t.db
+    .select()
+    .from(mailOutbox)
+    .where(and(eq(mailOutbox.to, secretariat.email)));
   const mail = mails.find((m) => m.dedupeKey === `endorsement:${id}:r1:submitted:${secretariat.id}`);
   const events = await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, id));
   return { e: e!, revisions, mail: mail!, events };
@@ -52,7 +58,12 @@ describe('one statement or the full path: the same endorsement, revision, mail a
     it(`${way}: a city official, areas in the version's order, by pledge id`, async () => {
       const city = await createCity(t, { name: `Città "%1$s" 100% ${key ?? 'one'}` });
       const official = await createCityOfficial(t, city.id);
-      const res = await endorse(official, pledge.pledgeId, { scope: 'areas', areaKeys: ['climate', 'governance'] }, key);
+      const res = await endorse(
+        official,
+        pledge.pledgeId,
+        { scope: 'areas', areaKeys: ['climate', 'governance'] },
+        key,
+      );
       expect(res.statusCode, res.body).toBe(201);
       const body = res.json();
       expect(body).toMatchObject({
@@ -75,16 +86,55 @@ describe('one statement or the full path: the same endorsement, revision, mail a
         certificate: null,
       });
       const { e, revisions, mail, events } = await written(body.id);
-      expect(e).toMatchObject({ cityId: city.id, versionNumber: 1, contentHash: pledge.contentHash, areaKeys: ['governance', 'climate'], createdBy: official.id, onBehalf: false, signatoryEmail: signatory.email });
+      expect(e).toMatchObject({
+        cityId: city.id,
+        versionNumber: 1,
+        contentHash: pledge.contentHash,
+        areaKeys: ['governance', 'climate'],
+        createdBy: official.id,
+        onBehalf: false,
+        signatoryEmail: signatory.email,
+      });
       expect(e.createdAt.toISOString()).toBe(body.createdAt);
       expect(revisions).toHaveLength(1);
-      expect(revisions[0]).toMatchObject({ revision: 1, actorId: official.id, actorRole: 'city_official', action: 'submitted', status: 'submitted', areaKeys: ['governance', 'climate'], versionNumber: 1 });
+      expect(revisions[0]).toMatchObject({
+        revision: 1,
+        actorId: official.id,
+        actorRole: 'city_official',
+        action: 'submitted',
+        status: 'submitted',
+        areaKeys: ['governance', 'climate'],
+        versionNumber: 1,
+      });
       // Word for word the message the service composes, names with % and all.
-      const expected = secretariatMessage({ endorsementId: body.id, revision: 1, cityName: city.name, pledgeTitle: title, versionNumber: 1, baseUrl: t.config.publicBaseUrl }, 'submitted');
+      const expected = secretariatMessage(
+        {
+          endorsementId: body.id,
+          revision: 1,
+          cityName: city.name,
+          pledgeTitle: title,
+          versionNumber: 1,
+          baseUrl: t.config.publicBaseUrl,
+        },
+        'submitted',
+      );
       expect({ subject: mail.subject, text: mail.text }).toEqual({ subject: expected.subject, text: expected.text });
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ action: 'endorsement.submitted', entityType: 'endorsement', actorId: official.id, actorRole: 'city_official', requestId: res.headers['x-request-id'] });
-      expect(events[0]!.summary).toEqual({ pledge: pledge.slug, cityId: city.id, versionNumber: 1, scope: 'areas', areaKeys: ['governance', 'climate'], onBehalf: false });
+      expect(events[0]).toMatchObject({
+        action: 'endorsement.submitted',
+        entityType: 'endorsement',
+        actorId: official.id,
+        actorRole: 'city_official',
+        requestId: res.headers['x-request-id'],
+      });
+      expect(events[0]!.summary).toEqual({
+        pledge: pledge.slug,
+        cityId: city.id,
+        versionNumber: 1,
+        scope: 'areas',
+        areaKeys: ['governance', 'climate'],
+        onBehalf: false,
+      });
     });
 
     it(`${way}: the secretariat on behalf of a city, whole, by slug`, async () => {
@@ -92,11 +142,27 @@ describe('one statement or the full path: the same endorsement, revision, mail a
       const res = await endorse(secretariat, pledge.slug, { scope: 'whole', cityId: city.id }, key && `${key}-whole`);
       expect(res.statusCode, res.body).toBe(201);
       const body = res.json();
-      expect(body).toMatchObject({ cityId: city.id, scope: 'whole', areaKeys: ['governance', 'economy', 'climate'], onBehalf: true });
+      expect(body).toMatchObject({
+        cityId: city.id,
+        scope: 'whole',
+        areaKeys: ['governance', 'economy', 'climate'],
+        onBehalf: true,
+      });
       const { e, revisions, events } = await written(body.id);
       expect(e).toMatchObject({ createdBy: secretariat.id, onBehalf: true });
-      expect(revisions[0]).toMatchObject({ actorId: secretariat.id, actorRole: 'secretariat', action: 'submitted_on_behalf' });
-      expect(events[0]!.summary).toEqual({ pledge: pledge.slug, cityId: city.id, versionNumber: 1, scope: 'whole', areaKeys: ['governance', 'economy', 'climate'], onBehalf: true });
+      expect(revisions[0]).toMatchObject({
+        actorId: secretariat.id,
+        actorRole: 'secretariat',
+        action: 'submitted_on_behalf',
+      });
+      expect(events[0]!.summary).toEqual({
+        pledge: pledge.slug,
+        cityId: city.id,
+        versionNumber: 1,
+        scope: 'whole',
+        areaKeys: ['governance', 'economy', 'climate'],
+        onBehalf: true,
+      });
     });
   }
 
@@ -128,7 +194,10 @@ describe('what the statement refuses, the full path answers precisely', () => {
 
   it('a token issued to the secretariat, whose user is now a network reviewer: 403, nothing written', async () => {
     const former = await createSecretariat(t);
-    await t.db.update(users).set({ role: 'network_reviewer', networkId: await networkId(t, 'MMC') }).where(eq(users.id, former.id));
+    await t.db
+      .update(users)
+      .set({ role: 'network_reviewer', networkId: await networkId(t, 'MMC') })
+      .where(eq(users.id, former.id));
     const city = await createCity(t);
     const res = await endorse(former, pledge.slug, { scope: 'whole', cityId: city.id });
     expect(res.statusCode).toBe(403);
@@ -152,7 +221,12 @@ describe('what the statement refuses, the full path answers precisely', () => {
       const res = await endorse(official, pledge.slug, { scope: 'whole', cityId: official.cityId!.toUpperCase() }, key);
       expect(res.statusCode, res.body).toBe(201);
       expect(res.json().cityId).toBe(official.cityId);
-      const huge = await endorse(official, pledge.slug, { scope: 'whole', versionNumber: 2_147_483_648 }, key && `${key}-huge`);
+      const huge = await endorse(
+        official,
+        pledge.slug,
+        { scope: 'whole', versionNumber: 2_147_483_648 },
+        key && `${key}-huge`,
+      );
       expect(huge.statusCode).toBe(400);
       expect(JSON.stringify(huge.json().errors)).toContain('versionNumber');
     }

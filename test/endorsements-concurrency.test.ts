@@ -29,13 +29,18 @@ function endorse(u: TestUser, body: Body = {}, key?: string, slug = pledge.slug)
   });
 }
 const rowsOfCity = (cityId: string, pledgeId = pledge.pledgeId) =>
-  t.db.select().from(endorsements).where(and(eq(endorsements.cityId, cityId), eq(endorsements.pledgeId, pledgeId)));
+  t.db
+    .select()
+    .from(endorsements)
+    .where(and(eq(endorsements.cityId, cityId), eq(endorsements.pledgeId, pledgeId)));
 
 describe('concurrent submissions', () => {
   it('lets exactly one of 50 concurrent POSTs for one city through: one 201, 49 409, never a 500, one row', async () => {
     const official = await createCityOfficial(t);
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => endorse(official, i % 2 === 0 ? {} : { scope: 'areas', areaKeys: ['climate'] })),
+      Array.from({ length: 50 }, (_, i) =>
+        endorse(official, i % 2 === 0 ? {} : { scope: 'areas', areaKeys: ['climate'] }),
+      ),
     );
     const statuses = responses.map((r) => r.statusCode);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -53,7 +58,9 @@ describe('concurrent submissions', () => {
     const city = await createCity(t);
     const official = await createCityOfficial(t, city.id);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? endorse(official) : endorse(secretariat, { cityId: city.id }))),
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 === 0 ? endorse(official) : endorse(secretariat, { cityId: city.id }),
+      ),
     );
     expect(responses.map((r) => r.statusCode).sort()).toEqual([201, ...Array<number>(19).fill(409)]);
     expect(await rowsOfCity(city.id)).toHaveLength(1);
@@ -96,7 +103,12 @@ describe('Idempotency-Key on POST /pledges/:pledgeId/endorsements', () => {
     const official = await createCityOfficial(t);
     const key = unique('key-');
     const first = await endorse(official, {}, key);
-    await t.app.inject({ method: 'POST', url: api(`/endorsements/${first.json().id}/decision`), headers: secretariat.headers, payload: { decision: 'verified' } });
+    await t.app.inject({
+      method: 'POST',
+      url: api(`/endorsements/${first.json().id}/decision`),
+      headers: secretariat.headers,
+      payload: { decision: 'verified' },
+    });
     const replay = await endorse(official, {}, key);
     expect(replay.statusCode).toBe(201);
     expect(replay.json()).toEqual(first.json());
@@ -201,7 +213,12 @@ describe('Idempotency-Key on POST /endorsements/:id/progress', () => {
     return { official, id: res.json().id as string };
   }
   const report = (u: TestUser, id: string, body: Body, key?: string) =>
-    t.app.inject({ method: 'POST', url: api(`/endorsements/${id}/progress`), headers: { ...u.headers, ...(key ? { 'idempotency-key': key } : {}) }, payload: body });
+    t.app.inject({
+      method: 'POST',
+      url: api(`/endorsements/${id}/progress`),
+      headers: { ...u.headers, ...(key ? { 'idempotency-key': key } : {}) },
+      payload: body,
+    });
   const updatesOf = (id: string) => t.db.select().from(progressUpdates).where(eq(progressUpdates.endorsementId, id));
   const body = { areaKey: 'climate', stage: 'planning', narrative: 'A plan is being drafted.' };
 
@@ -240,7 +257,10 @@ describe('Idempotency-Key on POST /endorsements/:id/progress', () => {
     expect(ok.statusCode, ok.body).toBe(201);
     expect(ok.headers['idempotent-replayed']).toBeUndefined();
     // The same key used for an endorsement creation is another scope.
-    const rows = await t.db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.userId, official.id), eq(idempotencyKeys.key, key)));
+    const rows = await t.db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.userId, official.id), eq(idempotencyKeys.key, key)));
     expect(rows.map((r) => r.scope)).toEqual([`progress:${id}`]);
   });
 });

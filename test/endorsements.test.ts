@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, endorsements, mailOutbox, users } from '../src/db/schema/index.js';
 import { createPledge } from '../src/modules/pledges/pledges.service.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { createCity, createCityOfficial, createReviewer, createSecretariat, type TestUser, unique } from './helpers/factories.js';
+import {
+  createCity,
+  createCityOfficial,
+  createReviewer,
+  createSecretariat,
+  type TestUser,
+  unique,
+} from './helpers/factories.js';
 import { createPublishedPledge, publishNextVersion } from './helpers/pledge-factories.js';
 
 let t: TestApp;
@@ -26,16 +33,27 @@ function endorse(u: TestUser | undefined, slug: string, body: Body = {}) {
     payload: { versionNumber: 1, scope: 'whole', signatory, language: 'en', ...body },
   });
 }
-const get = (u: TestUser | undefined, path: string) => t.app.inject({ method: 'GET', url: api(path), headers: u?.headers ?? {} });
-const post = (u: TestUser, path: string, payload: Body) => t.app.inject({ method: 'POST', url: api(path), headers: u.headers, payload });
-const patch = (u: TestUser, path: string, payload: Body) => t.app.inject({ method: 'PATCH', url: api(path), headers: u.headers, payload });
-const decide = (u: TestUser, id: string, decision: string, note?: string) => post(u, `/endorsements/${id}/decision`, { decision, ...(note ? { note } : {}) });
+const get = (u: TestUser | undefined, path: string) =>
+  t.app.inject({ method: 'GET', url: api(path), headers: u?.headers ?? {} });
+const post = (u: TestUser, path: string, payload: Body) =>
+  t.app.inject({ method: 'POST', url: api(path), headers: u.headers, payload });
+const patch = (u: TestUser, path: string, payload: Body) =>
+  t.app.inject({ method: 'PATCH', url: api(path), headers: u.headers, payload });
+const decide = (u: TestUser, id: string, decision: string, note?: string) =>
+  post(u, `/endorsements/${id}/decision`, { decision, ...(note ? { note } : {}) });
 
 /** Endorses and insists on a 201. */
 async function endorsed(u: TestUser, slug: string, body: Body = {}) {
   const res = await endorse(u, slug, body);
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; cityId: string; pledgeId: string; areaKeys: string[]; versionNumber: number; createdAt: string };
+  return res.json() as {
+    id: string;
+    cityId: string;
+    pledgeId: string;
+    areaKeys: string[];
+    versionNumber: number;
+    createdAt: string;
+  };
 }
 
 async function decided(id: string, decision: 'verified' | 'rejected', note?: string) {
@@ -49,7 +67,11 @@ async function withdrawn(u: TestUser, id: string) {
   expect(res.statusCode, res.body).toBe(200);
 }
 
-const ids = (res: { json: () => { items: Array<{ id: string }> } }) => res.json().items.map((i) => i.id).sort();
+const ids = (res: { json: () => { items: Array<{ id: string }> } }) =>
+  res
+    .json()
+    .items.map((i) => i.id)
+    .sort();
 
 describe('POST /pledges/:pledgeId/endorsements — what a request must be', () => {
   let pledge: Awaited<ReturnType<typeof createPublishedPledge>>;
@@ -73,7 +95,11 @@ describe('POST /pledges/:pledgeId/endorsements — what a request must be', () =
     const o = await createCityOfficial(t);
     expect((await endorse(o, p.slug, { versionNumber: 1 })).statusCode).toBe(409);
     const e = await endorsed(o, p.slug, { versionNumber: v2.versionNumber });
-    expect(e).toMatchObject({ versionNumber: 2, contentHash: v2.contentHash, areaKeys: ['governance', 'climate', 'housing'] });
+    expect(e).toMatchObject({
+      versionNumber: 2,
+      contentHash: v2.contentHash,
+      areaKeys: ['governance', 'climate', 'housing'],
+    });
     expect(v2.contentHash).not.toBe(p.contentHash);
   });
 
@@ -106,7 +132,9 @@ describe('POST /pledges/:pledgeId/endorsements — what a request must be', () =
       expect(res.json().code).toBe('validation_failed');
     }
     const missingAreaKeys = await endorse(official, pledge.slug, { scope: 'areas' });
-    expect(missingAreaKeys.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('areaKeys') })]));
+    expect(missingAreaKeys.json().errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('areaKeys') })]),
+    );
     expect(await t.db.select().from(endorsements).where(eq(endorsements.cityId, official.cityId!))).toHaveLength(0);
   });
 
@@ -122,7 +150,13 @@ describe('POST /pledges/:pledgeId/endorsements — what a request must be', () =
   });
 
   it('requires the signatory name and title (400)', async () => {
-    for (const s of [{ title: 'Mayor' }, { name: 'Ana Ruiz' }, { name: '   ', title: 'Mayor' }, { name: 'Ana Ruiz', title: '' }, { name: 'Ana', title: 'Mayor', email: 'not-an-email' }]) {
+    for (const s of [
+      { title: 'Mayor' },
+      { name: 'Ana Ruiz' },
+      { name: '   ', title: 'Mayor' },
+      { name: 'Ana Ruiz', title: '' },
+      { name: 'Ana', title: 'Mayor', email: 'not-an-email' },
+    ]) {
       const res = await endorse(official, pledge.slug, { signatory: s });
       expect(res.statusCode, JSON.stringify(s)).toBe(400);
     }
@@ -131,8 +165,23 @@ describe('POST /pledges/:pledgeId/endorsements — what a request must be', () =
 
   it('stores the content hash of the published version, keeps the version order of the chosen areas', async () => {
     const o = await createCityOfficial(t);
-    const e = await endorsed(o, pledge.slug, { scope: 'areas', areaKeys: ['climate', 'governance'], signatory: { ...signatory, email: 'ana@city.example' }, statement: 'We commit.' });
-    expect(e).toMatchObject({ cityId: o.cityId, pledgeId: pledge.pledgeId, versionNumber: 1, contentHash: pledge.contentHash, scope: 'areas', areaKeys: ['governance', 'climate'], status: 'submitted', revision: 1, onBehalf: false });
+    const e = await endorsed(o, pledge.slug, {
+      scope: 'areas',
+      areaKeys: ['climate', 'governance'],
+      signatory: { ...signatory, email: 'ana@city.example' },
+      statement: 'We commit.',
+    });
+    expect(e).toMatchObject({
+      cityId: o.cityId,
+      pledgeId: pledge.pledgeId,
+      versionNumber: 1,
+      contentHash: pledge.contentHash,
+      scope: 'areas',
+      areaKeys: ['governance', 'climate'],
+      status: 'submitted',
+      revision: 1,
+      onBehalf: false,
+    });
     const [row] = await t.db.select().from(endorsements).where(eq(endorsements.id, e.id));
     expect(row!.contentHash).toBe(pledge.contentHash);
     expect(row!.signatoryEmail).toBe('ana@city.example');
@@ -171,7 +220,12 @@ describe('POST /pledges/:pledgeId/endorsements — who may endorse', () => {
     expect(e).toMatchObject({ cityId: city.id, onBehalf: true, status: 'submitted', revision: 1 });
     const detail = (await get(secretariat, `/endorsements/${e.id}`)).json();
     expect(detail.history).toHaveLength(1);
-    expect(detail.history[0]).toMatchObject({ revision: 1, action: 'submitted_on_behalf', by: { id: secretariat.id, role: 'secretariat' }, versionNumber: 1 });
+    expect(detail.history[0]).toMatchObject({
+      revision: 1,
+      action: 'submitted_on_behalf',
+      by: { id: secretariat.id, role: 'secretariat' },
+      versionNumber: 1,
+    });
   });
 
   it('refuses a network reviewer (403) and an anonymous caller (401)', async () => {
@@ -270,7 +324,10 @@ describe('GET /endorsements — who sees what', () => {
   });
 
   it('shows a city official only their own city', async () => {
-    const all = (await get(uclg.official, '/endorsements?limit=500')).json().items as Array<{ cityId: string; id: string }>;
+    const all = (await get(uclg.official, '/endorsements?limit=500')).json().items as Array<{
+      cityId: string;
+      id: string;
+    }>;
     expect(all.map((i) => i.id)).toEqual([uclg.id]);
     expect(all.every((i) => i.cityId === uclg.cityId)).toBe(true);
     expect((await get(undefined, '/endorsements')).statusCode).toBe(401);
@@ -293,16 +350,21 @@ describe('GET /endorsements — filters and pages', () => {
   const e: Record<'a' | 'b' | 'c' | 'd', string> = { a: '', b: '', c: '', d: '' };
   beforeAll(async () => {
     pledge = await createPublishedPledge(t, { areaKeys: ['governance', 'economy', 'climate'] });
-    const official = async (country: string, networks: string[]) => createCityOfficial(t, (await createCity(t, { country, networks })).id);
+    const official = async (country: string, networks: string[]) =>
+      createCityOfficial(t, (await createCity(t, { country, networks })).id);
     // a: Ecuador, MMC, whole, verified. b: France, UCLG, climate, submitted. c: Japan, UCLG, governance, rejected.
     e.a = (await endorsed(await official('EC', ['MMC']), pledge.slug)).id;
     await decided(e.a, 'verified');
     e.b = (await endorsed(await official('FR', ['UCLG']), pledge.slug, { scope: 'areas', areaKeys: ['climate'] })).id;
-    e.c = (await endorsed(await official('JP', ['UCLG']), pledge.slug, { scope: 'areas', areaKeys: ['governance'] })).id;
+    e.c = (
+      await endorsed(await official('JP', ['UCLG']), pledge.slug, { scope: 'areas', areaKeys: ['governance'] })
+    ).id;
     await decided(e.c, 'rejected');
     // d: Ecuador, no network, on version 2 (which adds housing), housing only.
     await publishNextVersion(t, pledge.slug, { add: ['housing'] });
-    e.d = (await endorsed(await official('EC', []), pledge.slug, { versionNumber: 2, scope: 'areas', areaKeys: ['housing'] })).id;
+    e.d = (
+      await endorsed(await official('EC', []), pledge.slug, { versionNumber: 2, scope: 'areas', areaKeys: ['housing'] })
+    ).id;
   });
 
   const list = async (query: string) => {
@@ -315,7 +377,9 @@ describe('GET /endorsements — filters and pages', () => {
   it('filters by pledge, by slug and by id', async () => {
     expect(await list('')).toEqual(sorted('a', 'b', 'c', 'd'));
     expect(ids(await get(secretariat, `/endorsements?pledge=${pledge.pledgeId}`))).toEqual(sorted('a', 'b', 'c', 'd'));
-    expect(ids(await get(secretariat, `/endorsements?pledge=${pledge.slug.toUpperCase()}`))).toEqual(sorted('a', 'b', 'c', 'd'));
+    expect(ids(await get(secretariat, `/endorsements?pledge=${pledge.slug.toUpperCase()}`))).toEqual(
+      sorted('a', 'b', 'c', 'd'),
+    );
     expect(ids(await get(secretariat, `/endorsements?pledge=${unique('nothing-').toLowerCase()}`))).toEqual([]);
   });
 
@@ -358,7 +422,10 @@ describe('GET /endorsements — filters and pages', () => {
     const sizes: number[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const res = await get(secretariat, `/endorsements?pledge=${p.slug}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res = await get(
+        secretariat,
+        `/endorsements?pledge=${p.slug}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(res.statusCode, res.body).toBe(200);
       const body = res.json() as { items: Array<{ id: string }>; nextCursor: string | null };
       sizes.push(body.items.length);
@@ -381,11 +448,19 @@ describe('GET /endorsements — filters and pages', () => {
     const p = await createPublishedPledge(t, { areaKeys: ['governance'] });
     const created: string[] = [];
     for (let i = 0; i < 5; i++) created.push((await endorsed(await createCityOfficial(t), p.slug)).id);
-    await t.db.update(endorsements).set({ createdAt: new Date('2024-03-01T12:00:00.000Z') }).where(eq(endorsements.pledgeId, p.pledgeId));
+    await t.db
+      .update(endorsements)
+      .set({ createdAt: new Date('2024-03-01T12:00:00.000Z') })
+      .where(eq(endorsements.pledgeId, p.pledgeId));
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const body = (await get(secretariat, `/endorsements?pledge=${p.slug}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json() as { items: Array<{ id: string }>; nextCursor: string | null };
+      const body = (
+        await get(
+          secretariat,
+          `/endorsements?pledge=${p.slug}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        )
+      ).json() as { items: Array<{ id: string }>; nextCursor: string | null };
       seen.push(...body.items.map((i) => i.id));
       cursor = body.nextCursor;
       if (!cursor) break;
@@ -394,7 +469,12 @@ describe('GET /endorsements — filters and pages', () => {
   });
 
   it('refuses an invalid cursor and an out-of-range limit (400)', async () => {
-    for (const q of ['cursor=not-a-cursor', `cursor=${Buffer.from(JSON.stringify(['x', 'y'])).toString('base64url')}`, 'limit=0', 'limit=501']) {
+    for (const q of [
+      'cursor=not-a-cursor',
+      `cursor=${Buffer.from(JSON.stringify(['x', 'y'])).toString('base64url')}`,
+      'limit=0',
+      'limit=501',
+    ]) {
       const res = await get(secretariat, `/endorsements?${q}`);
       expect(res.statusCode, q).toBe(400);
       expect(res.json().code).toBe('validation_failed');
@@ -446,9 +526,14 @@ describe('lifecycle rules', () => {
     const noNote = await decide(secretariat, f.id, 'rejected');
     expect(noNote.statusCode).toBe(400);
     expect(JSON.stringify(noNote.json().errors)).toContain('note');
-    expect((await post(secretariat, `/endorsements/${f.id}/decision`, { decision: 'rejected', note: '   ' })).statusCode).toBe(400);
+    expect(
+      (await post(secretariat, `/endorsements/${f.id}/decision`, { decision: 'rejected', note: '   ' })).statusCode,
+    ).toBe(400);
     expect((await decide(secretariat, f.id, 'approved')).statusCode).toBe(400);
-    expect((await get(secretariat, `/endorsements/${f.id}`)).json()).toMatchObject({ status: 'submitted', revision: 1 });
+    expect((await get(secretariat, `/endorsements/${f.id}`)).json()).toMatchObject({
+      status: 'submitted',
+      revision: 1,
+    });
   });
 
   it('refuses to decide twice (409), and to withdraw or amend what is over (409)', async () => {
@@ -462,7 +547,9 @@ describe('lifecycle rules', () => {
     const verifyRejected = await decide(secretariat, r.id, 'verified');
     expect(verifyRejected.statusCode).toBe(409);
     expect(verifyRejected.json().code).toBe('invalid_state');
-    expect((await post(r.official, `/endorsements/${r.id}/withdraw`, { reason: 'Changed our mind.' })).statusCode).toBe(409);
+    expect((await post(r.official, `/endorsements/${r.id}/withdraw`, { reason: 'Changed our mind.' })).statusCode).toBe(
+      409,
+    );
     expect((await patch(r.official, `/endorsements/${r.id}`, { scope: 'whole' })).statusCode).toBe(409);
 
     const w = await fixture();
@@ -481,14 +568,30 @@ describe('lifecycle rules', () => {
   it('sends a verified endorsement back to submitted when amended, by its city or the secretariat', async () => {
     const f = await fixture();
     await decided(f.id, 'verified');
-    const amended = await patch(f.official, `/endorsements/${f.id}`, { scope: 'areas', areaKeys: ['climate', 'economy'], reason: 'Council narrowed it.' });
+    const amended = await patch(f.official, `/endorsements/${f.id}`, {
+      scope: 'areas',
+      areaKeys: ['climate', 'economy'],
+      reason: 'Council narrowed it.',
+    });
     expect(amended.statusCode, amended.body).toBe(200);
-    expect(amended.json()).toMatchObject({ status: 'submitted', revision: 3, scope: 'areas', areaKeys: ['economy', 'climate'], verifiedAt: null });
+    expect(amended.json()).toMatchObject({
+      status: 'submitted',
+      revision: 3,
+      scope: 'areas',
+      areaKeys: ['economy', 'climate'],
+      verifiedAt: null,
+    });
     const bySecretariat = await patch(secretariat, `/endorsements/${f.id}`, { scope: 'whole' });
     expect(bySecretariat.statusCode, bySecretariat.body).toBe(200);
     expect(bySecretariat.json().areaKeys).toEqual(['governance', 'economy', 'climate']);
-    expect(bySecretariat.json().history.at(-1)).toMatchObject({ revision: 4, action: 'amended', by: { id: secretariat.id, role: 'secretariat' } });
-    expect((await patch(f.official, `/endorsements/${f.id}`, { scope: 'areas', areaKeys: ['housing'] })).statusCode).toBe(400);
+    expect(bySecretariat.json().history.at(-1)).toMatchObject({
+      revision: 4,
+      action: 'amended',
+      by: { id: secretariat.id, role: 'secretariat' },
+    });
+    expect(
+      (await patch(f.official, `/endorsements/${f.id}`, { scope: 'areas', areaKeys: ['housing'] })).statusCode,
+    ).toBe(400);
   });
 
   it('re-confirms only on the published version, and only when it is newer (409)', async () => {
@@ -504,7 +607,13 @@ describe('lifecycle rules', () => {
     }
     const ok = await post(f.official, `/endorsements/${f.id}/reconfirm`, { versionNumber: 2 });
     expect(ok.statusCode, ok.body).toBe(200);
-    expect(ok.json()).toMatchObject({ versionNumber: 2, areaKeys: ['governance', 'climate', 'housing'], droppedAreaKeys: [], revision: 2, status: 'submitted' });
+    expect(ok.json()).toMatchObject({
+      versionNumber: 2,
+      areaKeys: ['governance', 'climate', 'housing'],
+      droppedAreaKeys: [],
+      revision: 2,
+      status: 'submitted',
+    });
     // Now on version 2, re-confirming on it again is refused.
     expect((await post(f.official, `/endorsements/${f.id}/reconfirm`, { versionNumber: 2 })).statusCode).toBe(409);
     // Withdrawn endorsements cannot be re-confirmed.
@@ -526,15 +635,44 @@ describe('lifecycle rules', () => {
     const res = await post(partly.official, `/endorsements/${partly.id}/reconfirm`, { versionNumber: 2 });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ scope: 'areas', areaKeys: ['governance', 'climate'], droppedAreaKeys: ['economy'], versionNumber: 2, contentHash: v2.contentHash, status: 'submitted', revision: 3 });
-    expect(body.history.at(-1)).toMatchObject({ action: 'reconfirmed', versionNumber: 2, areaKeys: ['governance', 'climate'], reason: expect.stringContaining('economy') });
+    expect(body).toMatchObject({
+      scope: 'areas',
+      areaKeys: ['governance', 'climate'],
+      droppedAreaKeys: ['economy'],
+      versionNumber: 2,
+      contentHash: v2.contentHash,
+      status: 'submitted',
+      revision: 3,
+    });
+    expect(body.history.at(-1)).toMatchObject({
+      action: 'reconfirmed',
+      versionNumber: 2,
+      areaKeys: ['governance', 'climate'],
+      reason: expect.stringContaining('economy'),
+    });
 
     const none = await post(gone.official, `/endorsements/${gone.id}/reconfirm`, { versionNumber: 2 });
     expect(none.statusCode).toBe(409);
-    expect((await get(secretariat, `/endorsements/${gone.id}`)).json()).toMatchObject({ versionNumber: 1, areaKeys: ['economy', 'services'], revision: 1 });
+    expect((await get(secretariat, `/endorsements/${gone.id}`)).json()).toMatchObject({
+      versionNumber: 1,
+      areaKeys: ['economy', 'services'],
+      revision: 1,
+    });
     // Choosing areas explicitly works, and unknown ones are refused.
-    expect((await post(gone.official, `/endorsements/${gone.id}/reconfirm`, { versionNumber: 2, scope: 'areas', areaKeys: ['economy'] })).statusCode).toBe(400);
-    const chosen = await post(gone.official, `/endorsements/${gone.id}/reconfirm`, { versionNumber: 2, scope: 'areas', areaKeys: ['housing'] });
+    expect(
+      (
+        await post(gone.official, `/endorsements/${gone.id}/reconfirm`, {
+          versionNumber: 2,
+          scope: 'areas',
+          areaKeys: ['economy'],
+        })
+      ).statusCode,
+    ).toBe(400);
+    const chosen = await post(gone.official, `/endorsements/${gone.id}/reconfirm`, {
+      versionNumber: 2,
+      scope: 'areas',
+      areaKeys: ['housing'],
+    });
     expect(chosen.statusCode, chosen.body).toBe(200);
     expect(chosen.json()).toMatchObject({ areaKeys: ['housing'], versionNumber: 2 });
   });
@@ -544,15 +682,45 @@ describe('lifecycle rules', () => {
     const f = await fixture(p.slug);
     const t0 = Date.now();
     await decided(f.id, 'verified', 'Mandate checked.');
-    await patch(f.official, `/endorsements/${f.id}`, { scope: 'areas', areaKeys: ['climate'], reason: 'Only climate for now.' });
+    await patch(f.official, `/endorsements/${f.id}`, {
+      scope: 'areas',
+      areaKeys: ['climate'],
+      reason: 'Only climate for now.',
+    });
     await decided(f.id, 'rejected', 'Signatory changed.');
     const t1 = Date.now();
     const detail = (await get(f.official, `/endorsements/${f.id}`)).json();
     expect(detail.history.map((h: { revision: number }) => h.revision)).toEqual([1, 2, 3, 4]);
-    expect(detail.history[0]).toMatchObject({ action: 'submitted', by: { id: f.official.id, role: 'city_official' }, areaKeys: ['governance', 'economy', 'climate'], versionNumber: 1, reason: null, status: 'submitted' });
-    expect(detail.history[1]).toMatchObject({ action: 'verified', by: { id: secretariat.id, role: 'secretariat' }, reason: 'Mandate checked.', status: 'verified' });
-    expect(detail.history[2]).toMatchObject({ action: 'amended', by: { id: f.official.id, role: 'city_official' }, areaKeys: ['climate'], versionNumber: 1, reason: 'Only climate for now.', status: 'submitted', scope: 'areas' });
-    expect(detail.history[3]).toMatchObject({ action: 'rejected', by: { id: secretariat.id, role: 'secretariat' }, reason: 'Signatory changed.', status: 'rejected', contentHash: p.contentHash });
+    expect(detail.history[0]).toMatchObject({
+      action: 'submitted',
+      by: { id: f.official.id, role: 'city_official' },
+      areaKeys: ['governance', 'economy', 'climate'],
+      versionNumber: 1,
+      reason: null,
+      status: 'submitted',
+    });
+    expect(detail.history[1]).toMatchObject({
+      action: 'verified',
+      by: { id: secretariat.id, role: 'secretariat' },
+      reason: 'Mandate checked.',
+      status: 'verified',
+    });
+    expect(detail.history[2]).toMatchObject({
+      action: 'amended',
+      by: { id: f.official.id, role: 'city_official' },
+      areaKeys: ['climate'],
+      versionNumber: 1,
+      reason: 'Only climate for now.',
+      status: 'submitted',
+      scope: 'areas',
+    });
+    expect(detail.history[3]).toMatchObject({
+      action: 'rejected',
+      by: { id: secretariat.id, role: 'secretariat' },
+      reason: 'Signatory changed.',
+      status: 'rejected',
+      contentHash: p.contentHash,
+    });
     for (const h of detail.history.slice(1) as Array<{ at: string }>) {
       const at = Date.parse(h.at);
       expect(at).toBeGreaterThanOrEqual(t0);
@@ -570,9 +738,23 @@ describe('mail', () => {
     pledge = await createPublishedPledge(t, { areaKeys: ['governance', 'climate'] });
   });
   const mailsFor = async (endorsementId: string, revision: number, what: string) =>
-    (await t.db.select().from(mailOutbox).where(like(mailOutbox.dedupeKey, `endorsement:${endorsementId}:r${revision}:${what}:%`))).map((m) => m.to).sort();
+    (
+      await t.db
+        .select()
+        .from(mailOutbox)
+        .where(like(mailOutbox.dedupeKey, `endorsement:${endorsementId}:r${revision}:${what}:%`))
+    )
+      .map((m) => m.to)
+      .sort();
   const activeSecretariat = async () =>
-    (await t.db.select({ email: users.email }).from(users).where(and(eq(users.role, 'secretariat'), eq(users.active, true)))).map((u) => u.email).sort();
+    (
+      await t.db
+        .select({ email: users.email })
+        .from(users)
+        .where(and(eq(users.role, 'secretariat'), eq(users.active, true)))
+    )
+      .map((u) => u.email)
+      .sort();
 
   it('tells every active secretariat user of a submission, and nobody inactive', async () => {
     const second = await createSecretariat(t);
@@ -586,7 +768,10 @@ describe('mail', () => {
     expect(to).toContain(secretariat.email);
     expect(to).not.toContain(retired.email);
     expect(to).not.toContain(o.email);
-    const [mail] = await t.db.select().from(mailOutbox).where(eq(mailOutbox.dedupeKey, `endorsement:${e.id}:r1:submitted:${secretariat.id}`));
+    const [mail] = await t.db
+      .select()
+      .from(mailOutbox)
+      .where(eq(mailOutbox.dedupeKey, `endorsement:${e.id}:r1:submitted:${secretariat.id}`));
     expect(mail!.text).toContain(`/api/v1/endorsements/${e.id}`);
     expect(mail!.status).toBe('pending');
     // A refused submission sends nothing.
@@ -595,9 +780,13 @@ describe('mail', () => {
     expect((await t.db.select().from(mailOutbox)).length).toBe(before);
   });
 
-  it("tells every active official of the city of a verification and of a rejection, and nobody else", async () => {
+  it('tells every active official of the city of a verification and of a rejection, and nobody else', async () => {
     const city = await createCity(t);
-    const [o1, o2, retired] = [await createCityOfficial(t, city.id), await createCityOfficial(t, city.id), await createCityOfficial(t, city.id)];
+    const [o1, o2, retired] = [
+      await createCityOfficial(t, city.id),
+      await createCityOfficial(t, city.id),
+      await createCityOfficial(t, city.id),
+    ];
     await t.db.update(users).set({ active: false }).where(eq(users.id, retired.id));
     const elsewhere = await createCityOfficial(t);
     const expected = [o1.email, o2.email].sort();
@@ -610,7 +799,10 @@ describe('mail', () => {
     const r = await endorsed(o2, pledge.slug);
     await decided(r.id, 'rejected', 'Please have the mayor sign.');
     expect(await mailsFor(r.id, 2, 'rejected')).toEqual(expected);
-    const [mail] = await t.db.select().from(mailOutbox).where(eq(mailOutbox.dedupeKey, `endorsement:${r.id}:r2:rejected:${o1.id}`));
+    const [mail] = await t.db
+      .select()
+      .from(mailOutbox)
+      .where(eq(mailOutbox.dedupeKey, `endorsement:${r.id}:r2:rejected:${o1.id}`));
     expect(mail!.text).toContain('Please have the mayor sign.');
     const all = (await t.db.select().from(mailOutbox)).map((m) => m.to);
     expect(all).not.toContain(retired.email);
@@ -627,8 +819,16 @@ describe('audit', () => {
     const e = res.json() as { id: string };
     await decided(e.id, 'verified');
     await withdrawn(o, e.id);
-    const events = await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, e.id)).orderBy(asc(auditEvents.seq));
-    expect(events.map((ev) => ev.action)).toEqual(['endorsement.submitted', 'endorsement.verified', 'endorsement.withdrawn']);
+    const events = await t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.entityId, e.id))
+      .orderBy(asc(auditEvents.seq));
+    expect(events.map((ev) => ev.action)).toEqual([
+      'endorsement.submitted',
+      'endorsement.verified',
+      'endorsement.withdrawn',
+    ]);
     expect(events.map((ev) => [ev.actorId, ev.actorRole])).toEqual([
       [o.id, 'city_official'],
       [secretariat.id, 'secretariat'],
@@ -636,8 +836,17 @@ describe('audit', () => {
     ]);
     expect(events.every((ev) => ev.entityType === 'endorsement')).toBe(true);
     expect(events[0]!.requestId).toBe(res.headers['x-request-id']);
-    expect(events[0]!.summary).toMatchObject({ pledge: pledge.slug, cityId: o.cityId, versionNumber: 1, scope: 'whole' });
-    expect(events[2]!.summary).toMatchObject({ reason: 'New council.', before: { status: 'verified' }, after: { status: 'withdrawn' } });
+    expect(events[0]!.summary).toMatchObject({
+      pledge: pledge.slug,
+      cityId: o.cityId,
+      versionNumber: 1,
+      scope: 'whole',
+    });
+    expect(events[2]!.summary).toMatchObject({
+      reason: 'New council.',
+      before: { status: 'verified' },
+      after: { status: 'withdrawn' },
+    });
     // A refused change writes nothing.
     expect((await post(o, `/endorsements/${e.id}/withdraw`, { reason: 'Again.' })).statusCode).toBe(409);
     expect(await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, e.id))).toHaveLength(3);

@@ -33,15 +33,59 @@ describe('npm run export', () => {
         await database.close();
       }
       const csvOut = join(dir, 'report.csv');
-      const csv = await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--pledge', 'quito-city-action-pledge', '--format', 'csv', '--out', csvOut], { env });
+      const csv = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'scripts/export.ts',
+          '--pledge',
+          'quito-city-action-pledge',
+          '--format',
+          'csv',
+          '--out',
+          csvOut,
+        ],
+        { env },
+      );
       const cities = demoCities.length + moreDemoCities.length;
       expect(csv.stdout).toContain(`${cities}/${cities} endorsements`);
-      const rows = parse(readFileSync(csvOut, 'utf8').replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+      const rows = parse(readFileSync(csvOut, 'utf8').replace(/^\uFEFF/, ''), { columns: true }) as Array<
+        Record<string, string>
+      >;
       expect(rows).toHaveLength(cities);
       const jsonOut = join(dir, 'report.json');
-      await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--pledge', 'quito-city-action-pledge', '--format', 'json', '--out', jsonOut], { env });
+      await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'scripts/export.ts',
+          '--pledge',
+          'quito-city-action-pledge',
+          '--format',
+          'json',
+          '--out',
+          jsonOut,
+        ],
+        { env },
+      );
       expect(JSON.parse(readFileSync(jsonOut, 'utf8'))).toHaveLength(cities);
-      const bad = await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--pledge', 'quito-city-action-pledge', '--format', 'pdf', '--out', jsonOut], { env }).catch((e: { code: number; stderr: string }) => e);
+      const bad = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'scripts/export.ts',
+          '--pledge',
+          'quito-city-action-pledge',
+          '--format',
+          'pdf',
+          '--out',
+          jsonOut,
+        ],
+        { env },
+      ).catch((e: { code: number; stderr: string }) => e);
       expect((bad as { code: number }).code).toBe(1);
       expect((bad as { stderr: string }).stderr).toContain('Usage');
     } finally {

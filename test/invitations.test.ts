@@ -51,7 +51,12 @@ function accept(payload: Record<string, unknown>) {
 let ipCounter = 0;
 function login(email: string, password: string) {
   ipCounter++;
-  return t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, remoteAddress: `10.77.${ipCounter >> 8}.${ipCounter & 255}` });
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password },
+    remoteAddress: `10.77.${ipCounter >> 8}.${ipCounter & 255}`,
+  });
 }
 
 describe('POST /invitations', () => {
@@ -72,7 +77,14 @@ describe('POST /invitations', () => {
     expect(expiresAt).toBeGreaterThan(Date.now());
 
     const [row] = await t.db.select().from(invitations).where(eq(invitations.id, body.id));
-    expect(row).toMatchObject({ email, role: 'city_official', cityId, networkId: null, acceptedAt: null, createdBy: admin.id });
+    expect(row).toMatchObject({
+      email,
+      role: 'city_official',
+      cityId,
+      networkId: null,
+      acceptedAt: null,
+      createdBy: admin.id,
+    });
     expect(row!.expiresAt.getTime()).toBe(expiresAt);
   });
 
@@ -93,7 +105,12 @@ describe('POST /invitations', () => {
 
   it('queues the invitation mail, with the token, marked sensitive', async () => {
     const email = freshEmail();
-    const body = await created({ email, name: 'Mailed Person', role: 'network_reviewer', networkId: await networkId(t, 'MMC') });
+    const body = await created({
+      email,
+      name: 'Mailed Person',
+      role: 'network_reviewer',
+      networkId: await networkId(t, 'MMC'),
+    });
     const mails = await t.db.select().from(mailOutbox).where(eq(mailOutbox.to, email));
     expect(mails).toHaveLength(1);
     const mail = mails[0]!;
@@ -112,7 +129,11 @@ describe('POST /invitations', () => {
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json().code).toBe('forbidden');
     }
-    const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/invitations', payload: { email, name: 'X', role: 'secretariat' } });
+    const anonymous = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations',
+      payload: { email, name: 'X', role: 'secretariat' },
+    });
     expect(anonymous.statusCode).toBe(401);
     expect(await t.db.select().from(invitations).where(eq(invitations.email, email))).toHaveLength(0);
     expect(await t.db.select().from(mailOutbox).where(eq(mailOutbox.to, email))).toHaveLength(0);
@@ -141,7 +162,13 @@ describe('POST /invitations', () => {
 
   it('keeps only the scope the role needs', async () => {
     const cityId = (await createCity(t)).id;
-    const body = await created({ email: freshEmail(), name: 'Staff', role: 'secretariat', cityId, networkId: await networkId(t, 'MMC') });
+    const body = await created({
+      email: freshEmail(),
+      name: 'Staff',
+      role: 'secretariat',
+      cityId,
+      networkId: await networkId(t, 'MMC'),
+    });
     const [row] = await t.db.select().from(invitations).where(eq(invitations.id, body.id));
     expect(row).toMatchObject({ role: 'secretariat', cityId: null, networkId: null });
   });
@@ -197,10 +224,18 @@ describe('POST /invitations/accept', () => {
     });
     expect(res.body).not.toContain('$argon2');
 
-    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${session.accessToken}` } });
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${session.accessToken}` },
+    });
     expect(me.statusCode).toBe(200);
     expect(me.json().id).toBe(session.user.id);
-    const refreshed = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: session.refreshToken } });
+    const refreshed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: session.refreshToken },
+    });
     expect(refreshed.statusCode).toBe(200);
 
     const signIn = await login(email, GOOD_PASSWORD);
@@ -256,7 +291,11 @@ describe('POST /invitations/accept', () => {
       accept({ token: inv.acceptToken, password: 'second long passphrase' }),
     ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
-    const list = await t.app.inject({ method: 'GET', url: `/api/v1/users?q=${encodeURIComponent(email)}`, headers: admin.headers });
+    const list = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/users?q=${encodeURIComponent(email)}`,
+      headers: admin.headers,
+    });
     expect(list.json().items).toHaveLength(1);
   });
 
@@ -271,7 +310,11 @@ describe('POST /invitations/accept', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe('invalid_state');
     expect((await login(email, GOOD_PASSWORD)).statusCode).toBe(401);
-    const list = await t.app.inject({ method: 'GET', url: `/api/v1/users?q=${encodeURIComponent(email)}`, headers: admin.headers });
+    const list = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/users?q=${encodeURIComponent(email)}`,
+      headers: admin.headers,
+    });
     expect(list.json().items).toHaveLength(0);
   });
 

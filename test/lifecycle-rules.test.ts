@@ -23,13 +23,24 @@ async function submitted(areaKeys?: string[]) {
     method: 'POST',
     url: api(`/pledges/${pledge.slug}/endorsements`),
     headers: official.headers,
-    payload: { versionNumber: 1, scope: areaKeys ? 'areas' : 'whole', ...(areaKeys ? { areaKeys } : {}), signatory: { name: 'M', title: 'Mayor' }, language: 'en' },
+    payload: {
+      versionNumber: 1,
+      scope: areaKeys ? 'areas' : 'whole',
+      ...(areaKeys ? { areaKeys } : {}),
+      signatory: { name: 'M', title: 'Mayor' },
+      language: 'en',
+    },
   });
   expect(res.statusCode, res.body).toBe(201);
   return { pledge, official, id: res.json().id as string };
 }
 const decide = (id: string, decision: string, note?: string) =>
-  t.app.inject({ method: 'POST', url: api(`/endorsements/${id}/decision`), headers: staff.headers, payload: { decision, ...(note ? { note } : {}) } });
+  t.app.inject({
+    method: 'POST',
+    url: api(`/endorsements/${id}/decision`),
+    headers: staff.headers,
+    payload: { decision, ...(note ? { note } : {}) },
+  });
 
 describe('publishing', () => {
   it('refuses to put an earlier version back in place of the published one', async () => {
@@ -37,11 +48,22 @@ describe('publishing', () => {
     await createVersion(t.system, slug);
     await createVersion(t.system, slug);
     await publishVersion(t.system, slug, 3, { reason: 'test fixture published directly' });
-    const back = await t.app.inject({ method: 'POST', url: api(`/pledges/${slug}/versions/2/publish`), headers: staff.headers, payload: { override: { reason: 'going back to version two' } } });
+    const back = await t.app.inject({
+      method: 'POST',
+      url: api(`/pledges/${slug}/versions/2/publish`),
+      headers: staff.headers,
+      payload: { override: { reason: 'going back to version two' } },
+    });
     expect(back.statusCode).toBe(409);
     expect(back.json().code).toBe('invalid_state');
-    const versions = (await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}`), headers: staff.headers })).json().versions;
-    expect(versions.map((v: { number: number; status: string }) => `${v.number}:${v.status}`)).toEqual(['1:superseded', '2:draft', '3:published']);
+    const versions = (
+      await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}`), headers: staff.headers })
+    ).json().versions;
+    expect(versions.map((v: { number: number; status: string }) => `${v.number}:${v.status}`)).toEqual([
+      '1:superseded',
+      '2:draft',
+      '3:published',
+    ]);
   });
 });
 
@@ -49,7 +71,12 @@ describe('a rejected amendment', () => {
   it('revokes the certificate of the earlier, verified revision', async () => {
     const { id, official } = await submitted();
     const serial = (await decide(id, 'verified')).json().certificate.serial as string;
-    await t.app.inject({ method: 'PATCH', url: api(`/endorsements/${id}`), headers: official.headers, payload: { scope: 'areas', areaKeys: ['climate'] } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: api(`/endorsements/${id}`),
+      headers: official.headers,
+      payload: { scope: 'areas', areaKeys: ['climate'] },
+    });
     expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${serial}`) })).json().status).toBe('valid');
     expect((await decide(id, 'rejected', 'not signed by the mayor')).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: api(`/certificates/${serial}`) })).json().status).toBe('revoked');
@@ -59,7 +86,13 @@ describe('a rejected amendment', () => {
 describe('the mandate document', () => {
   it('can be replaced only while the endorsement awaits verification', async () => {
     const { id, official } = await submitted();
-    const put = () => t.app.inject({ method: 'PUT', url: api(`/endorsements/${id}/mandate`), headers: { ...official.headers, 'content-type': 'application/pdf' }, payload: PDF });
+    const put = () =>
+      t.app.inject({
+        method: 'PUT',
+        url: api(`/endorsements/${id}/mandate`),
+        headers: { ...official.headers, 'content-type': 'application/pdf' },
+        payload: PDF,
+      });
     expect((await put()).statusCode).toBe(201);
     await decide(id, 'verified');
     const again = await put();
@@ -69,8 +102,16 @@ describe('the mandate document', () => {
 
   it('sent as text is refused (415), not stored decoded', async () => {
     const { id, official } = await submitted();
-    const res = await t.app.inject({ method: 'PUT', url: api(`/endorsements/${id}/mandate`), headers: { ...official.headers, 'content-type': 'text/plain' }, payload: PDF });
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: api(`/endorsements/${id}/mandate`),
+      headers: { ...official.headers, 'content-type': 'text/plain' },
+      payload: PDF,
+    });
     expect(res.statusCode).toBe(415);
-    expect((await t.app.inject({ method: 'GET', url: api(`/endorsements/${id}/mandate`), headers: official.headers })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: api(`/endorsements/${id}/mandate`), headers: official.headers }))
+        .statusCode,
+    ).toBe(404);
   });
 });

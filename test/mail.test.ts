@@ -60,7 +60,12 @@ const makeDue = () => t.db.execute(sql`UPDATE mail_outbox SET next_attempt_at = 
 
 async function enqueue(overrides: { to?: string; text?: string; sensitive?: boolean; dedupeKey?: string } = {}) {
   const to = overrides.to ?? `${unique('rcpt-')}@example.org`;
-  await enqueueMail(t.system, { to, subject: `Subject for ${to}`, text: overrides.text ?? `Body for ${to}`, ...overrides });
+  await enqueueMail(t.system, {
+    to,
+    subject: `Subject for ${to}`,
+    text: overrides.text ?? `Body for ${to}`,
+    ...overrides,
+  });
   const [row] = await mailTo(to);
   return row!;
 }
@@ -68,7 +73,14 @@ async function enqueue(overrides: { to?: string; text?: string; sensitive?: bool
 describe('enqueueMail', () => {
   it('queues a pending message', async () => {
     const row = await enqueue({ text: 'hello there' });
-    expect(row).toMatchObject({ status: 'pending', attempts: 0, text: 'hello there', sensitive: false, lastError: null, sentAt: null });
+    expect(row).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      text: 'hello there',
+      sensitive: false,
+      lastError: null,
+      sentAt: null,
+    });
   });
 
   it('leaves no row when the transaction rolls back', async () => {
@@ -102,7 +114,9 @@ describe('enqueueMail', () => {
   it('queues the same dedupeKey once even when asked concurrently', async () => {
     const dedupeKey = unique('dedupe-');
     await Promise.all(
-      Array.from({ length: 5 }, (_, i) => enqueueMail(t.system, { to: `n${i}@example.org`, subject: 's', text: 't', dedupeKey })),
+      Array.from({ length: 5 }, (_, i) =>
+        enqueueMail(t.system, { to: `n${i}@example.org`, subject: 's', text: 't', dedupeKey }),
+      ),
     );
     expect(await t.db.$count(mailOutbox, eq(mailOutbox.dedupeKey, dedupeKey))).toBe(1);
   });
@@ -124,7 +138,13 @@ describe('MailDispatcher.dispatchOnce', () => {
     expect(await dispatcher.dispatchOnce()).toEqual({ sent: 1, failed: 0 });
     expect(fake.sent).toEqual([{ id: row.id, to: row.to, subject: row.subject, text: 'plain body', sensitive: false }]);
     const after = await mailById(row.id);
-    expect(after).toMatchObject({ status: 'sent', attempts: 1, text: 'plain body', lockedUntil: null, lastError: null });
+    expect(after).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      text: 'plain body',
+      lockedUntil: null,
+      lastError: null,
+    });
     expect(after.sentAt).toBeInstanceOf(Date);
 
     expect(await dispatcher.dispatchOnce()).toEqual({ sent: 0, failed: 0 });
@@ -158,10 +178,18 @@ describe('MailDispatcher.dispatchOnce', () => {
     expect(await dispatcher.dispatchOnce()).toEqual({ sent: 0, failed: 1 });
     const after = Date.now();
     const first = await mailById(row.id);
-    expect(first).toMatchObject({ status: 'pending', attempts: 1, lastError: 'SMTP 451 try again later', lockedUntil: null, sentAt: null });
+    expect(first).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: 'SMTP 451 try again later',
+      lockedUntil: null,
+      sentAt: null,
+    });
     expect(first.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before + retryDelaySeconds(1) * 1_000);
     expect(first.nextAttemptAt.getTime()).toBeLessThanOrEqual(after + retryDelaySeconds(1) * 1_000);
-    expect(log.calls).toEqual([expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ mailId: row.id, attempts: 1 }) })]);
+    expect(log.calls).toEqual([
+      expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ mailId: row.id, attempts: 1 }) }),
+    ]);
 
     // Not due yet: the next round leaves it alone.
     expect(await dispatcher.dispatchOnce()).toEqual({ sent: 0, failed: 0 });
@@ -207,7 +235,11 @@ describe('MailDispatcher.dispatchOnce', () => {
       await makeDue();
     }
     await dispatcher.dispatchOnce();
-    expect(await mailById(row.id)).toMatchObject({ status: 'failed', attempts: MAX_MAIL_ATTEMPTS, lastError: 'mailbox unavailable' });
+    expect(await mailById(row.id)).toMatchObject({
+      status: 'failed',
+      attempts: MAX_MAIL_ATTEMPTS,
+      lastError: 'mailbox unavailable',
+    });
     expect(log.calls.filter((c) => c.level === 'warn')).toHaveLength(MAX_MAIL_ATTEMPTS - 1);
     expect(log.calls.filter((c) => c.level === 'error')).toEqual([expect.objectContaining({ msg: 'mail given up' })]);
 
@@ -219,7 +251,10 @@ describe('MailDispatcher.dispatchOnce', () => {
 
   it('does not send a message that is not due yet', async () => {
     const row = await enqueue();
-    await t.db.update(mailOutbox).set({ nextAttemptAt: sql`now() + interval '1 hour'` }).where(eq(mailOutbox.id, row.id));
+    await t.db
+      .update(mailOutbox)
+      .set({ nextAttemptAt: sql`now() + interval '1 hour'` })
+      .where(eq(mailOutbox.id, row.id));
     const fake = fakeTransport();
     expect(await new MailDispatcher(t.db, fake.transport, fakeLogger()).dispatchOnce()).toEqual({ sent: 0, failed: 0 });
     expect(fake.attempted).toEqual([]);
@@ -227,12 +262,18 @@ describe('MailDispatcher.dispatchOnce', () => {
 
   it('skips a message leased by another instance, and takes it over once the lease expires', async () => {
     const row = await enqueue();
-    await t.db.update(mailOutbox).set({ lockedUntil: sql`now() + interval '1 hour'` }).where(eq(mailOutbox.id, row.id));
+    await t.db
+      .update(mailOutbox)
+      .set({ lockedUntil: sql`now() + interval '1 hour'` })
+      .where(eq(mailOutbox.id, row.id));
     const fake = fakeTransport();
     const dispatcher = new MailDispatcher(t.db, fake.transport, fakeLogger());
     expect(await dispatcher.dispatchOnce()).toEqual({ sent: 0, failed: 0 });
 
-    await t.db.update(mailOutbox).set({ lockedUntil: sql`now() - interval '1 second'` }).where(eq(mailOutbox.id, row.id));
+    await t.db
+      .update(mailOutbox)
+      .set({ lockedUntil: sql`now() - interval '1 second'` })
+      .where(eq(mailOutbox.id, row.id));
     expect(await dispatcher.dispatchOnce()).toEqual({ sent: 1, failed: 0 });
     expect(fake.sent.map((m) => m.id)).toEqual([row.id]);
   });

@@ -3,7 +3,13 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, endorsements, mandateDocuments, progressUpdates } from '../src/db/schema/index.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { createCity, createCityOfficial, createReviewer, createSecretariat, type TestUser } from './helpers/factories.js';
+import {
+  createCity,
+  createCityOfficial,
+  createReviewer,
+  createSecretariat,
+  type TestUser,
+} from './helpers/factories.js';
 import { createPublishedPledge } from './helpers/pledge-factories.js';
 
 let t: TestApp;
@@ -22,7 +28,11 @@ const DAY = 86_400_000;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('0000000d49484452', 'hex'), Buffer.from('not really an image, but it starts like one')]);
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.from('0000000d49484452', 'hex'),
+  Buffer.from('not really an image, but it starts like one'),
+]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0 and some bytes')]);
 const TEXT = Buffer.from('This is the council resolution, typed out as plain text.\n');
 
@@ -34,17 +44,30 @@ async function fixture(body: Body = {}, slug = pledge.slug) {
     method: 'POST',
     url: api(`/pledges/${slug}/endorsements`),
     headers: official.headers,
-    payload: { versionNumber: 1, scope: 'whole', signatory: { name: 'Ana Ruiz', title: 'Mayor' }, language: 'en', ...body },
+    payload: {
+      versionNumber: 1,
+      scope: 'whole',
+      signatory: { name: 'Ana Ruiz', title: 'Mayor' },
+      language: 'en',
+      ...body,
+    },
   });
   expect(res.statusCode, res.body).toBe(201);
   return { official, cityId: city.id, id: res.json().id as string };
 }
 
 const upload = (u: TestUser | undefined, id: string, bytes: Buffer, contentType: string) =>
-  t.app.inject({ method: 'PUT', url: api(`/endorsements/${id}/mandate`), headers: { ...(u?.headers ?? {}), 'content-type': contentType }, payload: bytes });
-const download = (u: TestUser | undefined, id: string) => t.app.inject({ method: 'GET', url: api(`/endorsements/${id}/mandate`), headers: u?.headers ?? {} });
+  t.app.inject({
+    method: 'PUT',
+    url: api(`/endorsements/${id}/mandate`),
+    headers: { ...(u?.headers ?? {}), 'content-type': contentType },
+    payload: bytes,
+  });
+const download = (u: TestUser | undefined, id: string) =>
+  t.app.inject({ method: 'GET', url: api(`/endorsements/${id}/mandate`), headers: u?.headers ?? {} });
 const get = (u: TestUser, path: string) => t.app.inject({ method: 'GET', url: api(path), headers: u.headers });
-const post = (u: TestUser, path: string, payload: Body) => t.app.inject({ method: 'POST', url: api(path), headers: u.headers, payload });
+const post = (u: TestUser, path: string, payload: Body) =>
+  t.app.inject({ method: 'POST', url: api(path), headers: u.headers, payload });
 const decide = (id: string, decision: string) => post(secretariat, `/endorsements/${id}/decision`, { decision });
 
 describe('PUT /endorsements/:id/mandate', () => {
@@ -166,14 +189,20 @@ describe('PUT /endorsements/:id/mandate', () => {
     const refused = await decide(f.id, 'verified');
     expect(refused.statusCode).toBe(409);
     expect(refused.json().code).toBe('invalid_state');
-    expect((await get(secretariat, `/endorsements/${f.id}`)).json()).toMatchObject({ status: 'submitted', revision: 1 });
+    expect((await get(secretariat, `/endorsements/${f.id}`)).json()).toMatchObject({
+      status: 'submitted',
+      revision: 1,
+    });
     expect((await upload(f.official, f.id, JPEG, 'image/jpeg')).statusCode).toBe(201);
     const ok = await decide(f.id, 'verified');
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json().status).toBe('verified');
     // Rejecting never needs one; and a pledge that does not require it verifies without.
     const g = await fixture({}, strict.slug);
-    expect((await post(secretariat, `/endorsements/${g.id}/decision`, { decision: 'rejected', note: 'No mandate.' })).statusCode).toBe(200);
+    expect(
+      (await post(secretariat, `/endorsements/${g.id}/decision`, { decision: 'rejected', note: 'No mandate.' }))
+        .statusCode,
+    ).toBe(200);
     const relaxed = await fixture();
     expect((await decide(relaxed.id, 'verified')).statusCode).toBe(200);
   });
@@ -182,25 +211,46 @@ describe('PUT /endorsements/:id/mandate', () => {
     const f = await fixture();
     await upload(f.official, f.id, PDF, 'application/pdf');
     await upload(f.official, f.id, PNG, 'image/png');
-    const events = await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, f.id)).orderBy(asc(auditEvents.seq));
+    const events = await t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.entityId, f.id))
+      .orderBy(asc(auditEvents.seq));
     const uploads = events.filter((e) => e.action === 'endorsement.mandate_uploaded');
     expect(uploads).toHaveLength(2);
     expect(uploads[0]).toMatchObject({ actorId: f.official.id, entityType: 'endorsement' });
-    expect(uploads[0]!.summary).toMatchObject({ before: null, after: { sha256: sha256(PDF), size: PDF.length, mediaType: 'application/pdf' } });
-    expect(uploads[1]!.summary).toMatchObject({ before: { sha256: sha256(PDF) }, after: { sha256: sha256(PNG), mediaType: 'image/png' } });
+    expect(uploads[0]!.summary).toMatchObject({
+      before: null,
+      after: { sha256: sha256(PDF), size: PDF.length, mediaType: 'application/pdf' },
+    });
+    expect(uploads[1]!.summary).toMatchObject({
+      before: { sha256: sha256(PDF) },
+      after: { sha256: sha256(PNG), mediaType: 'image/png' },
+    });
   });
 });
 
 describe('progress updates', () => {
   const report = (u: TestUser, id: string, body: Body) =>
-    post(u, `/endorsements/${id}/progress`, { areaKey: 'climate', stage: 'planning', narrative: 'A plan is being drafted.', ...body });
+    post(u, `/endorsements/${id}/progress`, {
+      areaKey: 'climate',
+      stage: 'planning',
+      narrative: 'A plan is being drafted.',
+      ...body,
+    });
   const updatesOf = (id: string) => t.db.select().from(progressUpdates).where(eq(progressUpdates.endorsementId, id));
 
   it('are reported by the endorsing city only: secretariat and reviewers 403, another city 404', async () => {
     const f = await fixture({ scope: 'areas', areaKeys: ['governance', 'climate'] });
     const ok = await report(f.official, f.id, { narrative: 'Council adopted the plan.' });
     expect(ok.statusCode, ok.body).toBe(201);
-    expect(ok.json()).toMatchObject({ endorsementId: f.id, areaKey: 'climate', stage: 'planning', narrative: 'Council adopted the plan.', createdBy: f.official.id });
+    expect(ok.json()).toMatchObject({
+      endorsementId: f.id,
+      areaKey: 'climate',
+      stage: 'planning',
+      narrative: 'Council adopted the plan.',
+      createdBy: f.official.id,
+    });
     expect((await report(secretariat, f.id, {})).statusCode).toBe(403);
     expect((await report(await createReviewer(t, 'MMC'), f.id, {})).statusCode).toBe(403);
     expect((await report(await createReviewer(t, 'UCLG'), f.id, {})).statusCode).toBe(404);
@@ -217,7 +267,15 @@ describe('progress updates', () => {
     expect(notEndorsed.statusCode).toBe(400);
     expect(JSON.stringify(notEndorsed.json().errors)).toContain('areaKey');
     expect((await report(f.official, f.id, { areaKey: 'housing' })).statusCode).toBe(400);
-    for (const body of [{ stage: 'done' }, { stage: 'PLANNING' }, { stage: undefined }, { narrative: '' }, { narrative: undefined }, { areaKey: undefined }, { extra: true }]) {
+    for (const body of [
+      { stage: 'done' },
+      { stage: 'PLANNING' },
+      { stage: undefined },
+      { narrative: '' },
+      { narrative: undefined },
+      { areaKey: undefined },
+      { extra: true },
+    ]) {
       const res = await report(f.official, f.id, body);
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
       expect(res.json().code).toBe('validation_failed');
@@ -258,7 +316,11 @@ describe('progress updates', () => {
     const list = await get(f.official, `/endorsements/${f.id}/progress`);
     expect(list.statusCode).toBe(200);
     expect(list.json().nextCursor).toBeNull();
-    expect(list.json().items.map((i: { stage: string; narrative: string }) => `${i.stage}:${i.narrative}`)).toEqual(['planning:First step.', 'in_progress:Second step.', 'fulfilled:Done.']);
+    expect(list.json().items.map((i: { stage: string; narrative: string }) => `${i.stage}:${i.narrative}`)).toEqual([
+      'planning:First step.',
+      'in_progress:Second step.',
+      'fulfilled:Done.',
+    ]);
     expect(detail.progress[0].updatedAt).toBe(list.json().items[2].createdAt);
     // Readable as the endorsement is: secretariat and the network's reviewer yes, others 404.
     expect((await get(secretariat, `/endorsements/${f.id}/progress`)).json().items).toHaveLength(3);
@@ -271,15 +333,31 @@ describe('progress updates', () => {
     const f = await fixture({ scope: 'areas', areaKeys: ['governance', 'economy', 'climate'] });
     const now = Date.now();
     // The endorsement was made 500 days ago.
-    await t.db.update(endorsements).set({ createdAt: new Date(now - 500 * DAY) }).where(eq(endorsements.id, f.id));
+    await t.db
+      .update(endorsements)
+      .set({ createdAt: new Date(now - 500 * DAY) })
+      .where(eq(endorsements.id, f.id));
     // governance: one update 400 days ago (stale). climate: an old one, then a fresh one (not stale).
     const old = (await report(f.official, f.id, { areaKey: 'governance', stage: 'planning' })).json().id as string;
-    await t.db.update(progressUpdates).set({ createdAt: new Date(now - 400 * DAY) }).where(eq(progressUpdates.id, old));
-    const older = (await report(f.official, f.id, { areaKey: 'climate', stage: 'planning', narrative: 'Long ago.' })).json().id as string;
-    await t.db.update(progressUpdates).set({ createdAt: new Date(now - 450 * DAY) }).where(eq(progressUpdates.id, older));
+    await t.db
+      .update(progressUpdates)
+      .set({ createdAt: new Date(now - 400 * DAY) })
+      .where(eq(progressUpdates.id, old));
+    const older = (
+      await report(f.official, f.id, { areaKey: 'climate', stage: 'planning', narrative: 'Long ago.' })
+    ).json().id as string;
+    await t.db
+      .update(progressUpdates)
+      .set({ createdAt: new Date(now - 450 * DAY) })
+      .where(eq(progressUpdates.id, older));
     await report(f.official, f.id, { areaKey: 'climate', stage: 'in_progress', narrative: 'This year.' });
     // economy: never reported, so the endorsement's age counts (stale).
-    const progress = (await get(f.official, `/endorsements/${f.id}`)).json().progress as Array<{ areaKey: string; stage: string | null; narrative: string | null; stale: boolean }>;
+    const progress = (await get(f.official, `/endorsements/${f.id}`)).json().progress as Array<{
+      areaKey: string;
+      stage: string | null;
+      narrative: string | null;
+      stale: boolean;
+    }>;
     expect(progress.map((p) => [p.areaKey, p.stage, p.stale])).toEqual([
       ['governance', 'planning', true],
       ['economy', null, true],
@@ -291,14 +369,26 @@ describe('progress updates', () => {
   it('do not call an area stale within a year', async () => {
     const f = await fixture({ scope: 'areas', areaKeys: ['governance', 'climate'] });
     const now = Date.now();
-    await t.db.update(endorsements).set({ createdAt: new Date(now - 364 * DAY) }).where(eq(endorsements.id, f.id));
+    await t.db
+      .update(endorsements)
+      .set({ createdAt: new Date(now - 364 * DAY) })
+      .where(eq(endorsements.id, f.id));
     const id = (await report(f.official, f.id, { areaKey: 'governance' })).json().id as string;
-    await t.db.update(progressUpdates).set({ createdAt: new Date(now - 300 * DAY) }).where(eq(progressUpdates.id, id));
+    await t.db
+      .update(progressUpdates)
+      .set({ createdAt: new Date(now - 300 * DAY) })
+      .where(eq(progressUpdates.id, id));
     const progress = (await get(f.official, `/endorsements/${f.id}`)).json().progress as Array<{ stale: boolean }>;
     expect(progress.map((p) => p.stale)).toEqual([false, false]);
     // A day past the year, both are.
-    await t.db.update(endorsements).set({ createdAt: new Date(now - 367 * DAY) }).where(eq(endorsements.id, f.id));
-    await t.db.update(progressUpdates).set({ createdAt: new Date(now - 366 * DAY) }).where(eq(progressUpdates.id, id));
+    await t.db
+      .update(endorsements)
+      .set({ createdAt: new Date(now - 367 * DAY) })
+      .where(eq(endorsements.id, f.id));
+    await t.db
+      .update(progressUpdates)
+      .set({ createdAt: new Date(now - 366 * DAY) })
+      .where(eq(progressUpdates.id, id));
     const later = (await get(f.official, `/endorsements/${f.id}`)).json().progress as Array<{ stale: boolean }>;
     expect(later.map((p) => p.stale)).toEqual([true, true]);
   });
@@ -306,13 +396,21 @@ describe('progress updates', () => {
   it('write an audit event for each report', async () => {
     const f = await fixture();
     const res = await report(f.official, f.id, { areaKey: 'economy', stage: 'fulfilled' });
-    const events = await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, f.id)).orderBy(asc(auditEvents.seq));
+    const events = await t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.entityId, f.id))
+      .orderBy(asc(auditEvents.seq));
     const reported = events.filter((e) => e.action === 'endorsement.progress_reported');
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatchObject({ actorId: f.official.id, actorRole: 'city_official' });
     expect(reported[0]!.summary).toMatchObject({ progressId: res.json().id, areaKey: 'economy', stage: 'fulfilled' });
     // A refused report writes nothing.
     await report(f.official, f.id, { areaKey: 'housing' });
-    expect((await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, f.id))).filter((e) => e.action === 'endorsement.progress_reported')).toHaveLength(1);
+    expect(
+      (await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, f.id))).filter(
+        (e) => e.action === 'endorsement.progress_reported',
+      ),
+    ).toHaveLength(1);
   });
 });

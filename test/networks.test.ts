@@ -46,7 +46,9 @@ describe('GET /networks', () => {
   it('answers a signed-in caller the same way', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/networks', headers: admin.headers });
     expect(res.statusCode).toBe(200);
-    expect(res.json<Network[]>().map((n) => n.code)).toEqual(expect.arrayContaining(['MMC', 'Metropolis', 'UCLG', 'GPM']));
+    expect(res.json<Network[]>().map((n) => n.code)).toEqual(
+      expect.arrayContaining(['MMC', 'Metropolis', 'UCLG', 'GPM']),
+    );
   });
 });
 
@@ -70,7 +72,14 @@ describe('POST /networks', () => {
       headers: admin.headers,
     });
     expect(res.statusCode).toBe(200);
-    const events = res.json<{ items: Array<{ action: string; entityId: string; actor: { id: string; role: string }; summary: Record<string, unknown> }> }>().items;
+    const events = res.json<{
+      items: Array<{
+        action: string;
+        entityId: string;
+        actor: { id: string; role: string };
+        summary: Record<string, unknown>;
+      }>;
+    }>().items;
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       action: 'network.created',

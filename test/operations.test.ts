@@ -23,7 +23,11 @@ describe('operations', () => {
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const kept = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-abc-12345' } });
     expect(kept.headers['x-request-id']).toBe('trace-abc-12345');
-    const replaced = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
+    const replaced = await t.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(replaced.headers['x-request-id']).not.toBe('bad id with spaces');
   });
 
@@ -122,7 +126,12 @@ describe('problem+json errors', () => {
     const admin = await createSecretariat(t);
     const cities = await t.app.inject({ method: 'GET', url: '/api/v1/cities?q=%00', headers: admin.headers });
     expect(cities.statusCode).toBe(400);
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/cities', headers: admin.headers, payload: { name: 'Nul\u0000City', country: 'EC', kind: 'city' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/cities',
+      headers: admin.headers,
+      payload: { name: 'Nul\u0000City', country: 'EC', kind: 'city' },
+    });
     expect(created.statusCode).toBe(400);
     expect(created.json().code).toBe('validation_failed');
   });
@@ -147,9 +156,9 @@ describe('OpenAPI document', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
-    const operations = Object.entries(doc.paths as Record<string, Record<string, { operationId?: string; tags?: string[] }>>).flatMap(
-      ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })),
-    );
+    const operations = Object.entries(
+      doc.paths as Record<string, Record<string, { operationId?: string; tags?: string[] }>>,
+    ).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
     expect(operations.length).toBeGreaterThan(15);
     for (const { path, method, op } of operations) {
       expect(op.operationId, `${method} ${path}`).toBeTruthy();

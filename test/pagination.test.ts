@@ -36,8 +36,15 @@ describe('small lists take limit and cursor too', () => {
     const first = await t.app.inject({ method: 'GET', url: '/api/v1/pledges?limit=1', headers: admin.headers });
     expect(first.json().items).toHaveLength(1);
     expect(first.json().nextCursor).toEqual(expect.any(String));
-    const second = await t.app.inject({ method: 'GET', url: `/api/v1/pledges?limit=1&cursor=${first.json().nextCursor}`, headers: admin.headers });
+    const second = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/pledges?limit=1&cursor=${first.json().nextCursor}`,
+      headers: admin.headers,
+    });
     expect(second.json().items[0].id).not.toBe(first.json().items[0].id);
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/pledges?limit=1&cursor=garbage', headers: admin.headers })).statusCode).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/pledges?limit=1&cursor=garbage', headers: admin.headers }))
+        .statusCode,
+    ).toBe(400);
   });
 });

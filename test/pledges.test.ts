@@ -23,7 +23,13 @@ afterAll(async () => t.close());
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** One request to /api/v1; `who` null means no token at all. */
-function call(method: Method, path: string, who: TestUser | null, payload?: object, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+function call(
+  method: Method,
+  path: string,
+  who: TestUser | null,
+  payload?: object,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
   return t.app.inject({
     method,
     url: `/api/v1${path}`,
@@ -34,7 +40,12 @@ function call(method: Method, path: string, who: TestUser | null, payload?: obje
 
 const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 const newSlug = () => unique('pl-').toLowerCase();
-const areaBody = (key: string, extra: Record<string, unknown> = {}) => ({ key, title: { en: `Title ${key}` }, description: { en: `Description ${key}` }, ...extra });
+const areaBody = (key: string, extra: Record<string, unknown> = {}) => ({
+  key,
+  title: { en: `Title ${key}` },
+  description: { en: `Description ${key}` },
+  ...extra,
+});
 const reason = 'Presented in plenary as agreed by the board.';
 
 interface PledgeJson {
@@ -66,11 +77,19 @@ async function newVersion(pledgeId: string, from?: number): Promise<number> {
 }
 
 async function publish(pledgeId: string, n: number, override = true) {
-  return call('POST', `/pledges/${pledgeId}/versions/${n}/publish`, secretariat, override ? { override: { reason } } : {});
+  return call(
+    'POST',
+    `/pledges/${pledgeId}/versions/${n}/publish`,
+    secretariat,
+    override ? { override: { reason } } : {},
+  );
 }
 
 async function openRound(pledgeId: string, n: number, networks = ['MMC']) {
-  const res = await call('POST', `/pledges/${pledgeId}/versions/${n}/rounds`, secretariat, { deadline: inFuture(20), networks });
+  const res = await call('POST', `/pledges/${pledgeId}/versions/${n}/rounds`, secretariat, {
+    deadline: inFuture(20),
+    networks,
+  });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().id as string;
 }
@@ -128,14 +147,34 @@ describe('POST /pledges', () => {
     expect(pledge.id).toMatch(/^[0-9a-f-]{36}$/);
     const v1 = await call('GET', `/pledges/${slug}/versions/1`, secretariat);
     expect(v1.statusCode).toBe(200);
-    expect(v1.json()).toMatchObject({ number: 1, status: 'draft', areas: [], contentHash: null, frozenAt: null, publishedAt: null });
+    expect(v1.json()).toMatchObject({
+      number: 1,
+      status: 'draft',
+      areas: [],
+      contentHash: null,
+      frozenAt: null,
+      publishedAt: null,
+    });
     const events = await auditActions(pledge.id);
     expect(events.map((e) => e.action)).toContain('pledge.created');
   });
 
   it('refuses a badly formed slug', async () => {
-    for (const slug of ['Upper-Case', 'with space', 'ab', '-leading', 'trailing-', 'double--hyphen', 'under_score', 'a'.repeat(81)]) {
-      expectProblem(await call('POST', '/pledges', secretariat, { slug, title: { en: 'x' } }), 400, 'validation_failed');
+    for (const slug of [
+      'Upper-Case',
+      'with space',
+      'ab',
+      '-leading',
+      'trailing-',
+      'double--hyphen',
+      'under_score',
+      'a'.repeat(81),
+    ]) {
+      expectProblem(
+        await call('POST', '/pledges', secretariat, { slug, title: { en: 'x' } }),
+        400,
+        'validation_failed',
+      );
     }
   });
 
@@ -146,13 +185,32 @@ describe('POST /pledges', () => {
   });
 
   it('needs an English title; Spanish and French are optional', async () => {
-    expectProblem(await call('POST', '/pledges', secretariat, { slug: newSlug(), title: { es: 'Solo español' } }), 400, 'validation_failed');
-    expectProblem(await call('POST', '/pledges', secretariat, { slug: newSlug(), title: { en: '   ' } }), 400, 'validation_failed');
+    expectProblem(
+      await call('POST', '/pledges', secretariat, { slug: newSlug(), title: { es: 'Solo español' } }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('POST', '/pledges', secretariat, { slug: newSlug(), title: { en: '   ' } }),
+      400,
+      'validation_failed',
+    );
     expectProblem(await call('POST', '/pledges', secretariat, { slug: newSlug() }), 400, 'validation_failed');
-    expectProblem(await call('POST', '/pledges', secretariat, { slug: newSlug(), title: { en: 'x', de: 'Deutsch' } }), 400, 'validation_failed');
-    const all = await call('POST', '/pledges', secretariat, { slug: newSlug(), title: { en: 'Pledge', es: 'Compromiso', fr: 'Engagement' }, requireMandateDocument: true });
+    expectProblem(
+      await call('POST', '/pledges', secretariat, { slug: newSlug(), title: { en: 'x', de: 'Deutsch' } }),
+      400,
+      'validation_failed',
+    );
+    const all = await call('POST', '/pledges', secretariat, {
+      slug: newSlug(),
+      title: { en: 'Pledge', es: 'Compromiso', fr: 'Engagement' },
+      requireMandateDocument: true,
+    });
     expect(all.statusCode, all.body).toBe(201);
-    expect(all.json()).toMatchObject({ title: { en: 'Pledge', es: 'Compromiso', fr: 'Engagement' }, requireMandateDocument: true });
+    expect(all.json()).toMatchObject({
+      title: { en: 'Pledge', es: 'Compromiso', fr: 'Engagement' },
+      requireMandateDocument: true,
+    });
     const enOnly = await call('POST', '/pledges', secretariat, { slug: newSlug(), title: { en: 'Pledge' } });
     expect(enOnly.statusCode).toBe(201);
     expect(enOnly.json().title).toEqual({ en: 'Pledge' });
@@ -185,20 +243,45 @@ describe('GET and PATCH /pledges/:pledgeId', () => {
     const read = (await call('GET', `/pledges/${pledge.id}`, secretariat)).json();
     expect(read).toMatchObject({ title: { en: 'Renamed', fr: 'Renommé' }, requireMandateDocument: true });
 
-    expectProblem(await call('PATCH', `/pledges/${pledge.id}`, reviewer, { requireMandateDocument: false }), 403, 'forbidden');
-    expectProblem(await call('PATCH', `/pledges/${pledge.id}`, official, { requireMandateDocument: false }), 403, 'forbidden');
+    expectProblem(
+      await call('PATCH', `/pledges/${pledge.id}`, reviewer, { requireMandateDocument: false }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await call('PATCH', `/pledges/${pledge.id}`, official, { requireMandateDocument: false }),
+      403,
+      'forbidden',
+    );
     expectProblem(await call('PATCH', `/pledges/${pledge.id}`, null, { requireMandateDocument: false }), 401);
     expectProblem(await call('PATCH', `/pledges/${pledge.id}`, secretariat, {}), 400, 'validation_failed');
-    expectProblem(await call('PATCH', `/pledges/${pledge.id}`, secretariat, { title: { fr: 'Sans anglais' } }), 400, 'validation_failed');
-    expectProblem(await call('PATCH', `/pledges/${pledge.id}`, secretariat, { slug: 'new-slug' }), 400, 'validation_failed');
-    expectProblem(await call('PATCH', '/pledges/no-such-pledge-here', secretariat, { requireMandateDocument: true }), 404);
+    expectProblem(
+      await call('PATCH', `/pledges/${pledge.id}`, secretariat, { title: { fr: 'Sans anglais' } }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('PATCH', `/pledges/${pledge.id}`, secretariat, { slug: 'new-slug' }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('PATCH', '/pledges/no-such-pledge-here', secretariat, { requireMandateDocument: true }),
+      404,
+    );
     expect((await call('GET', `/pledges/${pledge.id}`, secretariat)).json().requireMandateDocument).toBe(true);
 
     const updates = (await auditActions(pledge.id)).filter((e) => e.action === 'pledge.updated');
     expect(updates).toHaveLength(2);
     // Newest first: the mandate change, then the rename.
-    expect(updates[0]!.summary).toMatchObject({ before: { requireMandateDocument: false }, after: { requireMandateDocument: true } });
-    expect(updates[1]!.summary).toMatchObject({ before: { title: { en: 'Test pledge' } }, after: { title: { en: 'Renamed', fr: 'Renommé' } } });
+    expect(updates[0]!.summary).toMatchObject({
+      before: { requireMandateDocument: false },
+      after: { requireMandateDocument: true },
+    });
+    expect(updates[1]!.summary).toMatchObject({
+      before: { title: { en: 'Test pledge' } },
+      after: { title: { en: 'Renamed', fr: 'Renommé' } },
+    });
   });
 });
 
@@ -247,23 +330,74 @@ describe('action areas', () => {
       'POST',
       areasPath(pledge),
       secretariat,
-      areaBody('refs', { gcmObjectives: [1, 15, 23], sdgTargets: ['10.7', '16.b'], gcrAreas: ['health', 'local-integration'] }),
+      areaBody('refs', {
+        gcmObjectives: [1, 15, 23],
+        sdgTargets: ['10.7', '16.b'],
+        gcrAreas: ['health', 'local-integration'],
+      }),
     );
     expect(good.statusCode, good.body).toBe(201);
-    expect(good.json()).toMatchObject({ gcmObjectives: [1, 15, 23], sdgTargets: ['10.7', '16.b'], gcrAreas: ['health', 'local-integration'] });
+    expect(good.json()).toMatchObject({
+      gcmObjectives: [1, 15, 23],
+      sdgTargets: ['10.7', '16.b'],
+      gcrAreas: ['health', 'local-integration'],
+    });
     // The same rules apply to PATCH.
-    expectProblem(await call('PATCH', `${areasPath(pledge)}/refs`, secretariat, { gcmObjectives: [24] }), 400, 'validation_failed');
-    expectProblem(await call('PATCH', `${areasPath(pledge)}/refs`, secretariat, { sdgTargets: ['18.1'] }), 400, 'validation_failed');
-    expectProblem(await call('PATCH', `${areasPath(pledge)}/refs`, secretariat, { gcrAreas: ['mars'] }), 400, 'validation_failed');
-    expect((await call('GET', `/pledges/${pledge.id}/versions/1`, secretariat)).json().areas[0]).toMatchObject({ gcmObjectives: [1, 15, 23] });
+    expectProblem(
+      await call('PATCH', `${areasPath(pledge)}/refs`, secretariat, { gcmObjectives: [24] }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('PATCH', `${areasPath(pledge)}/refs`, secretariat, { sdgTargets: ['18.1'] }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('PATCH', `${areasPath(pledge)}/refs`, secretariat, { gcrAreas: ['mars'] }),
+      400,
+      'validation_failed',
+    );
+    expect((await call('GET', `/pledges/${pledge.id}/versions/1`, secretariat)).json().areas[0]).toMatchObject({
+      gcmObjectives: [1, 15, 23],
+    });
   });
 
   it('needs English title and description; the other languages are optional', async () => {
     const pledge = await newPledge();
-    expectProblem(await call('POST', areasPath(pledge), secretariat, { key: 'lang', title: { es: 'Título' }, description: { en: 'D' } }), 400, 'validation_failed');
-    expectProblem(await call('POST', areasPath(pledge), secretariat, { key: 'lang', title: { en: 'T' }, description: { fr: 'Description' } }), 400, 'validation_failed');
-    expectProblem(await call('POST', areasPath(pledge), secretariat, { key: 'lang', title: { en: 'T' } }), 400, 'validation_failed');
-    expectProblem(await call('POST', areasPath(pledge), secretariat, { key: 'lang', title: { en: 'T' }, description: { en: 'D' }, commitments: [{ es: 'x' }] }), 400, 'validation_failed');
+    expectProblem(
+      await call('POST', areasPath(pledge), secretariat, {
+        key: 'lang',
+        title: { es: 'Título' },
+        description: { en: 'D' },
+      }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('POST', areasPath(pledge), secretariat, {
+        key: 'lang',
+        title: { en: 'T' },
+        description: { fr: 'Description' },
+      }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('POST', areasPath(pledge), secretariat, { key: 'lang', title: { en: 'T' } }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('POST', areasPath(pledge), secretariat, {
+        key: 'lang',
+        title: { en: 'T' },
+        description: { en: 'D' },
+        commitments: [{ es: 'x' }],
+      }),
+      400,
+      'validation_failed',
+    );
     const ok = await call('POST', areasPath(pledge), secretariat, {
       key: 'lang',
       title: { en: 'Title', es: 'Título', fr: 'Titre' },
@@ -271,8 +405,16 @@ describe('action areas', () => {
       commitments: [{ en: 'Do this', fr: 'Faire ceci' }],
     });
     expect(ok.statusCode, ok.body).toBe(201);
-    expect(ok.json()).toMatchObject({ title: { en: 'Title', es: 'Título', fr: 'Titre' }, description: { en: 'Description' }, commitments: [{ en: 'Do this', fr: 'Faire ceci' }] });
-    expectProblem(await call('PATCH', `${areasPath(pledge)}/lang`, secretariat, { title: { fr: 'Titre seul' } }), 400, 'validation_failed');
+    expect(ok.json()).toMatchObject({
+      title: { en: 'Title', es: 'Título', fr: 'Titre' },
+      description: { en: 'Description' },
+      commitments: [{ en: 'Do this', fr: 'Faire ceci' }],
+    });
+    expectProblem(
+      await call('PATCH', `${areasPath(pledge)}/lang`, secretariat, { title: { fr: 'Titre seul' } }),
+      400,
+      'validation_failed',
+    );
     expectProblem(await call('PATCH', `${areasPath(pledge)}/lang`, secretariat, {}), 400, 'validation_failed');
   });
 
@@ -288,16 +430,31 @@ describe('action areas', () => {
 
   it('inserts at a position, reorders and compacts, keeping positions 1..n', async () => {
     const pledge = await newPledge(['a1', 'b2', 'c3']);
-    expect(await keysOf(pledge)).toEqual([['a1', 1], ['b2', 2], ['c3', 3]]);
+    expect(await keysOf(pledge)).toEqual([
+      ['a1', 1],
+      ['b2', 2],
+      ['c3', 3],
+    ]);
 
     const first = await call('POST', areasPath(pledge), secretariat, areaBody('z0', { position: 1 }));
     expect(first.statusCode, first.body).toBe(201);
     expect(first.json().position).toBe(1);
-    expect(await keysOf(pledge)).toEqual([['z0', 1], ['a1', 2], ['b2', 3], ['c3', 4]]);
+    expect(await keysOf(pledge)).toEqual([
+      ['z0', 1],
+      ['a1', 2],
+      ['b2', 3],
+      ['c3', 4],
+    ]);
 
     const middle = await call('POST', areasPath(pledge), secretariat, areaBody('mid', { position: 3 }));
     expect(middle.json().position).toBe(3);
-    expect(await keysOf(pledge)).toEqual([['z0', 1], ['a1', 2], ['mid', 3], ['b2', 4], ['c3', 5]]);
+    expect(await keysOf(pledge)).toEqual([
+      ['z0', 1],
+      ['a1', 2],
+      ['mid', 3],
+      ['b2', 4],
+      ['c3', 5],
+    ]);
 
     // A position past the end goes last.
     const last = await call('POST', areasPath(pledge), secretariat, areaBody('end', { position: 99 }));
@@ -307,30 +464,83 @@ describe('action areas', () => {
     const down = await call('PATCH', `${areasPath(pledge)}/z0`, secretariat, { position: 4 });
     expect(down.statusCode, down.body).toBe(200);
     expect(down.json().position).toBe(4);
-    expect(await keysOf(pledge)).toEqual([['a1', 1], ['mid', 2], ['b2', 3], ['z0', 4], ['c3', 5], ['end', 6]]);
+    expect(await keysOf(pledge)).toEqual([
+      ['a1', 1],
+      ['mid', 2],
+      ['b2', 3],
+      ['z0', 4],
+      ['c3', 5],
+      ['end', 6],
+    ]);
     expect((await call('PATCH', `${areasPath(pledge)}/end`, secretariat, { position: 1 })).json().position).toBe(1);
-    expect(await keysOf(pledge)).toEqual([['end', 1], ['a1', 2], ['mid', 3], ['b2', 4], ['z0', 5], ['c3', 6]]);
-    expect((await call('PATCH', `${areasPath(pledge)}/a1`, secretariat, { position: 50, title: { en: 'Moved and renamed' } })).json()).toMatchObject({
+    expect(await keysOf(pledge)).toEqual([
+      ['end', 1],
+      ['a1', 2],
+      ['mid', 3],
+      ['b2', 4],
+      ['z0', 5],
+      ['c3', 6],
+    ]);
+    expect(
+      (
+        await call('PATCH', `${areasPath(pledge)}/a1`, secretariat, {
+          position: 50,
+          title: { en: 'Moved and renamed' },
+        })
+      ).json(),
+    ).toMatchObject({
       position: 6,
       title: { en: 'Moved and renamed' },
     });
-    expect(await keysOf(pledge)).toEqual([['end', 1], ['mid', 2], ['b2', 3], ['z0', 4], ['c3', 5], ['a1', 6]]);
+    expect(await keysOf(pledge)).toEqual([
+      ['end', 1],
+      ['mid', 2],
+      ['b2', 3],
+      ['z0', 4],
+      ['c3', 5],
+      ['a1', 6],
+    ]);
     // The same position is a no-op for the order.
     expect((await call('PATCH', `${areasPath(pledge)}/b2`, secretariat, { position: 3 })).statusCode).toBe(200);
-    expect(await keysOf(pledge)).toEqual([['end', 1], ['mid', 2], ['b2', 3], ['z0', 4], ['c3', 5], ['a1', 6]]);
+    expect(await keysOf(pledge)).toEqual([
+      ['end', 1],
+      ['mid', 2],
+      ['b2', 3],
+      ['z0', 4],
+      ['c3', 5],
+      ['a1', 6],
+    ]);
 
     // Deleting compacts.
     const del = await call('DELETE', `${areasPath(pledge)}/b2`, secretariat);
     expect(del.statusCode).toBe(204);
-    expect(await keysOf(pledge)).toEqual([['end', 1], ['mid', 2], ['z0', 3], ['c3', 4], ['a1', 5]]);
+    expect(await keysOf(pledge)).toEqual([
+      ['end', 1],
+      ['mid', 2],
+      ['z0', 3],
+      ['c3', 4],
+      ['a1', 5],
+    ]);
     expect((await call('DELETE', `${areasPath(pledge)}/end`, secretariat)).statusCode).toBe(204);
     expect((await call('DELETE', `${areasPath(pledge)}/a1`, secretariat)).statusCode).toBe(204);
-    expect(await keysOf(pledge)).toEqual([['mid', 1], ['z0', 2], ['c3', 3]]);
+    expect(await keysOf(pledge)).toEqual([
+      ['mid', 1],
+      ['z0', 2],
+      ['c3', 3],
+    ]);
 
     expectProblem(await call('PATCH', `${areasPath(pledge)}/b2`, secretariat, { position: 1 }), 404, 'not_found');
     expectProblem(await call('DELETE', `${areasPath(pledge)}/b2`, secretariat), 404, 'not_found');
-    expectProblem(await call('PATCH', `${areasPath(pledge)}/never-existed`, secretariat, { title: { en: 'x' } }), 404, 'not_found');
-    expectProblem(await call('POST', areasPath(pledge), secretariat, areaBody('zero', { position: 0 })), 400, 'validation_failed');
+    expectProblem(
+      await call('PATCH', `${areasPath(pledge)}/never-existed`, secretariat, { title: { en: 'x' } }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await call('POST', areasPath(pledge), secretariat, areaBody('zero', { position: 0 })),
+      400,
+      'validation_failed',
+    );
   });
 
   it('edits the fields of an area and audits added, updated and removed', async () => {
@@ -341,7 +551,14 @@ describe('action areas', () => {
       gcmObjectives: [16],
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ key: 'keep', position: 1, title: { en: 'Title keep' }, description: { en: 'New description' }, commitments: [{ en: 'One' }, { en: 'Two' }], gcmObjectives: [16] });
+    expect(res.json()).toMatchObject({
+      key: 'keep',
+      position: 1,
+      title: { en: 'Title keep' },
+      description: { en: 'New description' },
+      commitments: [{ en: 'One' }, { en: 'Two' }],
+      gcmObjectives: [16],
+    });
     expect((await call('DELETE', `${areasPath(pledge)}/gone`, secretariat)).statusCode).toBe(204);
     const versionId = (await versionRow(pledge.id, 1)).id;
     const events = await auditActions(versionId);
@@ -350,7 +567,11 @@ describe('action areas', () => {
     expect(actions).toContain('area.updated');
     expect(actions).toContain('area.removed');
     const updated = events.find((e) => e.action === 'area.updated')!;
-    expect(updated.summary).toMatchObject({ key: 'keep', before: { description: { en: 'Description keep' } }, after: { description: { en: 'New description' } } });
+    expect(updated.summary).toMatchObject({
+      key: 'keep',
+      before: { description: { en: 'Description keep' } },
+      after: { description: { en: 'New description' } },
+    });
   });
 
   it('bumps the ETag on every edit and honours If-Match', async () => {
@@ -365,24 +586,40 @@ describe('action areas', () => {
     const etag1 = p1.headers.etag as string;
     expect(etag1).not.toBe(etag0);
     expect((await call('GET', v, secretariat)).headers.etag).toBe(etag1);
-    expectProblem(await call('PATCH', v, secretariat, { preamble: { en: 'Stale' } }, { 'if-match': etag0 }), 412, 'precondition_failed');
+    expectProblem(
+      await call('PATCH', v, secretariat, { preamble: { en: 'Stale' } }, { 'if-match': etag0 }),
+      412,
+      'precondition_failed',
+    );
 
     // POST area
-    expectProblem(await call('POST', `${v}/areas`, secretariat, areaBody('stale'), { 'if-match': etag0 }), 412, 'precondition_failed');
+    expectProblem(
+      await call('POST', `${v}/areas`, secretariat, areaBody('stale'), { 'if-match': etag0 }),
+      412,
+      'precondition_failed',
+    );
     const a1 = await call('POST', `${v}/areas`, secretariat, areaBody('second'), { 'if-match': etag1 });
     expect(a1.statusCode, a1.body).toBe(201);
     const etag2 = a1.headers.etag as string;
     expect(etag2).not.toBe(etag1);
 
     // PATCH area
-    expectProblem(await call('PATCH', `${v}/areas/second`, secretariat, { title: { en: 'Stale' } }, { 'if-match': etag1 }), 412, 'precondition_failed');
+    expectProblem(
+      await call('PATCH', `${v}/areas/second`, secretariat, { title: { en: 'Stale' } }, { 'if-match': etag1 }),
+      412,
+      'precondition_failed',
+    );
     const a2 = await call('PATCH', `${v}/areas/second`, secretariat, { title: { en: 'Fresh' } }, { 'if-match': etag2 });
     expect(a2.statusCode, a2.body).toBe(200);
     const etag3 = a2.headers.etag as string;
     expect(etag3).not.toBe(etag2);
 
     // DELETE area
-    expectProblem(await call('DELETE', `${v}/areas/second`, secretariat, undefined, { 'if-match': etag2 }), 412, 'precondition_failed');
+    expectProblem(
+      await call('DELETE', `${v}/areas/second`, secretariat, undefined, { 'if-match': etag2 }),
+      412,
+      'precondition_failed',
+    );
     const d = await call('DELETE', `${v}/areas/second`, secretariat, undefined, { 'if-match': etag3 });
     expect(d.statusCode).toBe(204);
     const etag4 = d.headers.etag as string;
@@ -397,9 +634,17 @@ describe('action areas', () => {
     // '*', a weak form of the current tag, one current tag in a list, or no header at all pass.
     const star = await call('PATCH', v, secretariat, { preamble: { en: 'Star' } }, { 'if-match': '*' });
     expect(star.statusCode).toBe(200);
-    const weak = await call('POST', `${v}/areas`, secretariat, areaBody('weak'), { 'if-match': `W/${star.headers.etag as string}` });
+    const weak = await call('POST', `${v}/areas`, secretariat, areaBody('weak'), {
+      'if-match': `W/${star.headers.etag as string}`,
+    });
     expect(weak.statusCode, weak.body).toBe(201);
-    const listed = await call('PATCH', `${v}/areas/weak`, secretariat, { title: { en: 'Listed' } }, { 'if-match': `${etag0}, ${weak.headers.etag as string}` });
+    const listed = await call(
+      'PATCH',
+      `${v}/areas/weak`,
+      secretariat,
+      { title: { en: 'Listed' } },
+      { 'if-match': `${etag0}, ${weak.headers.etag as string}` },
+    );
     expect(listed.statusCode, listed.body).toBe(200);
     expect((await call('PATCH', v, secretariat, { preamble: { en: 'No header' } })).statusCode).toBe(200);
     expect((await call('DELETE', `${v}/areas/weak`, secretariat)).statusCode).toBe(204);
@@ -414,8 +659,15 @@ describe('versions', () => {
   it('copies the preamble and the areas of `from` (default: the latest)', async () => {
     const pledge = await newPledge();
     const v = (n: number) => `/pledges/${pledge.id}/versions/${n}`;
-    expect((await call('PATCH', v(1), secretariat, { preamble: { en: 'Preamble one', es: 'Preámbulo uno' } })).statusCode).toBe(200);
-    const rich = areaBody('rich', { commitments: [{ en: 'C1' }], gcmObjectives: [2, 7], gcrAreas: ['education'], sdgTargets: ['4.1'] });
+    expect(
+      (await call('PATCH', v(1), secretariat, { preamble: { en: 'Preamble one', es: 'Preámbulo uno' } })).statusCode,
+    ).toBe(200);
+    const rich = areaBody('rich', {
+      commitments: [{ en: 'C1' }],
+      gcmObjectives: [2, 7],
+      gcrAreas: ['education'],
+      sdgTargets: ['4.1'],
+    });
     expect((await call('POST', `${v(1)}/areas`, secretariat, rich)).statusCode).toBe(201);
     expect((await call('POST', `${v(1)}/areas`, secretariat, areaBody('plain'))).statusCode).toBe(201);
     const v1 = (await call('GET', v(1), secretariat)).json();
@@ -424,7 +676,13 @@ describe('versions', () => {
     const created2 = await call('POST', `/pledges/${pledge.id}/versions`, secretariat, {});
     expect(created2.statusCode, created2.body).toBe(201);
     expect(created2.headers.etag).toBeTruthy();
-    expect(created2.json()).toMatchObject({ number: 2, status: 'draft', copiedFrom: 1, contentHash: null, preamble: v1.preamble });
+    expect(created2.json()).toMatchObject({
+      number: 2,
+      status: 'draft',
+      copiedFrom: 1,
+      contentHash: null,
+      preamble: v1.preamble,
+    });
     expect(created2.json().areas).toEqual(v1.areas);
 
     // Change v2: v1 does not move.
@@ -446,13 +704,23 @@ describe('versions', () => {
     expect(created4.json().areas).toEqual(v1.areas);
 
     expectProblem(await call('POST', `/pledges/${pledge.id}/versions`, secretariat, { from: 99 }), 404, 'not_found');
-    expectProblem(await call('POST', `/pledges/${pledge.id}/versions`, secretariat, { from: 0 }), 400, 'validation_failed');
+    expectProblem(
+      await call('POST', `/pledges/${pledge.id}/versions`, secretariat, { from: 0 }),
+      400,
+      'validation_failed',
+    );
     expectProblem(await call('POST', `/pledges/${pledge.id}/versions`, reviewer, {}), 403);
     expectProblem(await call('POST', `/pledges/${pledge.id}/versions`, official, {}), 403);
     expectProblem(await call('POST', '/pledges/no-such-pledge-here/versions', secretariat, {}), 404);
-    expect((await call('GET', `/pledges/${pledge.id}`, secretariat)).json().versions.map((x: { number: number }) => x.number)).toEqual([1, 2, 3, 4]);
+    expect(
+      (await call('GET', `/pledges/${pledge.id}`, secretariat))
+        .json()
+        .versions.map((x: { number: number }) => x.number),
+    ).toEqual([1, 2, 3, 4]);
 
-    const created = (await auditActions((await versionRow(pledge.id, 4)).id)).find((e) => e.action === 'version.created');
+    const created = (await auditActions((await versionRow(pledge.id, 4)).id)).find(
+      (e) => e.action === 'version.created',
+    );
     expect(created?.summary).toMatchObject({ number: 4, copiedFrom: 1 });
   });
 
@@ -460,8 +728,16 @@ describe('versions', () => {
     const pledge = await newPledge();
     expectProblem(await call('GET', '/pledges/no-such-pledge-here/versions/1', secretariat), 404, 'not_found');
     expectProblem(await call('GET', `/pledges/${pledge.id}/versions/2`, secretariat), 404, 'not_found');
-    expectProblem(await call('PATCH', `/pledges/${pledge.id}/versions/2`, secretariat, { preamble: { en: 'x' } }), 404, 'not_found');
-    expectProblem(await call('POST', `/pledges/${pledge.id}/versions/2/publish`, secretariat, { override: { reason } }), 404, 'not_found');
+    expectProblem(
+      await call('PATCH', `/pledges/${pledge.id}/versions/2`, secretariat, { preamble: { en: 'x' } }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await call('POST', `/pledges/${pledge.id}/versions/2/publish`, secretariat, { override: { reason } }),
+      404,
+      'not_found',
+    );
     expectProblem(await call('GET', `/pledges/${pledge.id}/versions/0`, secretariat), 400, 'validation_failed');
   });
 });
@@ -487,7 +763,9 @@ describe('the life of a version', () => {
     expect(await newVersion(ladder.id)).toBe(5);
     await closeWith(await openRound(ladder.id, 5), null);
     expect(await newVersion(ladder.id)).toBe(6);
-    const statuses = (await t.db.select().from(pledgeVersions).where(eq(pledgeVersions.pledgeId, ladder.id))).sort((a, b) => a.number - b.number).map((r) => r.status);
+    const statuses = (await t.db.select().from(pledgeVersions).where(eq(pledgeVersions.pledgeId, ladder.id)))
+      .sort((a, b) => a.number - b.number)
+      .map((r) => r.status);
     expect(statuses).toEqual(['superseded', 'published', 'validated', 'in_review', 'changes_requested', 'draft']);
   });
 
@@ -500,7 +778,9 @@ describe('the life of a version', () => {
     const draftOnly = await newPledge(['only']);
     expectProblem(await call('GET', `/pledges/${draftOnly.id}`, reviewer), 404);
     expectProblem(await call('GET', `/pledges/${draftOnly.id}/versions/1`, reviewer), 404);
-    expect((await call('GET', '/pledges', reviewer)).json().items.map((p: PledgeJson) => p.id)).not.toContain(draftOnly.id);
+    expect((await call('GET', '/pledges', reviewer)).json().items.map((p: PledgeJson) => p.id)).not.toContain(
+      draftOnly.id,
+    );
   });
 
   it('lets a city official and anyone read only the published and superseded versions', async () => {
@@ -526,7 +806,11 @@ describe('the life of a version', () => {
       const before = await versionRow(ladder.id, n);
       expectProblem(await call('PATCH', v(n), secretariat, { preamble: { en: 'Edited' } }), 409, 'invalid_state');
       expectProblem(await call('POST', v(n, '/areas'), secretariat, areaBody('extra')), 409, 'invalid_state');
-      expectProblem(await call('PATCH', v(n, '/areas/alpha'), secretariat, { title: { en: 'Edited' } }), 409, 'invalid_state');
+      expectProblem(
+        await call('PATCH', v(n, '/areas/alpha'), secretariat, { title: { en: 'Edited' } }),
+        409,
+        'invalid_state',
+      );
       expectProblem(await call('PATCH', v(n, '/areas/alpha'), secretariat, { position: 2 }), 409, 'invalid_state');
       expectProblem(await call('DELETE', v(n, '/areas/beta'), secretariat), 409, 'invalid_state');
       const after = await versionRow(ladder.id, n);
@@ -536,7 +820,11 @@ describe('the life of a version', () => {
     }
     // Even with the current ETag.
     const etag = (await call('GET', v(3), secretariat)).headers.etag as string;
-    expectProblem(await call('PATCH', v(3), secretariat, { preamble: { en: 'Edited' } }, { 'if-match': etag }), 409, 'invalid_state');
+    expectProblem(
+      await call('PATCH', v(3), secretariat, { preamble: { en: 'Edited' } }, { 'if-match': etag }),
+      409,
+      'invalid_state',
+    );
     const text = (await call('GET', v(2), secretariat)).json();
     expect(text.areas.map((a: Area) => a.key)).toEqual(['alpha', 'beta']);
     // The draft is still editable.
@@ -545,10 +833,18 @@ describe('the life of a version', () => {
 
   it('opens a round only on a draft', async () => {
     for (const n of [1, 2, 3, 5]) {
-      expectProblem(await call('POST', v(n, '/rounds'), secretariat, { deadline: inFuture(10), networks: ['MMC'] }), 409, 'invalid_state');
+      expectProblem(
+        await call('POST', v(n, '/rounds'), secretariat, { deadline: inFuture(10), networks: ['MMC'] }),
+        409,
+        'invalid_state',
+      );
     }
     // In review: it already has its open round.
-    expectProblem(await call('POST', v(4, '/rounds'), secretariat, { deadline: inFuture(10), networks: ['MMC'] }), 409, 'invalid_state');
+    expectProblem(
+      await call('POST', v(4, '/rounds'), secretariat, { deadline: inFuture(10), networks: ['MMC'] }),
+      409,
+      'invalid_state',
+    );
     expect(await statusOf(4)).toBe('in_review');
     expect(await statusOf(5)).toBe('changes_requested');
   });
@@ -566,19 +862,20 @@ describe('the life of a version', () => {
     expectProblem(await publish(ladder.id, 6, false), 409, 'invalid_state');
     expectProblem(await publish(ladder.id, 5, false), 409, 'invalid_state');
     // An override needs a real reason.
-    expectProblem(await call('POST', v(6, '/publish'), secretariat, { override: { reason: 'short' } }), 400, 'validation_failed');
+    expectProblem(
+      await call('POST', v(6, '/publish'), secretariat, { override: { reason: 'short' } }),
+      400,
+      'validation_failed',
+    );
     expectProblem(await call('POST', v(6, '/publish'), secretariat, { override: {} }), 400, 'validation_failed');
     // Only the secretariat publishes.
     expectProblem(await call('POST', v(3, '/publish'), reviewer, {}), 403);
     expectProblem(await call('POST', v(3, '/publish'), null, {}), 401);
-    expect((await t.db.select().from(pledgeVersions).where(eq(pledgeVersions.pledgeId, ladder.id))).sort((a, b) => a.number - b.number).map((r) => r.status)).toEqual([
-      'superseded',
-      'published',
-      'validated',
-      'in_review',
-      'changes_requested',
-      'draft',
-    ]);
+    expect(
+      (await t.db.select().from(pledgeVersions).where(eq(pledgeVersions.pledgeId, ladder.id)))
+        .sort((a, b) => a.number - b.number)
+        .map((r) => r.status),
+    ).toEqual(['superseded', 'published', 'validated', 'in_review', 'changes_requested', 'draft']);
   });
 });
 
@@ -590,24 +887,43 @@ describe('publishing', () => {
     const v1Hash = p1.json().contentHash as string;
     expect(v1Hash).toMatch(/^[0-9a-f]{64}$/);
     await newVersion(pledge.id);
-    expect((await call('PATCH', `/pledges/${pledge.id}/versions/2/areas/one`, secretariat, { title: { en: 'Changed' } })).statusCode).toBe(200);
+    expect(
+      (await call('PATCH', `/pledges/${pledge.id}/versions/2/areas/one`, secretariat, { title: { en: 'Changed' } }))
+        .statusCode,
+    ).toBe(200);
     const roundId = await openRound(pledge.id, 2);
     const frozenHash = (await versionRow(pledge.id, 2)).contentHash;
     await closeWith(roundId, 'approve');
     const p2 = await publish(pledge.id, 2, false);
     expect(p2.statusCode, p2.body).toBe(200);
-    expect(p2.json()).toMatchObject({ number: 2, status: 'published', publishOverrideReason: null, contentHash: frozenHash });
+    expect(p2.json()).toMatchObject({
+      number: 2,
+      status: 'published',
+      publishOverrideReason: null,
+      contentHash: frozenHash,
+    });
     expect(p2.json().publishedAt).toBeTruthy();
 
     const v1 = await versionRow(pledge.id, 1);
     expect(v1.status).toBe('superseded');
     expect(v1.contentHash).toBe(v1Hash);
-    expect((await call('GET', `/pledges/${pledge.id}/versions/1`, null)).json()).toMatchObject({ status: 'superseded', contentHash: v1Hash });
-    expect((await call('GET', `/pledges/${pledge.id}`, secretariat)).json()).toMatchObject({ status: 'published', publishedVersion: 2 });
+    expect((await call('GET', `/pledges/${pledge.id}/versions/1`, null)).json()).toMatchObject({
+      status: 'superseded',
+      contentHash: v1Hash,
+    });
+    expect((await call('GET', `/pledges/${pledge.id}`, secretariat)).json()).toMatchObject({
+      status: 'published',
+      publishedVersion: 2,
+    });
 
     const v2Id = (await versionRow(pledge.id, 2)).id;
     const event = (await auditActions(v2Id)).find((e) => e.action === 'version.published');
-    expect(event?.summary).toMatchObject({ number: 2, before: { status: 'validated' }, after: { status: 'published' }, supersededVersion: 1 });
+    expect(event?.summary).toMatchObject({
+      number: 2,
+      before: { status: 'validated' },
+      after: { status: 'published' },
+      supersededVersion: 1,
+    });
   });
 
   it('publishes a draft only with an override, keeping the reason in the version and the audit log', async () => {
@@ -622,7 +938,11 @@ describe('publishing', () => {
     const events = await auditActions((await versionRow(pledge.id, 1)).id);
     const event = events.find((e) => e.action === 'version.published_with_override');
     expect(event, JSON.stringify(events.map((e) => e.action))).toBeDefined();
-    expect(event!.summary).toMatchObject({ overrideReason: reason, before: { status: 'draft' }, after: { status: 'published' } });
+    expect(event!.summary).toMatchObject({
+      overrideReason: reason,
+      before: { status: 'draft' },
+      after: { status: 'published' },
+    });
     expect(events.some((e) => e.action === 'version.published')).toBe(false);
   });
 
@@ -634,7 +954,9 @@ describe('publishing', () => {
     const res = await publish(pledge.id, 1, true);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ status: 'published', publishOverrideReason: reason });
-    const event = (await auditActions((await versionRow(pledge.id, 1)).id)).find((e) => e.action === 'version.published_with_override');
+    const event = (await auditActions((await versionRow(pledge.id, 1)).id)).find(
+      (e) => e.action === 'version.published_with_override',
+    );
     expect(event?.summary).toMatchObject({ overrideReason: reason, before: { status: 'changes_requested' } });
   });
 
@@ -668,20 +990,43 @@ describe('publishing', () => {
 describe('content hash', () => {
   it('is stable for a fixed input (golden value)', () => {
     const hash = computeContentHash('golden-pledge', 1, { en: 'Preamble' }, [
-      { key: 'a', position: 1, title: { en: 'A' }, description: { en: 'D' }, commitments: [], gcmObjectives: [1], gcrAreas: [], sdgTargets: ['10.7'] },
+      {
+        key: 'a',
+        position: 1,
+        title: { en: 'A' },
+        description: { en: 'D' },
+        commitments: [],
+        gcmObjectives: [1],
+        gcrAreas: [],
+        sdgTargets: ['10.7'],
+      },
     ]);
     expect(hash).toBe('0b20b44d32c8b2f5d5d8c8d6ac18195190c93c3b602280c4368473e626df7580');
   });
 
   it('orders areas by position, whatever the order of the array, and covers every field', () => {
-    const a: Area = { key: 'a', position: 1, title: { en: 'A' }, description: { en: 'D' }, commitments: [], gcmObjectives: [], gcrAreas: [], sdgTargets: [] };
+    const a: Area = {
+      key: 'a',
+      position: 1,
+      title: { en: 'A' },
+      description: { en: 'D' },
+      commitments: [],
+      gcmObjectives: [],
+      gcrAreas: [],
+      sdgTargets: [],
+    };
     const b: Area = { ...a, key: 'b', position: 2 };
     const base = computeContentHash('p', 1, { en: 'P' }, [a, b]);
     expect(computeContentHash('p', 1, { en: 'P' }, [b, a])).toBe(base);
     expect(computeContentHash('q', 1, { en: 'P' }, [a, b])).not.toBe(base);
     expect(computeContentHash('p', 2, { en: 'P' }, [a, b])).not.toBe(base);
     expect(computeContentHash('p', 1, { en: 'P', fr: 'P' }, [a, b])).not.toBe(base);
-    expect(computeContentHash('p', 1, { en: 'P' }, [{ ...a, position: 2 }, { ...b, position: 1 }])).not.toBe(base);
+    expect(
+      computeContentHash('p', 1, { en: 'P' }, [
+        { ...a, position: 2 },
+        { ...b, position: 1 },
+      ]),
+    ).not.toBe(base);
     expect(computeContentHash('p', 1, { en: 'P' }, [{ ...a, sdgTargets: ['10.7'] }, b])).not.toBe(base);
     expect(computeContentHash('p', 1, { en: 'P' }, [{ ...a, commitments: [{ en: 'C' }] }, b])).not.toBe(base);
   });
@@ -725,9 +1070,13 @@ describe('content hash', () => {
     expect(frozen.contentHash).toBe(computeContentHash(pledge.slug, 1, preamble, sent));
     expect(frozen.contentHash).toBe(computeContentHash(pledge.slug, 1, frozen.preamble, frozen.areas));
     expect((await versionRow(pledge.id, 1)).contentHash).toBe(frozen.contentHash);
-    expect((await call('GET', `/pledges/${pledge.id}`, secretariat)).json().versions[0].contentHash).toBe(frozen.contentHash);
+    expect((await call('GET', `/pledges/${pledge.id}`, secretariat)).json().versions[0].contentHash).toBe(
+      frozen.contentHash,
+    );
     const opened = (await auditActions(roundId)).find((e) => e.action === 'round.opened');
-    expect(opened?.summary).toMatchObject({ version: { before: 'draft', after: 'in_review', contentHash: frozen.contentHash } });
+    expect(opened?.summary).toMatchObject({
+      version: { before: 'draft', after: 'in_review', contentHash: frozen.contentHash },
+    });
 
     // Publishing keeps the hash computed at freezing.
     await closeWith(roundId, 'approve');

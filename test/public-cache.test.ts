@@ -13,7 +13,8 @@ describe('the public pages’ cache', () => {
   let slug: string;
   let endorsementId: string;
   const signatories = () => t.app.inject({ method: 'GET', url: api(`/public/pledges/${slug}/signatories`) });
-  const names = async () => (await signatories()).json().items.map((i: { city: { name: string } }) => i.city.name) as string[];
+  const names = async () =>
+    (await signatories()).json().items.map((i: { city: { name: string } }) => i.city.name) as string[];
 
   beforeAll(async () => {
     // A minute, so that only the rules under test can make a page fresh.
@@ -36,26 +37,42 @@ describe('the public pages’ cache', () => {
   it('serves a page again from memory, and says how long others may keep it', async () => {
     expect(await names()).toEqual([]);
     // Verified behind the service's back (no request to it): the cached page stays as it was.
-    await t.db.execute(sql`UPDATE endorsements SET status = 'verified', verified_at = now() WHERE id = ${endorsementId}`);
+    await t.db.execute(
+      sql`UPDATE endorsements SET status = 'verified', verified_at = now() WHERE id = ${endorsementId}`,
+    );
     const again = await signatories();
     expect(again.json().items).toEqual([]);
     expect(again.headers['cache-control']).toBe('public, max-age=60');
     expect(again.headers['content-type']).toContain('application/json');
-    await t.db.execute(sql`UPDATE endorsements SET status = 'submitted', verified_at = NULL WHERE id = ${endorsementId}`);
+    await t.db.execute(
+      sql`UPDATE endorsements SET status = 'submitted', verified_at = NULL WHERE id = ${endorsementId}`,
+    );
   });
 
   it('forgets every page when this instance handles a write, before answering it', async () => {
     expect(await names()).toEqual([]);
-    const decision = await t.app.inject({ method: 'POST', url: api(`/endorsements/${endorsementId}/decision`), headers: staff.headers, payload: { decision: 'verified' } });
+    const decision = await t.app.inject({
+      method: 'POST',
+      url: api(`/endorsements/${endorsementId}/decision`),
+      headers: staff.headers,
+      payload: { decision: 'verified' },
+    });
     expect(decision.statusCode, decision.body).toBe(200);
     expect(await names()).toHaveLength(1);
   });
 
   it('does not forget on a failed write, and never keeps an error', async () => {
     const before = (await signatories()).body;
-    const refused = await t.app.inject({ method: 'POST', url: api(`/endorsements/${endorsementId}/decision`), headers: staff.headers, payload: { decision: 'nonsense' } });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: api(`/endorsements/${endorsementId}/decision`),
+      headers: staff.headers,
+      payload: { decision: 'nonsense' },
+    });
     expect(refused.statusCode).toBe(400);
-    await t.db.execute(sql`UPDATE cities SET name = 'Renamed behind its back' WHERE id = (SELECT city_id FROM endorsements WHERE id = ${endorsementId})`);
+    await t.db.execute(
+      sql`UPDATE cities SET name = 'Renamed behind its back' WHERE id = (SELECT city_id FROM endorsements WHERE id = ${endorsementId})`,
+    );
     expect((await signatories()).body).toBe(before);
     const missing = await t.app.inject({ method: 'GET', url: api('/public/pledges/no-such-pledge/signatories') });
     expect(missing.statusCode).toBe(404);
@@ -65,7 +82,10 @@ describe('the public pages’ cache', () => {
   it('keys pages by what the route validated, so unknown query parameters make no new entries', async () => {
     t.app.publicCache.clear();
     for (let i = 0; i < 5; i++) {
-      const res = await t.app.inject({ method: 'GET', url: api(`/public/pledges/${slug}/signatories?limit=20&junk=${i}`) });
+      const res = await t.app.inject({
+        method: 'GET',
+        url: api(`/public/pledges/${slug}/signatories?limit=20&junk=${i}`),
+      });
       expect(res.statusCode).toBe(200);
     }
     expect(t.app.publicCache.size).toBe(1);
@@ -92,7 +112,11 @@ describe('ResponseCache', () => {
       const cache = new ResponseCache(1_000);
       let made = 0;
       const produce = async () => `body ${++made}`;
-      expect(await Promise.all([cache.get('k', produce), cache.get('k', produce), cache.get('k', produce)])).toEqual(['body 1', 'body 1', 'body 1']);
+      expect(await Promise.all([cache.get('k', produce), cache.get('k', produce), cache.get('k', produce)])).toEqual([
+        'body 1',
+        'body 1',
+        'body 1',
+      ]);
       vi.advanceTimersByTime(999);
       expect(await cache.get('k', produce)).toBe('body 1');
       vi.advanceTimersByTime(2);

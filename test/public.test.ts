@@ -19,10 +19,17 @@ afterAll(async () => t.close());
 type Body = Record<string, unknown>;
 const api = (path: string) => `/api/v1${path}`;
 const pub = (path: string) => t.app.inject({ method: 'GET', url: api(`/public/pledges/${path}`) });
-const post = (u: TestUser, path: string, payload: Body) => t.app.inject({ method: 'POST', url: api(path), headers: u.headers, payload });
+const post = (u: TestUser, path: string, payload: Body) =>
+  t.app.inject({ method: 'POST', url: api(path), headers: u.headers, payload });
 
 interface Signatory {
-  city: { id: string; name: string; country: string; countryName: { en: string; es: string; fr: string }; region: string };
+  city: {
+    id: string;
+    name: string;
+    country: string;
+    countryName: { en: string; es: string; fr: string };
+    region: string;
+  };
   scope: string;
   areas: string[];
   versionNumber: number;
@@ -65,7 +72,12 @@ describe('GET /public/pledges/:slug', () => {
       gcmObjectives: [23],
       sdgTargets: ['10.7'],
     });
-    await addArea(t.system, slug, 1, { key: 'climate', title: { en: 'Climate resilience' }, description: { en: 'Adapt.' }, commitments: [{ en: 'Plan.' }] });
+    await addArea(t.system, slug, 1, {
+      key: 'climate',
+      title: { en: 'Climate resilience' },
+      description: { en: 'Adapt.' },
+      commitments: [{ en: 'Plan.' }],
+    });
     const { version } = await publishVersion(t.system, slug, 1, { reason: 'test fixture' });
 
     const res = await pub(slug);
@@ -73,7 +85,11 @@ describe('GET /public/pledges/:slug', () => {
     const body = res.json();
     expect(body.slug).toBe(slug);
     expect(body.title).toEqual({ en: 'City Action Pledge', fr: "Engagement d'action des villes" });
-    expect(body.version).toMatchObject({ number: 1, contentHash: version.contentHash, preamble: { en: 'We, mayors…', es: 'Nosotros, alcaldes…' } });
+    expect(body.version).toMatchObject({
+      number: 1,
+      contentHash: version.contentHash,
+      preamble: { en: 'We, mayors…', es: 'Nosotros, alcaldes…' },
+    });
     expect(body.version.preamble).not.toHaveProperty('fr');
     expect(body.version.areas.map((a: { key: string }) => a.key)).toEqual(['governance', 'climate']);
     expect(body.version.areas[0]).toMatchObject({
@@ -98,7 +114,12 @@ describe('GET /public/pledges/:slug', () => {
     expect(unknown.json().code).toBe('not_found');
     const slug = unique('draft-').toLowerCase();
     await createPledge(t.system, { slug, title: { en: 'Still a draft' } });
-    await addArea(t.system, slug, 1, { key: 'governance', title: { en: 'Governance' }, description: { en: 'Secret draft text.' }, commitments: [{ en: 'x' }] });
+    await addArea(t.system, slug, 1, {
+      key: 'governance',
+      title: { en: 'Governance' },
+      description: { en: 'Secret draft text.' },
+      commitments: [{ en: 'x' }],
+    });
     const draft = await pub(slug);
     expect(draft.statusCode).toBe(404);
     expect(draft.body).not.toContain('Secret draft text.');
@@ -109,7 +130,12 @@ describe('GET /public/pledges/:slug', () => {
   it('keeps serving the published version while a newer draft is being edited', async () => {
     const p = await createPublishedPledge(t, { areaKeys: ['governance', 'climate'] });
     await createVersion(t.system, p.slug);
-    await addArea(t.system, p.slug, 2, { key: 'housing', title: { en: 'Housing' }, description: { en: 'Unpublished.' }, commitments: [{ en: 'x' }] });
+    await addArea(t.system, p.slug, 2, {
+      key: 'housing',
+      title: { en: 'Housing' },
+      description: { en: 'Unpublished.' },
+      commitments: [{ en: 'x' }],
+    });
     const body = (await pub(p.slug)).json();
     expect(body.version.number).toBe(1);
     expect(body.version.contentHash).toBe(p.contentHash);
@@ -135,13 +161,27 @@ describe('counts and signatories', () => {
     verifiedAt.b = (await verify(e.b.id)).verifiedAt;
     e.c = await endorseAs(slug, 'JP');
     e.d = await endorseAs(slug, 'DE', { scope: 'areas', areaKeys: ['climate', 'economy'] });
-    expect((await post(secretariat, `/endorsements/${e.d.id}/decision`, { decision: 'rejected', note: 'Unsigned.' })).statusCode).toBe(200);
+    expect(
+      (await post(secretariat, `/endorsements/${e.d.id}/decision`, { decision: 'rejected', note: 'Unsigned.' }))
+        .statusCode,
+    ).toBe(200);
     e.w = await endorseAs(slug, 'KE');
     await verify(e.w.id);
-    expect((await post(e.w.official, `/endorsements/${e.w.id}/withdraw`, { reason: 'New council.' })).statusCode).toBe(200);
+    expect((await post(e.w.official, `/endorsements/${e.w.id}/withdraw`, { reason: 'New council.' })).statusCode).toBe(
+      200,
+    );
     e.m = await endorseAs(slug, 'PL');
     await verify(e.m.id);
-    expect((await t.app.inject({ method: 'PATCH', url: api(`/endorsements/${e.m.id}`), headers: e.m.official.headers, payload: { scope: 'areas', areaKeys: ['governance'] } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: api(`/endorsements/${e.m.id}`),
+          headers: e.m.official.headers,
+          payload: { scope: 'areas', areaKeys: ['governance'] },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   const names = async (query = '') => {
@@ -158,7 +198,9 @@ describe('counts and signatories', () => {
       { key: 'economy', count: 1 },
       { key: 'climate', count: 2 },
     ]);
-    expect(body.version.areas.map((a: { key: string; verifiedEndorsements: number }) => [a.key, a.verifiedEndorsements])).toEqual([
+    expect(
+      body.version.areas.map((a: { key: string; verifiedEndorsements: number }) => [a.key, a.verifiedEndorsements]),
+    ).toEqual([
       ['governance', 1],
       ['economy', 1],
       ['climate', 2],
@@ -176,7 +218,13 @@ describe('counts and signatories', () => {
     const items = (await pub(`${slug}/signatories`)).json().items as Signatory[];
     expect(items).toHaveLength(2);
     expect(items[0]).toEqual({
-      city: { id: e.b!.city.id, name: e.b!.city.name, country: 'FR', countryName: { en: 'France', es: 'Francia', fr: 'France' }, region: 'Europe' },
+      city: {
+        id: e.b!.city.id,
+        name: e.b!.city.name,
+        country: 'FR',
+        countryName: { en: 'France', es: 'Francia', fr: 'France' },
+        region: 'Europe',
+      },
       scope: 'areas',
       areas: ['climate'],
       versionNumber: 1,
@@ -234,7 +282,9 @@ describe('counts and signatories', () => {
     ]);
     // The signatory stays listed, on the version it endorsed.
     const items = (await pub(`${p.slug}/signatories`)).json().items as Signatory[];
-    expect(items.map((s) => [s.city.id, s.versionNumber, s.areas])).toEqual([[x.city.id, 1, ['governance', 'economy']]]);
+    expect(items.map((s) => [s.city.id, s.versionNumber, s.areas])).toEqual([
+      [x.city.id, 1, ['governance', 'economy']],
+    ]);
     expect(pledgeId).not.toBe(p.pledgeId);
   });
 });
@@ -245,7 +295,9 @@ describe('signatory pages', () => {
     const sizes: number[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res = await pub(`${slug}/signatories?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res = await pub(
+        `${slug}/signatories?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(res.statusCode, res.body).toBe(200);
       const body = res.json() as { items: Signatory[]; nextCursor: string | null };
       sizes.push(body.items.length);
@@ -279,7 +331,10 @@ describe('signatory pages', () => {
       await verify(x.id);
       made.push(x.city.id);
     }
-    await t.db.update(endorsements).set({ verifiedAt: new Date('2024-05-05T05:05:05.005Z') }).where(eq(endorsements.pledgeId, p.pledgeId));
+    await t.db
+      .update(endorsements)
+      .set({ verifiedAt: new Date('2024-05-05T05:05:05.005Z') })
+      .where(eq(endorsements.pledgeId, p.pledgeId));
     const { seen, sizes } = await collect(p.slug, 2);
     expect(sizes).toEqual([2, 2, 1]);
     expect([...seen].sort()).toEqual([...made].sort());
@@ -287,7 +342,11 @@ describe('signatory pages', () => {
 
   it('refuses an invalid cursor (400)', async () => {
     const p = await createPublishedPledge(t, { areaKeys: ['governance'] });
-    for (const cursor of ['garbage', Buffer.from('["2024-01-01T00:00:00.000Z"]').toString('base64url'), Buffer.from('{"a":1}').toString('base64url')]) {
+    for (const cursor of [
+      'garbage',
+      Buffer.from('["2024-01-01T00:00:00.000Z"]').toString('base64url'),
+      Buffer.from('{"a":1}').toString('base64url'),
+    ]) {
       const res = await pub(`${p.slug}/signatories?cursor=${cursor}`);
       expect(res.statusCode, cursor).toBe(400);
       expect(res.json().code).toBe('validation_failed');

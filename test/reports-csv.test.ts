@@ -7,7 +7,13 @@ import { countryName } from '../src/lib/countries.js';
 import { csvReport, neutralise, reportColumns, type ReportRecord } from '../src/modules/reports/reports.export.js';
 import { reportAreaKeys } from '../src/modules/reports/reports.repository.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { createCity, createCityOfficial, createReviewer, createSecretariat, type TestUser } from './helpers/factories.js';
+import {
+  createCity,
+  createCityOfficial,
+  createReviewer,
+  createSecretariat,
+  type TestUser,
+} from './helpers/factories.js';
 import { createPublishedPledge, publishNextVersion } from './helpers/pledge-factories.js';
 
 /**
@@ -31,9 +37,20 @@ const INJECTION = '=HYPERLINK("http://x","y")';
 /** A country whose English name (i18n-iso-countries) holds a comma. */
 const COMMA_COUNTRY = 'MD';
 
-type Body = { scope: 'whole' | 'areas'; areaKeys?: string[]; signatory?: { name: string; title: string }; language?: 'en' | 'es' | 'fr'; versionNumber?: number };
+type Body = {
+  scope: 'whole' | 'areas';
+  areaKeys?: string[];
+  signatory?: { name: string; title: string };
+  language?: 'en' | 'es' | 'fr';
+  versionNumber?: number;
+};
 
-async function endorse(label: string, city: { name: string; country: string; networks?: string[] }, body: Body, decision?: 'verified' | 'rejected') {
+async function endorse(
+  label: string,
+  city: { name: string; country: string; networks?: string[] },
+  body: Body,
+  decision?: 'verified' | 'rejected',
+) {
   const c = await createCity(t, { networks: [], ...city });
   const official = await createCityOfficial(t, c.id);
   const res = await t.app.inject({
@@ -60,19 +77,35 @@ async function decide(label: string, decision: 'verified' | 'rejected') {
 }
 
 async function withdraw(label: string) {
-  const res = await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids[label]}/withdraw`), headers: officials[label]!.headers, payload: { reason: 'council vote' } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: api(`/endorsements/${ids[label]}/withdraw`),
+    headers: officials[label]!.headers,
+    payload: { reason: 'council vote' },
+  });
   expect(res.statusCode, res.body).toBe(200);
 }
 
-async function progress(label: string, areaKey: string, stage: 'planning' | 'in_progress' | 'fulfilled' | 'dropped'): Promise<string> {
-  const res = await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids[label]}/progress`), headers: officials[label]!.headers, payload: { areaKey, stage, narrative: `${stage} on ${areaKey}` } });
+async function progress(
+  label: string,
+  areaKey: string,
+  stage: 'planning' | 'in_progress' | 'fulfilled' | 'dropped',
+): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: api(`/endorsements/${ids[label]}/progress`),
+    headers: officials[label]!.headers,
+    payload: { areaKey, stage, narrative: `${stage} on ${areaKey}` },
+  });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().id;
 }
 
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
-const setProgressAt = (progressId: string, at: string) => t.db.execute(sql`UPDATE progress_updates SET created_at = ${at}::timestamptz WHERE id = ${progressId}::uuid`);
-const setCreatedAt = (label: string, at: string) => t.db.execute(sql`UPDATE endorsements SET created_at = ${at}::timestamptz WHERE id = ${ids[label]}::uuid`);
+const setProgressAt = (progressId: string, at: string) =>
+  t.db.execute(sql`UPDATE progress_updates SET created_at = ${at}::timestamptz WHERE id = ${progressId}::uuid`);
+const setCreatedAt = (label: string, at: string) =>
+  t.db.execute(sql`UPDATE endorsements SET created_at = ${at}::timestamptz WHERE id = ${ids[label]}::uuid`);
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -83,7 +116,12 @@ beforeAll(async () => {
   // Verified, in three networks, with progress: the latest of two per area, a tie on created_at
   // (broken by id), and an area whose only update is over a year old (stale although the
   // endorsement itself is recent).
-  await endorse('hertogenbosch', { name: "'s-Hertogenbosch", country: 'NL', networks: ['UCLG', 'MMC', 'GPM'] }, { scope: 'whole', signatory: { name: 'O\'Brien, "Jr."', title: '=SUM(A1:A2)' } }, 'verified');
+  await endorse(
+    'hertogenbosch',
+    { name: "'s-Hertogenbosch", country: 'NL', networks: ['UCLG', 'MMC', 'GPM'] },
+    { scope: 'whole', signatory: { name: 'O\'Brien, "Jr."', title: '=SUM(A1:A2)' } },
+    'verified',
+  );
   await progress('hertogenbosch', 'governance', 'planning');
   await progress('hertogenbosch', 'governance', 'in_progress');
   const tieA = await progress('hertogenbosch', 'services', 'planning');
@@ -93,31 +131,88 @@ beforeAll(async () => {
   await setProgressAt(tieB, tieAt);
   await setProgressAt(await progress('hertogenbosch', 'climate', 'planning'), daysAgo(400));
 
-  await endorse('saintDenis', { name: 'Saint-Denis, "Réunion"', country: 'FR', networks: ['Metropolis'] }, { scope: 'areas', areaKeys: ['climate', 'governance'], language: 'fr', signatory: { name: 'Αλέξανδρος Παπαδόπουλος', title: 'Δήμαρχος' } });
-  await endorse('newline', { name: 'Line one\nLine two', country: 'EC' }, { scope: 'whole', signatory: { name: '+1 555 0100', title: '-Deputy-' } }, 'rejected');
-  await endorse('plus', { name: '+Plus', country: 'BR', networks: ['MMC'] }, { scope: 'whole', signatory: { name: '@handle', title: 'Mayor\nof +Plus' } }, 'verified');
+  await endorse(
+    'saintDenis',
+    { name: 'Saint-Denis, "Réunion"', country: 'FR', networks: ['Metropolis'] },
+    {
+      scope: 'areas',
+      areaKeys: ['climate', 'governance'],
+      language: 'fr',
+      signatory: { name: 'Αλέξανδρος Παπαδόπουλος', title: 'Δήμαρχος' },
+    },
+  );
+  await endorse(
+    'newline',
+    { name: 'Line one\nLine two', country: 'EC' },
+    { scope: 'whole', signatory: { name: '+1 555 0100', title: '-Deputy-' } },
+    'rejected',
+  );
+  await endorse(
+    'plus',
+    { name: '+Plus', country: 'BR', networks: ['MMC'] },
+    { scope: 'whole', signatory: { name: '@handle', title: 'Mayor\nof +Plus' } },
+    'verified',
+  );
   await progress('plus', 'climate', 'planning');
   await withdraw('plus');
-  await endorse('minus', { name: '-Minus', country: 'AR' }, { scope: 'areas', areaKeys: ['economy'], language: 'es', signatory: { name: 'Иван Петров', title: 'Мэр' } });
-  await endorse('at', { name: '@At', country: 'CL' }, { scope: 'whole', signatory: { name: 'محمد علي', title: 'رئيس البلدية' } });
+  await endorse(
+    'minus',
+    { name: '-Minus', country: 'AR' },
+    { scope: 'areas', areaKeys: ['economy'], language: 'es', signatory: { name: 'Иван Петров', title: 'Мэр' } },
+  );
+  await endorse(
+    'at',
+    { name: '@At', country: 'CL' },
+    { scope: 'whole', signatory: { name: 'محمد علي', title: 'رئيس البلدية' } },
+  );
   await endorse('tab', { name: '\tTabbed', country: 'PE' }, { scope: 'whole' });
   // The API trims the signatory, so the leading tab and carriage return go in by hand.
-  await t.db.execute(sql`UPDATE endorsements SET signatory_name = ${'\tTab Name'}, signatory_title = ${'\rCR title'} WHERE id = ${ids.tab}::uuid`);
-  await endorse('injection', { name: INJECTION, country: 'FR', networks: ['MMC'] }, { scope: 'whole', signatory: { name: "'quoted", title: 'a "quoted", title' } }, 'verified');
+  await t.db.execute(
+    sql`UPDATE endorsements SET signatory_name = ${'\tTab Name'}, signatory_title = ${'\rCR title'} WHERE id = ${ids.tab}::uuid`,
+  );
+  await endorse(
+    'injection',
+    { name: INJECTION, country: 'FR', networks: ['MMC'] },
+    { scope: 'whole', signatory: { name: "'quoted", title: 'a "quoted", title' } },
+    'verified',
+  );
   // Instants with microseconds: both paths must truncate to milliseconds the same way.
-  await t.db.execute(sql`UPDATE endorsements SET submitted_at = '2024-02-29T23:59:59.999999Z', verified_at = '2024-03-01T00:00:00.000500Z' WHERE id = ${ids.injection}::uuid`);
-  await endorse('athens', { name: 'Αθήνα', country: 'GR', networks: ['UCLG', 'Metropolis'] }, { scope: 'areas', areaKeys: ['services'] });
-  await endorse('kyiv', { name: 'Київ', country: 'UA', networks: ['Metropolis'] }, { scope: 'whole', language: 'fr' }, 'verified');
+  await t.db.execute(
+    sql`UPDATE endorsements SET submitted_at = '2024-02-29T23:59:59.999999Z', verified_at = '2024-03-01T00:00:00.000500Z' WHERE id = ${ids.injection}::uuid`,
+  );
+  await endorse(
+    'athens',
+    { name: 'Αθήνα', country: 'GR', networks: ['UCLG', 'Metropolis'] },
+    { scope: 'areas', areaKeys: ['services'] },
+  );
+  await endorse(
+    'kyiv',
+    { name: 'Київ', country: 'UA', networks: ['Metropolis'] },
+    { scope: 'whole', language: 'fr' },
+    'verified',
+  );
   await endorse('cairo', { name: 'القاهرة', country: 'EG' }, { scope: 'whole' });
   await endorse('tokyo', { name: '東京', country: 'JP' }, { scope: 'whole' });
   await endorse('cr', { name: '\rCarriage', country: 'CO' }, { scope: 'whole' });
-  await endorse('space', { name: ' =Space first', country: 'MX' }, { scope: 'whole', signatory: { name: '"Quoted" Person', title: 'Mayor;Deputy' } });
+  await endorse(
+    'space',
+    { name: ' =Space first', country: 'MX' },
+    { scope: 'whole', signatory: { name: '"Quoted" Person', title: 'Mayor;Deputy' } },
+  );
   await endorse('crlf', { name: 'Carriage\r\nReturn', country: 'VE' }, { scope: 'whole' });
-  await endorse('loneCr', { name: 'Lone\rCarriage', country: 'UY' }, { scope: 'whole', signatory: { name: 'Ana\rMaría', title: 'Intendenta' } });
+  await endorse(
+    'loneCr',
+    { name: 'Lone\rCarriage', country: 'UY' },
+    { scope: 'whole', signatory: { name: 'Ana\rMaría', title: 'Intendenta' } },
+  );
 
   // Stale: created over a year ago; governance last updated over a year ago, economy recently,
   // climate never (so it falls back to created_at).
-  await endorse('chisinau', { name: 'Chișinău', country: COMMA_COUNTRY, networks: ['GPM'] }, { scope: 'areas', areaKeys: ['governance', 'economy', 'climate'] });
+  await endorse(
+    'chisinau',
+    { name: 'Chișinău', country: COMMA_COUNTRY, networks: ['GPM'] },
+    { scope: 'areas', areaKeys: ['governance', 'economy', 'climate'] },
+  );
   await setProgressAt(await progress('chisinau', 'governance', 'planning'), daysAgo(500));
   await setProgressAt(await progress('chisinau', 'governance', 'in_progress'), daysAgo(450));
   await setProgressAt(await progress('chisinau', 'economy', 'planning'), daysAgo(410));
@@ -129,15 +224,27 @@ beforeAll(async () => {
   await setCreatedAt('abidjan', longAgo);
   // Withdrawn long ago: nothing is stale on an endorsement that is not live.
   await setCreatedAt('plus', daysAgo(420));
-  await t.db.execute(sql`UPDATE progress_updates SET created_at = ${daysAgo(419)}::timestamptz WHERE endorsement_id = ${ids.plus}::uuid`);
+  await t.db.execute(
+    sql`UPDATE progress_updates SET created_at = ${daysAgo(419)}::timestamptz WHERE endorsement_id = ${ids.plus}::uuid`,
+  );
 
   // Version 2 drops economy and adds mobility: the report has a column for every key of every version.
   await publishNextVersion(t, slug, { add: ['mobility'], remove: ['economy'] });
   // Enough further rows that a cursor read one row at a time is still far from its end when the
   // reader pauses (Readable.from reads ahead 16 chunks).
-  for (let i = 1; i <= 24; i++) await endorse(`filler${i}`, { name: `Filler ${String(i).padStart(2, '0')}`, country: 'KE', networks: i % 3 === 0 ? ['UCLG'] : [] }, { scope: 'whole', versionNumber: 2 });
+  for (let i = 1; i <= 24; i++)
+    await endorse(
+      `filler${i}`,
+      { name: `Filler ${String(i).padStart(2, '0')}`, country: 'KE', networks: i % 3 === 0 ? ['UCLG'] : [] },
+      { scope: 'whole', versionNumber: 2 },
+    );
   // The last row in the report's order: verified on version 2, with progress.
-  await endorse('last', { name: 'Zürich', country: 'CH', networks: ['Metropolis', 'MMC'] }, { scope: 'areas', areaKeys: ['mobility', 'climate'], versionNumber: 2 }, 'verified');
+  await endorse(
+    'last',
+    { name: 'Zürich', country: 'CH', networks: ['Metropolis', 'MMC'] },
+    { scope: 'areas', areaKeys: ['mobility', 'climate'], versionNumber: 2 },
+    'verified',
+  );
   await progress('last', 'mobility', 'in_progress');
 
   areaKeys = await reportAreaKeys(t.db, pledgeId);
@@ -149,9 +256,12 @@ async function get(path: string, user = staff) {
   expect(res.statusCode, res.body).toBe(200);
   return res;
 }
-const csvBytes = async (query = '', user = staff) => (await get(`/pledges/${slug}/reports/endorsements.csv${query}`, user)).rawPayload;
-const jsonRecords = async (query = '', user = staff) => (await get(`/pledges/${slug}/reports/endorsements.json${query}`, user)).json() as ReportRecord[];
-const csvRecords = (bytes: Buffer) => parse(bytes.toString('utf8').replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+const csvBytes = async (query = '', user = staff) =>
+  (await get(`/pledges/${slug}/reports/endorsements.csv${query}`, user)).rawPayload;
+const jsonRecords = async (query = '', user = staff) =>
+  (await get(`/pledges/${slug}/reports/endorsements.json${query}`, user)).json() as ReportRecord[];
+const csvRecords = (bytes: Buffer) =>
+  parse(bytes.toString('utf8').replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
 const csvTable = (bytes: Buffer) => parse(bytes.toString('utf8').replace(/^\uFEFF/, '')) as string[][];
 
 /** What the CSV must hold for a JSON record: the JSON's values, user text neutralised. */
@@ -201,7 +311,9 @@ function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
 
 async function openTransactions(): Promise<number> {
   const [row] = rowsOf<{ n: number | string }>(
-    await t.db.execute(sql`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()`),
+    await t.db.execute(
+      sql`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()`,
+    ),
   );
   return Number(row?.n ?? 0);
 }
@@ -224,44 +336,109 @@ describe('the CSV report, cell by cell against the JSON report', () => {
     expect(areaKeys).toEqual(['governance', 'climate', 'services', 'mobility', 'economy']);
 
     // User text, neutralised where it starts with = + - @ tab or carriage return, otherwise as it is.
-    expect(row('hertogenbosch')).toMatchObject({ city: "'s-Hertogenbosch", networks: 'GPM;MMC;UCLG', signatoryName: 'O\'Brien, "Jr."', signatoryTitle: "'=SUM(A1:A2)" });
-    expect(row('saintDenis')).toMatchObject({ city: 'Saint-Denis, "Réunion"', signatoryName: 'Αλέξανδρος Παπαδόπουλος', signatoryTitle: 'Δήμαρχος', language: 'fr' });
-    expect(row('newline')).toMatchObject({ city: 'Line one\nLine two', signatoryName: "'+1 555 0100", signatoryTitle: "'-Deputy-", status: 'rejected' });
+    expect(row('hertogenbosch')).toMatchObject({
+      city: "'s-Hertogenbosch",
+      networks: 'GPM;MMC;UCLG',
+      signatoryName: 'O\'Brien, "Jr."',
+      signatoryTitle: "'=SUM(A1:A2)",
+    });
+    expect(row('saintDenis')).toMatchObject({
+      city: 'Saint-Denis, "Réunion"',
+      signatoryName: 'Αλέξανδρος Παπαδόπουλος',
+      signatoryTitle: 'Δήμαρχος',
+      language: 'fr',
+    });
+    expect(row('newline')).toMatchObject({
+      city: 'Line one\nLine two',
+      signatoryName: "'+1 555 0100",
+      signatoryTitle: "'-Deputy-",
+      status: 'rejected',
+    });
     expect(row('plus')).toMatchObject({ city: "'+Plus", signatoryName: "'@handle", signatoryTitle: 'Mayor\nof +Plus' });
     expect(row('minus')).toMatchObject({ city: "'-Minus", signatoryName: 'Иван Петров', signatoryTitle: 'Мэр' });
     expect(row('at')).toMatchObject({ city: "'@At", signatoryName: 'محمد علي', signatoryTitle: 'رئيس البلدية' });
-    expect(row('tab')).toMatchObject({ city: "'\tTabbed", signatoryName: "'\tTab Name", signatoryTitle: "'\rCR title" });
-    expect(row('injection')).toMatchObject({ city: `'${INJECTION}`, signatoryName: "'quoted", signatoryTitle: 'a "quoted", title' });
+    expect(row('tab')).toMatchObject({
+      city: "'\tTabbed",
+      signatoryName: "'\tTab Name",
+      signatoryTitle: "'\rCR title",
+    });
+    expect(row('injection')).toMatchObject({
+      city: `'${INJECTION}`,
+      signatoryName: "'quoted",
+      signatoryTitle: 'a "quoted", title',
+    });
     expect(row('cr').city).toBe("'\rCarriage");
     expect(row('crlf').city).toBe('Carriage\r\nReturn');
     expect(row('loneCr')).toMatchObject({ city: 'Lone\rCarriage', signatoryName: 'Ana\rMaría' });
-    expect(row('space')).toMatchObject({ city: ' =Space first', signatoryName: '"Quoted" Person', signatoryTitle: 'Mayor;Deputy' });
+    expect(row('space')).toMatchObject({
+      city: ' =Space first',
+      signatoryName: '"Quoted" Person',
+      signatoryTitle: 'Mayor;Deputy',
+    });
     expect(row('athens')).toMatchObject({ city: 'Αθήνα', networks: 'Metropolis;UCLG' });
     expect(row('kyiv').city).toBe('Київ');
     expect(row('cairo').city).toBe('القاهرة');
     expect(row('tokyo').city).toBe('東京');
     expect(countryName(COMMA_COUNTRY, 'en')).toContain(',');
-    expect(row('chisinau')).toMatchObject({ countryName: countryName(COMMA_COUNTRY, 'en'), country: COMMA_COUNTRY, region: 'Europe' });
+    expect(row('chisinau')).toMatchObject({
+      countryName: countryName(COMMA_COUNTRY, 'en'),
+      country: COMMA_COUNTRY,
+      region: 'Europe',
+    });
     expect(row('abidjan').countryName).toBe(countryName('CI', 'en'));
 
     // Lifecycle: a certificate while verified, none once withdrawn or rejected.
     expect(row('hertogenbosch')).toMatchObject({ status: 'verified', scope: 'whole', version: '1', withdrawnAt: '' });
     expect(row('hertogenbosch').certificateSerial).toMatch(/^AP-/);
     expect(row('hertogenbosch').verifiedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    expect(row('plus')).toMatchObject({ status: 'withdrawn', certificateSerial: '', staleAreas: '', 'progress:climate': 'planning' });
+    expect(row('plus')).toMatchObject({
+      status: 'withdrawn',
+      certificateSerial: '',
+      staleAreas: '',
+      'progress:climate': 'planning',
+    });
     expect(row('plus').withdrawnAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(row('newline')).toMatchObject({ verifiedAt: '', certificateSerial: '' });
-    expect(row('injection')).toMatchObject({ submittedAt: '2024-02-29T23:59:59.999Z', verifiedAt: '2024-03-01T00:00:00.000Z' });
-    expect(row('last')).toMatchObject({ version: '2', scope: 'areas', 'area:mobility': '1', 'area:climate': '1', 'area:governance': '0', 'area:economy': '0', 'progress:mobility': 'in_progress' });
+    expect(row('injection')).toMatchObject({
+      submittedAt: '2024-02-29T23:59:59.999Z',
+      verifiedAt: '2024-03-01T00:00:00.000Z',
+    });
+    expect(row('last')).toMatchObject({
+      version: '2',
+      scope: 'areas',
+      'area:mobility': '1',
+      'area:climate': '1',
+      'area:governance': '0',
+      'area:economy': '0',
+      'progress:mobility': 'in_progress',
+    });
 
     // Areas and progress: the latest stage per area; a tie on created_at goes by id on both paths.
-    expect(row('saintDenis')).toMatchObject({ scope: 'areas', 'area:governance': '1', 'area:climate': '1', 'area:economy': '0', 'area:services': '0', 'area:mobility': '0' });
-    expect(row('hertogenbosch')).toMatchObject({ 'area:economy': '1', 'area:mobility': '0', 'progress:governance': 'in_progress', 'progress:economy': '', 'progress:climate': 'planning' });
+    expect(row('saintDenis')).toMatchObject({
+      scope: 'areas',
+      'area:governance': '1',
+      'area:climate': '1',
+      'area:economy': '0',
+      'area:services': '0',
+      'area:mobility': '0',
+    });
+    expect(row('hertogenbosch')).toMatchObject({
+      'area:economy': '1',
+      'area:mobility': '0',
+      'progress:governance': 'in_progress',
+      'progress:economy': '',
+      'progress:climate': 'planning',
+    });
     expect(['planning', 'dropped']).toContain(row('hertogenbosch')['progress:services']);
 
     // Stale: an area with no update for a year, on a live endorsement, in the endorsement's area order.
     expect(row('hertogenbosch').staleAreas).toBe('climate');
-    expect(row('chisinau')).toMatchObject({ staleAreas: 'governance;climate', 'progress:governance': 'in_progress', 'progress:economy': 'fulfilled', 'progress:climate': '' });
+    expect(row('chisinau')).toMatchObject({
+      staleAreas: 'governance;climate',
+      'progress:governance': 'in_progress',
+      'progress:economy': 'fulfilled',
+      'progress:climate': '',
+    });
     expect(row('abidjan').staleAreas).toBe('governance;economy;climate;services');
     expect(row('saintDenis').staleAreas).toBe('');
   });
@@ -292,7 +469,9 @@ describe('the CSV bytes', () => {
     const bytes = await csvBytes();
     expect(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(true);
     const text = bytes.toString('utf8').slice(1);
-    expect(text.startsWith('id,city,country,countryName,region,networks,status,version,scope,area:governance,')).toBe(true);
+    expect(text.startsWith('id,city,country,countryName,region,networks,status,version,scope,area:governance,')).toBe(
+      true,
+    );
 
     // Outside quotes, the only line break is CRLF, one per record; inside quotes, anything goes.
     let quoted = false;
@@ -381,9 +560,16 @@ describe('the cursor', () => {
       // Change data the rest of the export will read: the last row is withdrawn through the API
       // (status, withdrawnAt, certificate and stale areas change), every city is renamed by hand.
       const write = (async () => {
-        const res = await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids.last}/withdraw`), headers: officials.last!.headers, payload: { reason: 'changed its mind' } });
+        const res = await t.app.inject({
+          method: 'POST',
+          url: api(`/endorsements/${ids.last}/withdraw`),
+          headers: officials.last!.headers,
+          payload: { reason: 'changed its mind' },
+        });
         expect(res.statusCode, res.body).toBe(200);
-        await t.db.execute(sql`UPDATE cities SET name = name || ' (renamed)' WHERE id IN (SELECT city_id FROM endorsements WHERE pledge_id = ${pledgeId}::uuid)`);
+        await t.db.execute(
+          sql`UPDATE cities SET name = name || ' (renamed)' WHERE id IN (SELECT city_id FROM endorsements WHERE pledge_id = ${pledgeId}::uuid)`,
+        );
       })();
       if (onPostgres) {
         // PostgreSQL: the writes commit on other connections while the export's cursor is open.
@@ -392,7 +578,10 @@ describe('the cursor', () => {
         // PGlite serialises transactions: the writes wait for the export's transaction to end, so
         // awaiting them here would never return. Give them time to land if they could (an export
         // that read without one transaction would let them); they must not have.
-        const landed = await Promise.race([write.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300))]);
+        const landed = await Promise.race([
+          write.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300)),
+        ]);
         expect(landed, 'a write landed while the export was being read').toBe(false);
       }
       // The cursor is still short of the rows the writes changed (Readable.from reads ahead 16 chunks at most).
@@ -414,7 +603,12 @@ describe('the cursor', () => {
     // A new export sees the changes, and still agrees with the JSON report.
     const now = csvRecords(await csvBytes());
     const last = now.find((r) => r.id === ids.last)!;
-    expect(last).toMatchObject({ city: 'Zürich (renamed)', status: 'withdrawn', certificateSerial: '', staleAreas: '' });
+    expect(last).toMatchObject({
+      city: 'Zürich (renamed)',
+      status: 'withdrawn',
+      certificateSerial: '',
+      staleAreas: '',
+    });
     expect(now.every((r) => r.city!.endsWith(' (renamed)'))).toBe(true);
     expect(now).toEqual((await jsonRecords()).map(expectedCsvRow));
   });

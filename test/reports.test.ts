@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { createCity, createCityOfficial, createReviewer, createSecretariat, type TestUser } from './helpers/factories.js';
+import {
+  createCity,
+  createCityOfficial,
+  createReviewer,
+  createSecretariat,
+  type TestUser,
+} from './helpers/factories.js';
 import { createPublishedPledge } from './helpers/pledge-factories.js';
 
 let t: TestApp;
@@ -16,33 +22,63 @@ beforeAll(async () => {
   t = await buildTestApp();
   staff = await createSecretariat(t);
   ({ slug } = await createPublishedPledge(t, { areaKeys: ['governance', 'economy', 'climate'] }));
-  const endorse = async (label: string, city: { name: string; country: string; networks: string[] }, body: object, decision?: string) => {
+  const endorse = async (
+    label: string,
+    city: { name: string; country: string; networks: string[] },
+    body: object,
+    decision?: string,
+  ) => {
     const c = await createCity(t, city);
     const official = await createCityOfficial(t, c.id);
-    const res = await t.app.inject({ method: 'POST', url: api(`/pledges/${slug}/endorsements`), headers: official.headers, payload: { versionNumber: 1, signatory: { name: 'Mayor', title: 'Mayor' }, language: 'en', ...body } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: api(`/pledges/${slug}/endorsements`),
+      headers: official.headers,
+      payload: { versionNumber: 1, signatory: { name: 'Mayor', title: 'Mayor' }, language: 'en', ...body },
+    });
     expect(res.statusCode, res.body).toBe(201);
     ids[label] = res.json().id;
     if (decision) {
-      const d = await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids[label]}/decision`), headers: staff.headers, payload: { decision, ...(decision === 'rejected' ? { note: 'no' } : {}) } });
+      const d = await t.app.inject({
+        method: 'POST',
+        url: api(`/endorsements/${ids[label]}/decision`),
+        headers: staff.headers,
+        payload: { decision, ...(decision === 'rejected' ? { note: 'no' } : {}) },
+      });
       expect(d.statusCode).toBe(200);
     }
     return official;
   };
   const a = await endorse('A', { name: 'Quito', country: 'EC', networks: ['MMC'] }, { scope: 'whole' }, 'verified');
-  await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids.A}/progress`), headers: a.headers, payload: { areaKey: 'governance', stage: 'in_progress', narrative: 'office opened' } });
+  await t.app.inject({
+    method: 'POST',
+    url: api(`/endorsements/${ids.A}/progress`),
+    headers: a.headers,
+    payload: { areaKey: 'governance', stage: 'in_progress', narrative: 'office opened' },
+  });
   await endorse('B', { name: 'Kraków', country: 'PL', networks: ['UCLG'] }, { scope: 'areas', areaKeys: ['climate'] });
   await endorse('C', { name: INJECTION, country: 'FR', networks: ['MMC'] }, { scope: 'whole' }, 'rejected');
   const d = await endorse('D', { name: 'Kampala', country: 'UG', networks: ['MMC'] }, { scope: 'whole' }, 'verified');
-  await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids.D}/withdraw`), headers: d.headers, payload: { reason: 'council' } });
+  await t.app.inject({
+    method: 'POST',
+    url: api(`/endorsements/${ids.D}/withdraw`),
+    headers: d.headers,
+    payload: { reason: 'council' },
+  });
 });
 afterAll(async () => t.close());
 
 async function csv(query = '', user = staff) {
-  const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.csv${query}`), headers: user.headers });
+  const res = await t.app.inject({
+    method: 'GET',
+    url: api(`/pledges/${slug}/reports/endorsements.csv${query}`),
+    headers: user.headers,
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res;
 }
-const records = (body: string) => parse(body.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+const records = (body: string) =>
+  parse(body.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
 
 describe('the endorsement report', () => {
   it('as CSV: a BOM, RFC 4180, one column per area key, the latest progress, formula-safe', async () => {
@@ -52,9 +88,22 @@ describe('the endorsement report', () => {
     const rows = records(res.body);
     expect(rows).toHaveLength(4);
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
-    expect(byId[ids.A!]).toMatchObject({ city: 'Quito', status: 'verified', 'area:governance': '1', 'area:economy': '1', 'area:climate': '1', 'progress:governance': 'in_progress' });
+    expect(byId[ids.A!]).toMatchObject({
+      city: 'Quito',
+      status: 'verified',
+      'area:governance': '1',
+      'area:economy': '1',
+      'area:climate': '1',
+      'progress:governance': 'in_progress',
+    });
     expect(byId[ids.A!]!.certificateSerial).toMatch(/^AP-/);
-    expect(byId[ids.B!]).toMatchObject({ city: 'Kraków', status: 'submitted', 'area:governance': '0', 'area:economy': '0', 'area:climate': '1' });
+    expect(byId[ids.B!]).toMatchObject({
+      city: 'Kraków',
+      status: 'submitted',
+      'area:governance': '0',
+      'area:economy': '0',
+      'area:climate': '1',
+    });
     expect(byId[ids.D!]).toMatchObject({ status: 'withdrawn', certificateSerial: '' });
     // The formula comes out as inert text.
     expect(byId[ids.C!]!.city).toBe(`'${INJECTION}`);
@@ -62,7 +111,11 @@ describe('the endorsement report', () => {
   });
 
   it('as JSON: the same records', async () => {
-    const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.json`), headers: staff.headers });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: api(`/pledges/${slug}/reports/endorsements.json`),
+      headers: staff.headers,
+    });
     const list = res.json() as Array<{ id: string; areas: Record<string, number>; city: string }>;
     expect(list).toHaveLength(4);
     const csvRows = records((await csv()).body);
@@ -75,14 +128,20 @@ describe('the endorsement report', () => {
 
   it('refuses filters the database could not take with a 400, before streaming anything', async () => {
     for (const q of ['versionNumber=3000000000', 'from=99999', 'to=garbage', 'areaKey=%00', 'from=%2B275760-09-13']) {
-      const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.csv?${q}`), headers: staff.headers });
+      const res = await t.app.inject({
+        method: 'GET',
+        url: api(`/pledges/${slug}/reports/endorsements.csv?${q}`),
+        headers: staff.headers,
+      });
       expect(res.statusCode, q).toBe(400);
     }
   });
 
   it('marks an endorsed area stale after a year without a progress update', async () => {
     const { sql } = await import('drizzle-orm');
-    await t.db.execute(sql`UPDATE progress_updates SET created_at = now() - interval '400 days' WHERE endorsement_id = ${ids.A}`);
+    await t.db.execute(
+      sql`UPDATE progress_updates SET created_at = now() - interval '400 days' WHERE endorsement_id = ${ids.A}`,
+    );
     const row = records((await csv()).body).find((r) => r.id === ids.A)!;
     expect(row.staleAreas).toBe('governance');
     expect(row['progress:governance']).toBe('in_progress');
@@ -93,7 +152,11 @@ describe('the endorsement report', () => {
   it('takes the filters', async () => {
     expect(records((await csv('?status=verified')).body).map((r) => r.id)).toEqual([ids.A]);
     expect(records((await csv('?country=PL')).body).map((r) => r.id)).toEqual([ids.B]);
-    expect(records((await csv('?network=MMC')).body).map((r) => r.id).sort()).toEqual([ids.A, ids.C, ids.D].sort());
+    expect(
+      records((await csv('?network=MMC')).body)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([ids.A, ids.C, ids.D].sort());
     expect(records((await csv('?areaKey=climate&status=submitted')).body).map((r) => r.id)).toEqual([ids.B]);
     expect(records((await csv('?to=2000-01-01')).body)).toHaveLength(0);
     // A day as `to` includes the whole day.
@@ -105,15 +168,30 @@ describe('the endorsement report', () => {
     const reviewer = await createReviewer(t, 'UCLG');
     expect(records((await csv('', reviewer)).body).map((r) => r.id)).toEqual([ids.B]);
     const official = await createCityOfficial(t);
-    expect((await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.csv`), headers: official.headers })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`), headers: official.headers })).statusCode).toBe(404);
+    expect(
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: api(`/pledges/${slug}/reports/endorsements.csv`),
+          headers: official.headers,
+        })
+      ).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`), headers: official.headers }))
+        .statusCode,
+    ).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`) })).statusCode).toBe(401);
   });
 });
 
 describe('the summary', () => {
   it('agrees with the fixture and with the CSV', async () => {
-    const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`), headers: staff.headers });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: api(`/pledges/${slug}/reports/summary`),
+      headers: staff.headers,
+    });
     expect(res.statusCode, res.body).toBe(200);
     const s = res.json();
     expect(s.totals).toEqual({ endorsements: 2, verified: 1, cities: 2, countries: 2 });
@@ -146,13 +224,24 @@ describe('the summary', () => {
     const { sql } = await import('drizzle-orm');
     // Kraków's endorsement moves to a Sunday night, UTC, three weeks earlier than the others' week.
     const { rowsOf } = await import('../src/db/tx.js');
-    const [{ monday }] = rowsOf<{ monday: string }>(await t.db.execute(sql`SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS monday FROM endorsements WHERE id = ${ids.A}`)) as [{ monday: string }];
+    const [{ monday }] = rowsOf<{ monday: string }>(
+      await t.db.execute(
+        sql`SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS monday FROM endorsements WHERE id = ${ids.A}`,
+      ),
+    ) as [{ monday: string }];
     const sunday = new Date(Date.parse(`${monday}T23:30:00Z`) - 15 * 86_400_000);
-    const [before] = rowsOf<{ created_key: string }>(await t.db.execute(sql`SELECT created_at::text AS created_key FROM endorsements WHERE id = ${ids.B}`));
-    await t.db.execute(sql`UPDATE endorsements SET created_at = ${sunday.toISOString()}::timestamptz WHERE id = ${ids.B}`);
+    const [before] = rowsOf<{ created_key: string }>(
+      await t.db.execute(sql`SELECT created_at::text AS created_key FROM endorsements WHERE id = ${ids.B}`),
+    );
+    await t.db.execute(
+      sql`UPDATE endorsements SET created_at = ${sunday.toISOString()}::timestamptz WHERE id = ${ids.B}`,
+    );
     try {
-      const s = (await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`), headers: staff.headers })).json();
-      const week = (daysBeforeMonday: number) => new Date(Date.parse(`${monday}T00:00:00Z`) - daysBeforeMonday * 86_400_000).toISOString().slice(0, 10);
+      const s = (
+        await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary`), headers: staff.headers })
+      ).json();
+      const week = (daysBeforeMonday: number) =>
+        new Date(Date.parse(`${monday}T00:00:00Z`) - daysBeforeMonday * 86_400_000).toISOString().slice(0, 10);
       expect(s.timeline).toEqual([
         { date: week(21), count: 1 },
         { date: week(14), count: 0 },
@@ -160,38 +249,69 @@ describe('the summary', () => {
         { date: week(0), count: 3 },
       ]);
     } finally {
-      await t.db.execute(sql`UPDATE endorsements SET created_at = ${before!.created_key}::timestamptz WHERE id = ${ids.B}`);
+      await t.db.execute(
+        sql`UPDATE endorsements SET created_at = ${before!.created_key}::timestamptz WHERE id = ${ids.B}`,
+      );
     }
   });
 });
 
 describe('snapshots', () => {
   it('keep the exact CSV bytes and their SHA-256, whatever happens afterwards', async () => {
-    const created = await t.app.inject({ method: 'POST', url: api(`/pledges/${slug}/reports/snapshots`), headers: staff.headers, payload: { status: 'verified' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: api(`/pledges/${slug}/reports/snapshots`),
+      headers: staff.headers,
+      payload: { status: 'verified' },
+    });
     expect(created.statusCode, created.body).toBe(201);
     const snap = created.json();
     expect(snap).toMatchObject({ rowCount: 1, createdBy: staff.id, filters: { status: 'verified' } });
-    const first = await t.app.inject({ method: 'GET', url: api(`/reports/snapshots/${snap.id}.csv`), headers: staff.headers });
+    const first = await t.app.inject({
+      method: 'GET',
+      url: api(`/reports/snapshots/${snap.id}.csv`),
+      headers: staff.headers,
+    });
     expect(first.statusCode).toBe(200);
     expect(createHash('sha256').update(first.rawPayload).digest('hex')).toBe(snap.sha256);
 
     // The data changes: a new verified endorsement, and the first one withdrawn.
-    await t.app.inject({ method: 'POST', url: api(`/endorsements/${ids.B}/decision`), headers: staff.headers, payload: { decision: 'verified' } });
-    const again = await t.app.inject({ method: 'GET', url: api(`/reports/snapshots/${snap.id}.csv`), headers: staff.headers });
+    await t.app.inject({
+      method: 'POST',
+      url: api(`/endorsements/${ids.B}/decision`),
+      headers: staff.headers,
+      payload: { decision: 'verified' },
+    });
+    const again = await t.app.inject({
+      method: 'GET',
+      url: api(`/reports/snapshots/${snap.id}.csv`),
+      headers: staff.headers,
+    });
     expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
     expect(records((await csv('?status=verified')).body)).toHaveLength(2);
 
-    const list = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/snapshots`), headers: staff.headers });
+    const list = await t.app.inject({
+      method: 'GET',
+      url: api(`/pledges/${slug}/reports/snapshots`),
+      headers: staff.headers,
+    });
     expect(list.json().items.map((s: { id: string }) => s.id)).toContain(snap.id);
     const reviewer = await createReviewer(t, 'GPM');
-    expect((await t.app.inject({ method: 'GET', url: api(`/reports/snapshots/${snap.id}.csv`), headers: reviewer.headers })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: api(`/reports/snapshots/${snap.id}.csv`), headers: reviewer.headers }))
+        .statusCode,
+    ).toBe(404);
   });
 });
 
 describe('the Excel workbook', () => {
   it('has a typed, filterable Endorsements sheet with a frozen header and a Summary sheet', async () => {
     const { default: ExcelJS } = await import('exceljs');
-    const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/endorsements.xlsx`), headers: staff.headers });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: api(`/pledges/${slug}/reports/endorsements.xlsx`),
+      headers: staff.headers,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('spreadsheetml');
     const workbook = new ExcelJS.Workbook();
@@ -212,7 +332,12 @@ describe('the Excel workbook', () => {
     expect(c.getCell(col('city')).value).toBe(`'${INJECTION}`);
     expect(c.getCell(col('city')).formula).toBeUndefined();
     const summary = workbook.getWorksheet('Summary')!;
-    const measures = Object.fromEntries([...Array(summary.rowCount - 1).keys()].map((i) => [summary.getRow(i + 2).getCell(1).value, summary.getRow(i + 2).getCell(2).value]));
+    const measures = Object.fromEntries(
+      [...Array(summary.rowCount - 1).keys()].map((i) => [
+        summary.getRow(i + 2).getCell(1).value,
+        summary.getRow(i + 2).getCell(2).value,
+      ]),
+    );
     expect(measures['Area: climate']).toBeGreaterThanOrEqual(2);
   });
 });
@@ -225,7 +350,11 @@ describe('the summary PDF', () => {
       ['fr', 'Synthèse des adhésions', 'Adhésions par domaine d’action'],
       ['es', 'Resumen de adhesiones', 'Adhesiones por área de acción'],
     ] as const) {
-      const res = await t.app.inject({ method: 'GET', url: api(`/pledges/${slug}/reports/summary.pdf?lang=${lang}`), headers: staff.headers });
+      const res = await t.app.inject({
+        method: 'GET',
+        url: api(`/pledges/${slug}/reports/summary.pdf?lang=${lang}`),
+        headers: staff.headers,
+      });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toContain('application/pdf');
       const parser = new PDFParse({ data: new Uint8Array(res.rawPayload) });

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailOutbox, pledgeVersions, users, validationRounds } from '../src/db/schema/index.js';
 import { queueDeadlineReminders } from '../src/modules/rounds/reminders.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { createCityOfficial, createReviewer, createSecretariat, createUser, type TestUser, unique } from './helpers/factories.js';
+import {
+  createCityOfficial,
+  createReviewer,
+  createSecretariat,
+  createUser,
+  type TestUser,
+  unique,
+} from './helpers/factories.js';
 
 let t: TestApp;
 let secretariat: TestUser;
@@ -27,7 +34,12 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** One request to /api/v1; `who` null means no token at all. */
 function call(method: Method, path: string, who: TestUser | null, payload?: object): Promise<LightMyRequestResponse> {
-  return t.app.inject({ method, url: `/api/v1${path}`, headers: who ? who.headers : {}, ...(payload !== undefined ? { payload } : {}) });
+  return t.app.inject({
+    method,
+    url: `/api/v1${path}`,
+    headers: who ? who.headers : {},
+    ...(payload !== undefined ? { payload } : {}),
+  });
 }
 
 const HOUR = 3_600_000;
@@ -45,11 +57,18 @@ interface Draft {
 
 /** A pledge whose draft version 1 has the given areas. */
 async function draftPledge(areas: string[] = ['governance', 'services']): Promise<Draft> {
-  const res = await call('POST', '/pledges', secretariat, { slug: unique('rd-').toLowerCase(), title: { en: 'Round test pledge' } });
+  const res = await call('POST', '/pledges', secretariat, {
+    slug: unique('rd-').toLowerCase(),
+    title: { en: 'Round test pledge' },
+  });
   expect(res.statusCode, res.body).toBe(201);
   const pledge = res.json() as Draft;
   for (const key of areas) {
-    const added = await call('POST', `/pledges/${pledge.id}/versions/1/areas`, secretariat, { key, title: { en: key }, description: { en: `About ${key}` } });
+    const added = await call('POST', `/pledges/${pledge.id}/versions/1/areas`, secretariat, {
+      key,
+      title: { en: key },
+      description: { en: `About ${key}` },
+    });
     expect(added.statusCode, added.body).toBe(201);
   }
   return pledge;
@@ -89,7 +108,8 @@ async function mailsOf(roundId: string, kind: 'opened' | 'verdict' | 'reminder' 
 const verdict = (roundId: string, who: TestUser, code: string, v: 'approve' | 'request_changes', summary?: string) =>
   call('PUT', `/rounds/${roundId}/reviews/${code}`, who, { verdict: v, ...(summary ? { summary } : {}) });
 
-const comment = (roundId: string, who: TestUser | null, body: object) => call('POST', `/rounds/${roundId}/comments`, who, body);
+const comment = (roundId: string, who: TestUser | null, body: object) =>
+  call('POST', `/rounds/${roundId}/comments`, who, body);
 
 /** A network of its own (fresh code), so mail counts are not disturbed by other tests. */
 async function newNetwork(): Promise<string> {
@@ -118,7 +138,16 @@ describe('opening a round', () => {
     const res = await call('POST', openPath(pledge), secretariat, { deadline, networks: ['UCLG', 'MMC'] });
     expect(res.statusCode, res.body).toBe(201);
     const round = res.json();
-    expect(round).toMatchObject({ status: 'open', versionNumber: 1, pledgeId: pledge.id, pledgeSlug: pledge.slug, outcome: null, forced: false, closedAt: null, comments: [] });
+    expect(round).toMatchObject({
+      status: 'open',
+      versionNumber: 1,
+      pledgeId: pledge.id,
+      pledgeSlug: pledge.slug,
+      outcome: null,
+      forced: false,
+      closedAt: null,
+      comments: [],
+    });
     expect(new Date(round.deadline).toISOString()).toBe(deadline);
     expect(round.networks).toEqual([
       { code: 'MMC', name: expect.any(String), verdict: null, summary: null, late: false, decidedAt: null },
@@ -129,7 +158,12 @@ describe('opening a round', () => {
     expect(version.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(version.frozenAt).toBeInstanceOf(Date);
     const opened = (await auditOf(round.id)).find((e) => e.action === 'round.opened');
-    expect(opened?.summary).toMatchObject({ pledge: pledge.slug, versionNumber: 1, networks: ['MMC', 'UCLG'], version: { before: 'draft', after: 'in_review', contentHash: version.contentHash } });
+    expect(opened?.summary).toMatchObject({
+      pledge: pledge.slug,
+      versionNumber: 1,
+      networks: ['MMC', 'UCLG'],
+      version: { before: 'draft', after: 'in_review', contentHash: version.contentHash },
+    });
   });
 
   it('validates the deadline and the networks', async () => {
@@ -145,19 +179,29 @@ describe('opening a round', () => {
       { deadline: inFuture(10), networks: ['MMC', 'NOSUCHNETWORK'] },
       { deadline: inFuture(10), networks: ['MMC'], extra: true },
     ];
-    for (const body of bad) expectProblem(await call('POST', openPath(pledge), secretariat, body), 400, 'validation_failed');
-    const unknown = await call('POST', openPath(pledge), secretariat, { deadline: inFuture(10), networks: ['NOSUCHNETWORK'] });
+    for (const body of bad)
+      expectProblem(await call('POST', openPath(pledge), secretariat, body), 400, 'validation_failed');
+    const unknown = await call('POST', openPath(pledge), secretariat, {
+      deadline: inFuture(10),
+      networks: ['NOSUCHNETWORK'],
+    });
     expect(unknown.json().errors).toEqual([expect.objectContaining({ path: 'networks' })]);
     // Nothing happened.
     const version = await versionRow(pledge.id);
     expect(version.status).toBe('draft');
     expect(version.contentHash).toBeNull();
-    expect(await t.db.select().from(validationRounds).where(eq(validationRounds.versionId, version.id))).toHaveLength(0);
+    expect(await t.db.select().from(validationRounds).where(eq(validationRounds.versionId, version.id))).toHaveLength(
+      0,
+    );
   });
 
   it('refuses a version without areas with 409', async () => {
     const pledge = await draftPledge([]);
-    expectProblem(await call('POST', openPath(pledge), secretariat, { deadline: inFuture(10), networks: ['MMC'] }), 409, 'invalid_state');
+    expectProblem(
+      await call('POST', openPath(pledge), secretariat, { deadline: inFuture(10), networks: ['MMC'] }),
+      409,
+      'invalid_state',
+    );
     const version = await versionRow(pledge.id);
     expect(version.status).toBe('draft');
     expect(version.contentHash).toBeNull();
@@ -170,24 +214,39 @@ describe('opening a round', () => {
     expectProblem(await call('POST', openPath(pledge), official, body), 403, 'forbidden');
     expectProblem(await call('POST', openPath(pledge), null, body), 401, 'unauthenticated');
     expectProblem(await call('POST', openPath(pledge, 2), secretariat, body), 404, 'not_found');
-    expectProblem(await call('POST', '/pledges/no-such-pledge-here/versions/1/rounds', secretariat, body), 404, 'not_found');
+    expectProblem(
+      await call('POST', '/pledges/no-such-pledge-here/versions/1/rounds', secretariat, body),
+      404,
+      'not_found',
+    );
     expect((await versionRow(pledge.id)).status).toBe('draft');
   });
 
   it('refuses a second open round on the same version', async () => {
     const pledge = await draftPledge();
     await openRound(pledge, ['MMC']);
-    expectProblem(await call('POST', openPath(pledge), secretariat, { deadline: inFuture(10), networks: ['UCLG'] }), 409);
+    expectProblem(
+      await call('POST', openPath(pledge), secretariat, { deadline: inFuture(10), networks: ['UCLG'] }),
+      409,
+    );
     const version = await versionRow(pledge.id);
-    expect(await t.db.select().from(validationRounds).where(eq(validationRounds.versionId, version.id))).toHaveLength(1);
+    expect(await t.db.select().from(validationRounds).where(eq(validationRounds.versionId, version.id))).toHaveLength(
+      1,
+    );
   });
 
   it('opens exactly one round when five are asked at once', async () => {
     const pledge = await draftPledge();
     const network = await newNetwork();
     const reviewer = await reviewerOf(network);
-    const results = await Promise.all(Array.from({ length: 5 }, () => call('POST', openPath(pledge), secretariat, { deadline: inFuture(12), networks: [network] })));
-    expect(results.map((r) => r.statusCode).sort(), results.map((r) => r.body).join('\n')).toEqual([201, 409, 409, 409, 409]);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call('POST', openPath(pledge), secretariat, { deadline: inFuture(12), networks: [network] }),
+      ),
+    );
+    expect(results.map((r) => r.statusCode).sort(), results.map((r) => r.body).join('\n')).toEqual([
+      201, 409, 409, 409, 409,
+    ]);
     const version = await versionRow(pledge.id);
     const rounds = await t.db.select().from(validationRounds).where(eq(validationRounds.versionId, version.id));
     expect(rounds).toHaveLength(1);
@@ -229,7 +288,11 @@ describe('a round and its comments', () => {
     expectProblem(await comment(roundId, official, { body: 'Nor do cities.' }), 404, 'not_found');
     expectProblem(await comment(roundId, outsider, { body: 'Not invited.' }), 404, 'not_found');
     expectProblem(await comment(roundId, null, { body: 'Anonymous.' }), 401);
-    expectProblem(await comment(roundId, mmc, { areaKey: 'no-such-area', body: 'Unknown area.' }), 400, 'validation_failed');
+    expectProblem(
+      await comment(roundId, mmc, { areaKey: 'no-such-area', body: 'Unknown area.' }),
+      400,
+      'validation_failed',
+    );
     expectProblem(await comment(roundId, mmc, { areaKey: 'Not A Key', body: 'Bad key.' }), 400, 'validation_failed');
     expectProblem(await comment(roundId, mmc, { body: '   ' }), 400, 'validation_failed');
     expectProblem(await comment(roundId, mmc, {}), 400, 'validation_failed');
@@ -242,7 +305,14 @@ describe('a round and its comments', () => {
     const add = async (who: TestUser, name: string, areaKey?: string) => {
       const res = await comment(roundId, who, { ...(areaKey ? { areaKey } : {}), body: `Comment ${name}` });
       expect(res.statusCode, res.body).toBe(201);
-      expect(res.json()).toMatchObject({ network: who === mmc ? 'MMC' : 'UCLG', areaKey: areaKey ?? null, body: `Comment ${name}`, late: false, resolution: null, authorId: who.id });
+      expect(res.json()).toMatchObject({
+        network: who === mmc ? 'MMC' : 'UCLG',
+        areaKey: areaKey ?? null,
+        body: `Comment ${name}`,
+        late: false,
+        resolution: null,
+        authorId: who.id,
+      });
       posted[name] = res.json().id;
     };
     await add(mmc, 'mmc-gov', 'governance');
@@ -265,18 +335,47 @@ describe('a round and its comments', () => {
     expect(await list('?areaKey=inclusion')).toEqual([]);
 
     // Resolutions.
-    const resolve = (id: string, who: TestUser, body: object) => call('POST', `/rounds/${roundId}/comments/${id}/resolution`, who, body);
-    expectProblem(await resolve(posted['mmc-gov']!, mmc, { status: 'accepted', response: 'Reviewers do not resolve.' }), 403, 'forbidden');
-    expectProblem(await resolve(posted['mmc-gov']!, secretariat, { status: 'maybe', response: 'Bad status.' }), 400, 'validation_failed');
-    expectProblem(await resolve(posted['mmc-gov']!, secretariat, { status: 'accepted', response: '' }), 400, 'validation_failed');
+    const resolve = (id: string, who: TestUser, body: object) =>
+      call('POST', `/rounds/${roundId}/comments/${id}/resolution`, who, body);
+    expectProblem(
+      await resolve(posted['mmc-gov']!, mmc, { status: 'accepted', response: 'Reviewers do not resolve.' }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await resolve(posted['mmc-gov']!, secretariat, { status: 'maybe', response: 'Bad status.' }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await resolve(posted['mmc-gov']!, secretariat, { status: 'accepted', response: '' }),
+      400,
+      'validation_failed',
+    );
     expectProblem(await resolve(posted['mmc-gov']!, secretariat, { status: 'accepted' }), 400, 'validation_failed');
-    expectProblem(await resolve('00000000-0000-4000-8000-000000000000', secretariat, { status: 'noted', response: 'Unknown comment.' }), 404, 'not_found');
+    expectProblem(
+      await resolve('00000000-0000-4000-8000-000000000000', secretariat, {
+        status: 'noted',
+        response: 'Unknown comment.',
+      }),
+      404,
+      'not_found',
+    );
     expect(await list('?resolved=true')).toEqual([]);
 
-    const first = await resolve(posted['mmc-gov']!, secretariat, { status: 'accepted', response: 'Done in the next version.' });
+    const first = await resolve(posted['mmc-gov']!, secretariat, {
+      status: 'accepted',
+      response: 'Done in the next version.',
+    });
     expect(first.statusCode, first.body).toBe(200);
-    expect(first.json()).toMatchObject({ id: posted['mmc-gov'], network: 'MMC', resolution: { status: 'accepted', response: 'Done in the next version.', resolvedBy: secretariat.id } });
-    expect((await resolve(posted['uclg-services']!, secretariat, { status: 'noted', response: 'Thank you.' })).statusCode).toBe(200);
+    expect(first.json()).toMatchObject({
+      id: posted['mmc-gov'],
+      network: 'MMC',
+      resolution: { status: 'accepted', response: 'Done in the next version.', resolvedBy: secretariat.id },
+    });
+    expect(
+      (await resolve(posted['uclg-services']!, secretariat, { status: 'noted', response: 'Thank you.' })).statusCode,
+    ).toBe(200);
 
     expect(await list('?resolved=true')).toEqual(ids('mmc-gov', 'uclg-services'));
     expect(await list('?resolved=false')).toEqual(ids('mmc-general', 'uclg-gov'));
@@ -285,7 +384,10 @@ describe('a round and its comments', () => {
     expectProblem(await call('GET', `/rounds/${roundId}/comments?resolved=yes`, secretariat), 400, 'validation_failed');
 
     // Revised: the answer changes, and the audit keeps both.
-    const revised = await resolve(posted['mmc-gov']!, secretariat, { status: 'rejected', response: 'On reflection, out of scope.' });
+    const revised = await resolve(posted['mmc-gov']!, secretariat, {
+      status: 'rejected',
+      response: 'On reflection, out of scope.',
+    });
     expect(revised.statusCode).toBe(200);
     expect(revised.json().resolution).toMatchObject({ status: 'rejected', response: 'On reflection, out of scope.' });
     const round = (await call('GET', `/rounds/${roundId}`, uclg)).json();
@@ -295,7 +397,9 @@ describe('a round and its comments', () => {
 
     const events = await auditOf(roundId);
     expect(events.filter((e) => e.action === 'round.comment_added')).toHaveLength(4);
-    const resolutions = events.filter((e) => e.action === 'round.comment_resolved' && e.summary.commentId === posted['mmc-gov']);
+    const resolutions = events.filter(
+      (e) => e.action === 'round.comment_resolved' && e.summary.commentId === posted['mmc-gov'],
+    );
     expect(resolutions).toHaveLength(2);
     expect(resolutions[0]!.summary).toMatchObject({ before: { status: 'accepted' }, after: { status: 'rejected' } });
     expect(resolutions[1]!.summary).toMatchObject({ before: null, after: { status: 'accepted' } });
@@ -305,7 +409,11 @@ describe('a round and its comments', () => {
     const otherRound = await openRound(other, ['MMC']);
     const foreign = await comment(otherRound, mmc, { body: 'Elsewhere.' });
     expect(foreign.statusCode).toBe(201);
-    expectProblem(await resolve(foreign.json().id, secretariat, { status: 'noted', response: 'Wrong round.' }), 404, 'not_found');
+    expectProblem(
+      await resolve(foreign.json().id, secretariat, { status: 'noted', response: 'Wrong round.' }),
+      404,
+      'not_found',
+    );
   });
 });
 
@@ -319,8 +427,16 @@ describe('verdicts and closing', () => {
     expectProblem(await verdict(roundId, secretariat, 'MMC', 'approve'), 403, 'forbidden');
     expectProblem(await verdict(roundId, gpm, 'GPM', 'approve'), 404, 'not_found');
     expectProblem(await verdict(roundId, official, 'MMC', 'approve'), 404, 'not_found');
-    expectProblem(await call('PUT', `/rounds/${roundId}/reviews/MMC`, mmc, { verdict: 'yes' }), 400, 'validation_failed');
-    expect((await call('GET', `/rounds/${roundId}`, secretariat)).json().networks.map((n: { verdict: string | null }) => n.verdict)).toEqual([null, null]);
+    expectProblem(
+      await call('PUT', `/rounds/${roundId}/reviews/MMC`, mmc, { verdict: 'yes' }),
+      400,
+      'validation_failed',
+    );
+    expect(
+      (await call('GET', `/rounds/${roundId}`, secretariat))
+        .json()
+        .networks.map((n: { verdict: string | null }) => n.verdict),
+    ).toEqual([null, null]);
 
     const res = await verdict(roundId, mmc, 'MMC', 'approve', 'Fine by us.');
     expect(res.statusCode, res.body).toBe(200);
@@ -345,7 +461,10 @@ describe('verdicts and closing', () => {
     expectProblem(await call('POST', `/rounds/${roundId}/close`, secretariat, { force: false }), 409, 'invalid_state');
     expectProblem(await call('POST', `/rounds/${roundId}/close`, mmc, { force: true }), 403, 'forbidden');
     expectProblem(await call('POST', `/rounds/${roundId}/close`, official, { force: true }), 403);
-    expectProblem(await call('POST', '/rounds/00000000-0000-4000-8000-000000000000/close', secretariat, { force: true }), 404);
+    expectProblem(
+      await call('POST', '/rounds/00000000-0000-4000-8000-000000000000/close', secretariat, { force: true }),
+      404,
+    );
     expect((await call('GET', `/rounds/${roundId}`, secretariat)).json().status).toBe('open');
     expect((await versionRow(pledge.id)).status).toBe('in_review');
 
@@ -355,13 +474,21 @@ describe('verdicts and closing', () => {
     expect(closed.json().closedAt).toBeTruthy();
     expect((await versionRow(pledge.id)).status).toBe('changes_requested');
     const event = (await auditOf(roundId)).find((e) => e.action === 'round.closed');
-    expect(event?.summary).toMatchObject({ outcome: 'changes_requested', forced: true, silentNetworks: ['UCLG'], version: { before: 'in_review', after: 'changes_requested' } });
+    expect(event?.summary).toMatchObject({
+      outcome: 'changes_requested',
+      forced: true,
+      silentNetworks: ['UCLG'],
+      version: { before: 'in_review', after: 'changes_requested' },
+    });
 
     // Closed is final.
     expectProblem(await call('POST', `/rounds/${roundId}/close`, secretariat, { force: true }), 409, 'invalid_state');
     expectProblem(await call('POST', `/rounds/${roundId}/close`, secretariat, {}), 409, 'invalid_state');
     expectProblem(await verdict(roundId, uclg, 'UCLG', 'approve'), 409, 'invalid_state');
-    expect((await call('GET', `/rounds/${roundId}`, secretariat)).json()).toMatchObject({ outcome: 'changes_requested', forced: true });
+    expect((await call('GET', `/rounds/${roundId}`, secretariat)).json()).toMatchObject({
+      outcome: 'changes_requested',
+      forced: true,
+    });
   });
 
   it('forcing when every network answered is not marked forced', async () => {
@@ -377,7 +504,12 @@ describe('verdicts and closing', () => {
     const pledge = await draftPledge();
     const roundId = await openRound(pledge, ['MMC', 'UCLG', 'GPM']);
     const hash = (await versionRow(pledge.id)).contentHash;
-    for (const [who, code] of [[mmc, 'MMC'], [uclg, 'UCLG'], [gpm, 'GPM']] as const) expect((await verdict(roundId, who, code, 'approve')).statusCode).toBe(200);
+    for (const [who, code] of [
+      [mmc, 'MMC'],
+      [uclg, 'UCLG'],
+      [gpm, 'GPM'],
+    ] as const)
+      expect((await verdict(roundId, who, code, 'approve')).statusCode).toBe(200);
     const closed = await call('POST', `/rounds/${roundId}/close`, secretariat, {});
     expect(closed.statusCode, closed.body).toBe(200);
     expect(closed.json()).toMatchObject({ status: 'closed', outcome: 'approved', forced: false });
@@ -385,7 +517,11 @@ describe('verdicts and closing', () => {
     expect(version.status).toBe('validated');
     expect(version.contentHash).toBe(hash);
     const event = (await auditOf(roundId)).find((e) => e.action === 'round.closed');
-    expect(event?.summary).toMatchObject({ outcome: 'approved', forced: false, verdicts: { MMC: 'approve', UCLG: 'approve', GPM: 'approve' } });
+    expect(event?.summary).toMatchObject({
+      outcome: 'approved',
+      forced: false,
+      verdicts: { MMC: 'approve', UCLG: 'approve', GPM: 'approve' },
+    });
   });
 
   it('requests changes when one network requests changes, even if it approved first', async () => {
@@ -400,7 +536,11 @@ describe('verdicts and closing', () => {
     expect(closed.json()).toMatchObject({ status: 'closed', outcome: 'changes_requested', forced: false });
     expect((await versionRow(pledge.id)).status).toBe('changes_requested');
     // A changes_requested version takes no new round; a new draft from it does.
-    expectProblem(await call('POST', openPath(pledge), secretariat, { deadline: inFuture(10), networks: ['MMC'] }), 409, 'invalid_state');
+    expectProblem(
+      await call('POST', openPath(pledge), secretariat, { deadline: inFuture(10), networks: ['MMC'] }),
+      409,
+      'invalid_state',
+    );
     expect((await call('POST', `/pledges/${pledge.id}/versions`, secretariat, { from: 1 })).statusCode).toBe(201);
     const second = await call('POST', openPath(pledge, 2), secretariat, { deadline: inFuture(10), networks: ['MMC'] });
     expect(second.statusCode, second.body).toBe(201);
@@ -440,7 +580,10 @@ describe('mail', () => {
       expect(m.text).toContain(`${t.config.publicBaseUrl}/api/v1/rounds/${roundId}`);
       expect(m.status).toBe('pending');
     }
-    const all = await t.db.select().from(mailOutbox).where(like(mailOutbox.dedupeKey, `round:${roundId}:%`));
+    const all = await t.db
+      .select()
+      .from(mailOutbox)
+      .where(like(mailOutbox.dedupeKey, `round:${roundId}:%`));
     expect(all.some((m) => m.to === c1.email || m.to === aOff.email)).toBe(false);
 
     const closed = await call('POST', `/rounds/${roundId}/close`, secretariat, { force: true });

@@ -38,12 +38,20 @@ describe('logs', () => {
       logger: { ...(loggerOptions({ ...t.config, logLevel: 'debug' }) as object), stream: logs.stream },
     });
     const user = await createUser(t, { role: 'secretariat' });
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: DEFAULT_PASSWORD } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: DEFAULT_PASSWORD },
+    });
     expect(login.statusCode).toBe(200);
     const { accessToken, refreshToken } = login.json();
     await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${accessToken}` } });
     await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
-    await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'wrong-password-attempt' } });
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: 'wrong-password-attempt' },
+    });
     await app.close();
 
     const all = logs.raw.join('\n');
@@ -82,10 +90,20 @@ describe('graceful shutdown', () => {
 
   it('the real server stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ap-server-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PGLITE_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'development' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PGLITE_DIR: dir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+    };
     delete env.DATABASE_URL;
     delete env.TEST_DATABASE_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += String(d)));
     child.stderr.on('data', (d) => (output += String(d)));

@@ -53,9 +53,15 @@ function patch(id: string, payload: Record<string, unknown>, as: TestUser = admi
 
 /** The update events of a user, newest first (creation events left out). */
 async function changeEvents(userId: string): Promise<AuditEvent[]> {
-  const res = await t.app.inject({ method: 'GET', url: `/api/v1/audit?entityId=${userId}&limit=500`, headers: admin.headers });
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `/api/v1/audit?entityId=${userId}&limit=500`,
+    headers: admin.headers,
+  });
   expect(res.statusCode).toBe(200);
-  return (res.json().items as AuditEvent[]).filter((e) => e.action === 'user.updated' || e.action === 'user.deactivated');
+  return (res.json().items as AuditEvent[]).filter(
+    (e) => e.action === 'user.updated' || e.action === 'user.deactivated',
+  );
 }
 
 /** Walks a list page by page; fails on a page that repeats an id. */
@@ -64,7 +70,9 @@ async function walk(query: string, limit: number): Promise<{ ids: string[]; page
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const qs: string = [query, `limit=${limit}`, cursor ? `cursor=${encodeURIComponent(cursor)}` : ''].filter(Boolean).join('&');
+    const qs: string = [query, `limit=${limit}`, cursor ? `cursor=${encodeURIComponent(cursor)}` : '']
+      .filter(Boolean)
+      .join('&');
     const res = await list(qs);
     expect(res.statusCode).toBe(200);
     const page = res.json<Page>();
@@ -96,7 +104,17 @@ describe('GET /users', () => {
       networkId: null,
       active: true,
     });
-    expect(Object.keys(page.items[0]!).sort()).toEqual(['active', 'cityId', 'createdAt', 'email', 'id', 'name', 'networkId', 'role', 'updatedAt']);
+    expect(Object.keys(page.items[0]!).sort()).toEqual([
+      'active',
+      'cityId',
+      'createdAt',
+      'email',
+      'id',
+      'name',
+      'networkId',
+      'role',
+      'updatedAt',
+    ]);
     expect(res.body).not.toContain('$argon2');
   });
 
@@ -145,7 +163,9 @@ describe('GET /users', () => {
     const byName = await createUser(t, { role: 'secretariat', name: `Ana ${marker} Pérez` });
     const byEmail = await createUser(t, { role: 'secretariat', email: `${marker.toLowerCase()}@example.org` });
     const other = await createSecretariat(t);
-    const ids = (await list(`q=${encodeURIComponent(marker.toUpperCase())}&limit=500`)).json<Page>().items.map((u) => u.id);
+    const ids = (await list(`q=${encodeURIComponent(marker.toUpperCase())}&limit=500`))
+      .json<Page>()
+      .items.map((u) => u.id);
     expect(ids.sort()).toEqual([byName.id, byEmail.id].sort());
     expect(ids).not.toContain(other.id);
     // '%' and '_' are not wildcards: they match only themselves.
@@ -168,7 +188,8 @@ describe('GET /users', () => {
   it('pages with a cursor: limit=1 walks every user once, and the last page has nextCursor null', async () => {
     const marker = unique('page');
     const made: string[] = [];
-    for (let i = 0; i < 4; i++) made.push((await createUser(t, { role: 'secretariat', name: `Paged ${marker} ${i}` })).id);
+    for (let i = 0; i < 4; i++)
+      made.push((await createUser(t, { role: 'secretariat', name: `Paged ${marker} ${i}` })).id);
 
     const filtered = await walk(`q=${marker}`, 1);
     expect(filtered.ids).toHaveLength(made.length);
@@ -209,7 +230,13 @@ describe('PATCH /users/:id', () => {
     const mmc = await networkId(t, 'MMC');
     const res = await patch(user.id, { role: 'network_reviewer', networkId: mmc });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: user.id, role: 'network_reviewer', networkId: mmc, cityId: null, active: true });
+    expect(res.json()).toMatchObject({
+      id: user.id,
+      role: 'network_reviewer',
+      networkId: mmc,
+      cityId: null,
+      active: true,
+    });
     expect(res.body).not.toContain('$argon2');
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.headers });
     expect(me.json()).toMatchObject({ role: 'network_reviewer', networkId: mmc, cityId: null });
@@ -253,8 +280,8 @@ describe('PATCH /users/:id', () => {
     const rows = (await list(`role=city_official&q=${encodeURIComponent(official.email)}`)).json<Page>().items;
     expect(rows).toHaveLength(1);
     expect(rows[0]!.cityId).toBe(official.cityId);
-    expect((await changeEvents(secretariat.id))).toHaveLength(0);
-    expect((await changeEvents(official.id))).toHaveLength(0);
+    expect(await changeEvents(secretariat.id)).toHaveLength(0);
+    expect(await changeEvents(official.id)).toHaveLength(0);
   });
 
   it('refuses a malformed body or id with 400', async () => {
@@ -296,7 +323,11 @@ describe('PATCH /users/:id', () => {
       // Not even on themselves.
       expect((await patch(user.id, { role: 'secretariat' }, user)).statusCode).toBe(403);
     }
-    const anonymous = await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${target.id}`, payload: { active: false } });
+    const anonymous = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${target.id}`,
+      payload: { active: false },
+    });
     expect(anonymous.statusCode).toBe(401);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: target.headers });
     expect(me.statusCode).toBe(200);
@@ -334,7 +365,10 @@ describe('PATCH /users/:id', () => {
     expect((await patch(user.id, { active: true })).statusCode).toBe(200);
     events = await changeEvents(user.id);
     expect(events).toHaveLength(3);
-    expect(events[0]).toMatchObject({ action: 'user.updated', summary: { before: { active: false }, after: { active: true } } });
+    expect(events[0]).toMatchObject({
+      action: 'user.updated',
+      summary: { before: { active: false }, after: { active: true } },
+    });
     // The audit never carries the password hash.
     expect(JSON.stringify(events)).not.toContain('$argon2');
   });
@@ -345,7 +379,12 @@ describe('PATCH /users/:id', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().active).toBe(false);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.headers })).statusCode).toBe(401);
-    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: user.password }, remoteAddress: '10.200.0.1' });
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: user.password },
+      remoteAddress: '10.200.0.1',
+    });
     expect(login.statusCode).toBe(401);
   });
 });

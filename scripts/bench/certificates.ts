@@ -29,8 +29,17 @@ try {
   database = await openDatabase({ url: url.toString(), poolSize: 4 });
   await database.migrate();
   pool = benchPool(url.toString(), 2);
-  const { rows: [pledge] } = await pool.query(`INSERT INTO pledges (slug, title) VALUES ('bench', '{"en":"Quito City Action Pledge","es":"Compromiso de Quito","fr":"Engagement de Quito"}') RETURNING id`);
-  const { rows: [version] } = await pool.query(`INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`, [pledge.id, 'a'.repeat(64)]);
+  const {
+    rows: [pledge],
+  } = await pool.query(
+    `INSERT INTO pledges (slug, title) VALUES ('bench', '{"en":"Quito City Action Pledge","es":"Compromiso de Quito","fr":"Engagement de Quito"}') RETURNING id`,
+  );
+  const {
+    rows: [version],
+  } = await pool.query(
+    `INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`,
+    [pledge.id, 'a'.repeat(64)],
+  );
   const { rows: endorsementRows } = await pool.query(
     `WITH c AS (INSERT INTO cities (name, country, kind, region) SELECT 'São Paulo ' || g, 'BR', 'city', 'Americas' FROM generate_series(1, $1) g RETURNING id, name)
      INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language, status, verified_at)
@@ -45,11 +54,19 @@ try {
   const makePayload = (i: number, endorsementId: string) => ({
     serial: `AP-${String(i).padStart(4, '2').slice(-4)}-${randomBytes(2).toString('hex').toUpperCase()}`,
     verifyUrl: 'https://pledge.example.org/api/v1/certificates/x',
-    pledge: { slug: 'bench', title: { en: 'Quito City Action Pledge', es: 'Compromiso de Quito', fr: 'Engagement de Quito' } },
+    pledge: {
+      slug: 'bench',
+      title: { en: 'Quito City Action Pledge', es: 'Compromiso de Quito', fr: 'Engagement de Quito' },
+    },
     version: { number: 1, contentHash: 'a'.repeat(64) },
     city: { name: `São Paulo ${i}`, country: 'BR', countryName: { en: 'Brazil', es: 'Brasil', fr: 'Brésil' } },
     scope: 'whole' as const,
-    areas: [{ key: 'governance', title: { en: 'Migration governance', es: 'Gobernanza migratoria', fr: 'Gouvernance des migrations' } }],
+    areas: [
+      {
+        key: 'governance',
+        title: { en: 'Migration governance', es: 'Gobernanza migratoria', fr: 'Gouvernance des migrations' },
+      },
+    ],
     signatory: { name: 'Mayor', title: 'Mayor' },
     language: 'es' as const,
     endorsementId,
@@ -60,7 +77,15 @@ try {
     await database.db.insert(certificates).values(
       endorsementRows.slice(start, start + 500).map((e: { id: string }, j: number) => {
         const payload = makePayload(start + j, e.id);
-        return { serial: `${payload.serial}-${start + j}`, endorsementId: e.id, revision: 2, payload, signature: sign(null, Buffer.from(canonicalJson(payload)), privateKey).toString('base64url'), keyId, issuedAt };
+        return {
+          serial: `${payload.serial}-${start + j}`,
+          endorsementId: e.id,
+          revision: 2,
+          payload,
+          signature: sign(null, Buffer.from(canonicalJson(payload)), privateKey).toString('base64url'),
+          keyId,
+          issuedAt,
+        };
       }),
     );
   }
@@ -80,11 +105,28 @@ try {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
   let bytes = 0;
   const started = performance.now();
-  await pipeline(certificatesZip(database.db, pledge.id), new Writable({ write(chunk, _e, done) { bytes += chunk.length; done(); } }));
+  await pipeline(
+    certificatesZip(database.db, pledge.id),
+    new Writable({
+      write(chunk, _e, done) {
+        bytes += chunk.length;
+        done();
+      },
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  console.log(JSON.stringify({ count, renderMs, seconds, zipBytes: bytes, baselineRssMb: baseline / 2 ** 20, peakRssMb: peak / 2 ** 20 }));
+  console.log(
+    JSON.stringify({
+      count,
+      renderMs,
+      seconds,
+      zipBytes: bytes,
+      baselineRssMb: baseline / 2 ** 20,
+      peakRssMb: peak / 2 ** 20,
+    }),
+  );
 } finally {
   await pool?.end();
   await database?.close();

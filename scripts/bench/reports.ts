@@ -25,16 +25,29 @@ let service: Awaited<ReturnType<typeof startServer>> | undefined;
 
 /** A query with its parameters written in as literals, for psql. */
 function inline(query: ReturnType<PgDialect['sqlToQuery']>): string {
-  return query.sql.replace(/\$(\d+)/g, (_, n: string) => `'${String(query.params[Number(n) - 1]).replaceAll("'", "''")}'`);
+  return query.sql.replace(
+    /\$(\d+)/g,
+    (_, n: string) => `'${String(query.params[Number(n) - 1]).replaceAll("'", "''")}'`,
+  );
 }
 
 try {
   const database = await openDatabase({ url: dbUrl, poolSize: 4 });
   await database.migrate();
   const pool = benchPool(dbUrl, 2);
-  const { rows: [pledge] } = await pool.query(`INSERT INTO pledges (slug, title) VALUES ('bench', '{"en":"Bench"}') RETURNING id`);
-  const { rows: [version] } = await pool.query(`INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`, [pledge.id, 'a'.repeat(64)]);
-  await pool.query(`INSERT INTO action_areas (version_id, key, position, title, description) SELECT $1, 'area-' || g, g, '{"en":"Area"}', '{"en":"Area"}' FROM generate_series(1, 6) g`, [version.id]);
+  const {
+    rows: [pledge],
+  } = await pool.query(`INSERT INTO pledges (slug, title) VALUES ('bench', '{"en":"Bench"}') RETURNING id`);
+  const {
+    rows: [version],
+  } = await pool.query(
+    `INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`,
+    [pledge.id, 'a'.repeat(64)],
+  );
+  await pool.query(
+    `INSERT INTO action_areas (version_id, key, position, title, description) SELECT $1, 'area-' || g, g, '{"en":"Area"}', '{"en":"Area"}' FROM generate_series(1, 6) g`,
+    [version.id],
+  );
   // Cities across a few countries, a third of them in a network; endorsements in every status,
   // whole or partial, created over 400 days; progress on a tenth of them.
   await pool.query(
@@ -43,7 +56,9 @@ try {
      FROM generate_series(1, $1) g`,
     [count],
   );
-  await pool.query(`INSERT INTO city_networks (city_id, network_id) SELECT c.id, n.id FROM cities c JOIN networks n ON n.code = 'MMC' WHERE random() < 0.33`);
+  await pool.query(
+    `INSERT INTO city_networks (city_id, network_id) SELECT c.id, n.id FROM cities c JOIN networks n ON n.code = 'MMC' WHERE random() < 0.33`,
+  );
   await pool.query(
     `INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language, status, verified_at, withdrawn_at, created_at, submitted_at)
      SELECT $1, c.id, $2, 1, $3, s.scope, s.areas::jsonb, 'Mayor ' || c.name, 'Mayor', 'en', s.status,
@@ -63,22 +78,37 @@ try {
 
   // psql's \copy of the service's own query (the same rows and the same SQL), to CSV.
   const areaKeys = await reportAreaKeys(database.db, pledge.id);
-  const serviceQuery = inline(new PgDialect().sqlToQuery(reportCsvQuery(pledge.id, {}, { areaKeys, staleBefore: new Date(Date.now() - STALE_AFTER_MS) })));
+  const serviceQuery = inline(
+    new PgDialect().sqlToQuery(
+      reportCsvQuery(pledge.id, {}, { areaKeys, staleBefore: new Date(Date.now() - STALE_AFTER_MS) }),
+    ),
+  );
   // Each side three times, taking the median: one run on a shared machine is too noisy a figure.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const copyRuns: number[] = [];
   for (let i = 0; i < 3; i++) {
     const copyStarted = performance.now();
-    const copy = spawnSync('psql', [dbUrl, '-q', '-c', `\\copy (${serviceQuery.replace(/\s+/g, ' ')}) TO '/dev/null' WITH CSV HEADER`], { encoding: 'utf8' });
+    const copy = spawnSync(
+      'psql',
+      [dbUrl, '-q', '-c', `\\copy (${serviceQuery.replace(/\s+/g, ' ')}) TO '/dev/null' WITH CSV HEADER`],
+      { encoding: 'utf8' },
+    );
     copyRuns.push((performance.now() - copyStarted) / 1000);
     if (copy.status !== 0) throw new Error(`psql failed: ${copy.stderr}`);
   }
   const copySeconds = median(copyRuns);
 
   const password = randomBytes(12).toString('hex');
-  await createUser({ db: database.db, actor: { kind: 'system', label: 'bench' } }, { email: 'bench@example.org', name: 'Bench', role: 'secretariat', password });
+  await createUser(
+    { db: database.db, actor: { kind: 'system', label: 'bench' } },
+    { email: 'bench@example.org', name: 'Bench', role: 'secretariat', password },
+  );
   service = await startServer('app', dbUrl, jwtSecret);
-  const login = await fetch(`${service.origin}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.org', password }) });
+  const login = await fetch(`${service.origin}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'bench@example.org', password }),
+  });
   const headers = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
   const download = async (path: string) => {
     const res = await fetch(`${service!.origin}/api/v1/pledges/bench/reports/${path}`, { headers });

@@ -31,7 +31,10 @@ if (mode === 'app') {
   app.post('/bare/noop', async (_request, reply) => reply.code(201).send({ ok: true }));
   app.post('/bare/insert', async (request, reply) => {
     const body = request.body as { cityId: string; name: string };
-    const { rows } = await pool.query('INSERT INTO bench_bare (city_id, name) VALUES ($1, $2) RETURNING id', [body.cityId, body.name]);
+    const { rows } = await pool.query('INSERT INTO bench_bare (city_id, name) VALUES ($1, $2) RETURNING id', [
+      body.cityId,
+      body.name,
+    ]);
     return reply.code(201).send(rows[0]);
   });
   // The same four rows a submission writes (endorsement, revision, mail, audit event) in one

@@ -9,11 +9,18 @@ import pg from 'pg';
  * the service as it runs in production, not under tsx's loader (which alone holds some 80 MB).
  */
 export function buildForBench() {
-  const result = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error('the build failed');
 }
 
-export function startServer(mode: 'app' | 'bare', url: string, jwtSecret: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; origin: string }> {
+export function startServer(
+  mode: 'app' | 'bare',
+  url: string,
+  jwtSecret: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; origin: string }> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, 'dist/scripts/bench/server.js', mode], {
     env: { ...process.env, DATABASE_URL: url, JWT_SECRET: jwtSecret, ...env },
@@ -60,7 +67,8 @@ export function postgresCpuSeconds(): number {
       total += (Number(fields[11]) + Number(fields[12])) / 100;
       // The postmaster (its parent is not a postgres process) also holds its children's time.
       const parent = fields[1]!;
-      if (readFileSync(`/proc/${parent}/comm`, 'utf8').trim() !== 'postgres') total += (Number(fields[13]) + Number(fields[14])) / 100;
+      if (readFileSync(`/proc/${parent}/comm`, 'utf8').trim() !== 'postgres')
+        total += (Number(fields[13]) + Number(fields[14])) / 100;
     } catch {
       // The process ended while we looked.
     }

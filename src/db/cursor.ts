@@ -81,7 +81,12 @@ class Handover<T> {
  * Inside a caller's transaction it runs in a savepoint and reads that transaction's snapshot
  * (drizzle takes no isolation options there), leaving its settings alone.
  */
-export async function* cursorPages<T>(db: Db, query: SQL, pageSize: number, readerTimeoutMs = READER_TIMEOUT_MS): AsyncGenerator<T[]> {
+export async function* cursorPages<T>(
+  db: Db,
+  query: SQL,
+  pageSize: number,
+  readerTimeoutMs = READER_TIMEOUT_MS,
+): AsyncGenerator<T[]> {
   const handover = new Handover<T[]>();
   // A name of its own, so that two exports in one transaction do not collide.
   const cursor = sql.raw(`page_cursor_${randomUUID().replaceAll('-', '')}`);

@@ -16,20 +16,146 @@ const system: Actor = { kind: 'system', label: 'demo-seed' };
 
 /** Real cities across every region, with names that need more than ASCII. */
 export const demoCities: CreateCityInput[] = [
-  { name: 'Quito', country: 'EC', kind: 'city', population: 2_800_000, latitude: -0.1807, longitude: -78.4678, networks: ['MMC', 'UCLG'], preferredLanguage: 'es' },
-  { name: 'Bogotá', country: 'CO', kind: 'city', population: 7_900_000, latitude: 4.711, longitude: -74.0721, networks: ['MMC', 'Metropolis'], preferredLanguage: 'es' },
-  { name: 'São Paulo', country: 'BR', kind: 'city', population: 12_300_000, latitude: -23.5505, longitude: -46.6333, networks: ['Metropolis', 'UCLG'], preferredLanguage: 'es' },
-  { name: 'Montréal', country: 'CA', kind: 'city', population: 1_780_000, latitude: 45.5017, longitude: -73.5673, networks: ['MMC', 'Metropolis'], preferredLanguage: 'fr' },
-  { name: 'Kraków', country: 'PL', kind: 'city', population: 800_000, latitude: 50.0647, longitude: 19.945, networks: ['UCLG'], preferredLanguage: 'en' },
-  { name: 'Αθήνα', country: 'GR', kind: 'municipality', population: 640_000, latitude: 37.9838, longitude: 23.7275, networks: ['MMC', 'GPM'], preferredLanguage: 'en' },
-  { name: 'Київ', country: 'UA', kind: 'city', population: 2_950_000, latitude: 50.4501, longitude: 30.5234, networks: ['GPM'], preferredLanguage: 'en' },
-  { name: 'Freetown', country: 'SL', kind: 'city', population: 1_200_000, latitude: 8.4657, longitude: -13.2317, networks: ['MMC', 'UCLG'], preferredLanguage: 'en' },
-  { name: 'Kampala', country: 'UG', kind: 'city', population: 1_680_000, latitude: 0.3476, longitude: 32.5825, networks: ['MMC', 'GPM'], preferredLanguage: 'en' },
-  { name: 'Dakar', country: 'SN', kind: 'city', population: 1_150_000, latitude: 14.7167, longitude: -17.4677, networks: ['UCLG'], preferredLanguage: 'fr' },
-  { name: 'Amman', country: 'JO', kind: 'metropolitan_area', population: 4_000_000, latitude: 31.9454, longitude: 35.9284, networks: ['MMC', 'UCLG'], preferredLanguage: 'en' },
-  { name: 'Dhaka North', country: 'BD', kind: 'city', population: 6_000_000, latitude: 23.8103, longitude: 90.4125, networks: ['MMC'], preferredLanguage: 'en' },
-  { name: 'Ciudad de México', country: 'MX', kind: 'city', population: 9_200_000, latitude: 19.4326, longitude: -99.1332, networks: ['Metropolis', 'UCLG'], preferredLanguage: 'es' },
-  { name: 'Melbourne', country: 'AU', kind: 'metropolitan_area', population: 5_000_000, latitude: -37.8136, longitude: 144.9631, networks: ['Metropolis'], preferredLanguage: 'en' },
+  {
+    name: 'Quito',
+    country: 'EC',
+    kind: 'city',
+    population: 2_800_000,
+    latitude: -0.1807,
+    longitude: -78.4678,
+    networks: ['MMC', 'UCLG'],
+    preferredLanguage: 'es',
+  },
+  {
+    name: 'Bogotá',
+    country: 'CO',
+    kind: 'city',
+    population: 7_900_000,
+    latitude: 4.711,
+    longitude: -74.0721,
+    networks: ['MMC', 'Metropolis'],
+    preferredLanguage: 'es',
+  },
+  {
+    name: 'São Paulo',
+    country: 'BR',
+    kind: 'city',
+    population: 12_300_000,
+    latitude: -23.5505,
+    longitude: -46.6333,
+    networks: ['Metropolis', 'UCLG'],
+    preferredLanguage: 'es',
+  },
+  {
+    name: 'Montréal',
+    country: 'CA',
+    kind: 'city',
+    population: 1_780_000,
+    latitude: 45.5017,
+    longitude: -73.5673,
+    networks: ['MMC', 'Metropolis'],
+    preferredLanguage: 'fr',
+  },
+  {
+    name: 'Kraków',
+    country: 'PL',
+    kind: 'city',
+    population: 800_000,
+    latitude: 50.0647,
+    longitude: 19.945,
+    networks: ['UCLG'],
+    preferredLanguage: 'en',
+  },
+  {
+    name: 'Αθήνα',
+    country: 'GR',
+    kind: 'municipality',
+    population: 640_000,
+    latitude: 37.9838,
+    longitude: 23.7275,
+    networks: ['MMC', 'GPM'],
+    preferredLanguage: 'en',
+  },
+  {
+    name: 'Київ',
+    country: 'UA',
+    kind: 'city',
+    population: 2_950_000,
+    latitude: 50.4501,
+    longitude: 30.5234,
+    networks: ['GPM'],
+    preferredLanguage: 'en',
+  },
+  {
+    name: 'Freetown',
+    country: 'SL',
+    kind: 'city',
+    population: 1_200_000,
+    latitude: 8.4657,
+    longitude: -13.2317,
+    networks: ['MMC', 'UCLG'],
+    preferredLanguage: 'en',
+  },
+  {
+    name: 'Kampala',
+    country: 'UG',
+    kind: 'city',
+    population: 1_680_000,
+    latitude: 0.3476,
+    longitude: 32.5825,
+    networks: ['MMC', 'GPM'],
+    preferredLanguage: 'en',
+  },
+  {
+    name: 'Dakar',
+    country: 'SN',
+    kind: 'city',
+    population: 1_150_000,
+    latitude: 14.7167,
+    longitude: -17.4677,
+    networks: ['UCLG'],
+    preferredLanguage: 'fr',
+  },
+  {
+    name: 'Amman',
+    country: 'JO',
+    kind: 'metropolitan_area',
+    population: 4_000_000,
+    latitude: 31.9454,
+    longitude: 35.9284,
+    networks: ['MMC', 'UCLG'],
+    preferredLanguage: 'en',
+  },
+  {
+    name: 'Dhaka North',
+    country: 'BD',
+    kind: 'city',
+    population: 6_000_000,
+    latitude: 23.8103,
+    longitude: 90.4125,
+    networks: ['MMC'],
+    preferredLanguage: 'en',
+  },
+  {
+    name: 'Ciudad de México',
+    country: 'MX',
+    kind: 'city',
+    population: 9_200_000,
+    latitude: 19.4326,
+    longitude: -99.1332,
+    networks: ['Metropolis', 'UCLG'],
+    preferredLanguage: 'es',
+  },
+  {
+    name: 'Melbourne',
+    country: 'AU',
+    kind: 'metropolitan_area',
+    population: 5_000_000,
+    latitude: -37.8136,
+    longitude: 144.9631,
+    networks: ['Metropolis'],
+    preferredLanguage: 'en',
+  },
 ];
 
 /** Demo accounts: publicly known passwords, which is why production never seeds them. */
@@ -43,20 +169,64 @@ interface DemoUser {
 }
 
 export const demoUsers: DemoUser[] = [
-  { email: 'secretariat@demo.actionpledge.org', name: 'Sofía Secretariat', role: 'secretariat', password: 'demo-secretariat-2026' },
-  { email: 'reviewer.mmc@demo.actionpledge.org', name: 'Maya Reviewer (MMC)', role: 'network_reviewer', network: 'MMC', password: 'demo-reviewer-mmc-2026' },
-  { email: 'reviewer.metropolis@demo.actionpledge.org', name: 'Marc Reviewer (Metropolis)', role: 'network_reviewer', network: 'Metropolis', password: 'demo-reviewer-metropolis-2026' },
-  { email: 'reviewer.uclg@demo.actionpledge.org', name: 'Ursula Reviewer (UCLG)', role: 'network_reviewer', network: 'UCLG', password: 'demo-reviewer-uclg-2026' },
-  { email: 'reviewer.gpm@demo.actionpledge.org', name: 'Gil Reviewer (GPM)', role: 'network_reviewer', network: 'GPM', password: 'demo-reviewer-gpm-2026' },
-  { email: 'official.quito@demo.actionpledge.org', name: 'Quito City Official', role: 'city_official', city: 'Quito', password: 'demo-official-quito-2026' },
-  { email: 'official.bogota@demo.actionpledge.org', name: 'Bogotá City Official', role: 'city_official', city: 'Bogotá', password: 'demo-official-bogota-2026' },
+  {
+    email: 'secretariat@demo.actionpledge.org',
+    name: 'Sofía Secretariat',
+    role: 'secretariat',
+    password: 'demo-secretariat-2026',
+  },
+  {
+    email: 'reviewer.mmc@demo.actionpledge.org',
+    name: 'Maya Reviewer (MMC)',
+    role: 'network_reviewer',
+    network: 'MMC',
+    password: 'demo-reviewer-mmc-2026',
+  },
+  {
+    email: 'reviewer.metropolis@demo.actionpledge.org',
+    name: 'Marc Reviewer (Metropolis)',
+    role: 'network_reviewer',
+    network: 'Metropolis',
+    password: 'demo-reviewer-metropolis-2026',
+  },
+  {
+    email: 'reviewer.uclg@demo.actionpledge.org',
+    name: 'Ursula Reviewer (UCLG)',
+    role: 'network_reviewer',
+    network: 'UCLG',
+    password: 'demo-reviewer-uclg-2026',
+  },
+  {
+    email: 'reviewer.gpm@demo.actionpledge.org',
+    name: 'Gil Reviewer (GPM)',
+    role: 'network_reviewer',
+    network: 'GPM',
+    password: 'demo-reviewer-gpm-2026',
+  },
+  {
+    email: 'official.quito@demo.actionpledge.org',
+    name: 'Quito City Official',
+    role: 'city_official',
+    city: 'Quito',
+    password: 'demo-official-quito-2026',
+  },
+  {
+    email: 'official.bogota@demo.actionpledge.org',
+    name: 'Bogotá City Official',
+    role: 'city_official',
+    city: 'Bogotá',
+    password: 'demo-official-bogota-2026',
+  },
 ];
 
 /**
  * Fills an empty database with demo data, in one transaction (all or nothing), and prints the
  * demo logins. A database that has any user is left alone, so a restart never seeds twice.
  */
-export async function seedDemoDataIfEmpty(db: Db, opts: { print: (line: string) => void; publicBaseUrl?: string }): Promise<boolean> {
+export async function seedDemoDataIfEmpty(
+  db: Db,
+  opts: { print: (line: string) => void; publicBaseUrl?: string },
+): Promise<boolean> {
   const seeded = await withTx({ db, actor: system }, async (ctx) => {
     const [row] = await ctx.db.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) return false;
@@ -81,7 +251,12 @@ export async function seedDemoDataIfEmpty(db: Db, opts: { print: (line: string) 
     const reviewerOf = (code: string) => demoUsers.find((u) => u.network === code)!.email;
     await seedQuitoPledge(
       ctx,
-      { MMC: reviewerOf('MMC'), Metropolis: reviewerOf('Metropolis'), UCLG: reviewerOf('UCLG'), GPM: reviewerOf('GPM') },
+      {
+        MMC: reviewerOf('MMC'),
+        Metropolis: reviewerOf('Metropolis'),
+        UCLG: reviewerOf('UCLG'),
+        GPM: reviewerOf('GPM'),
+      },
       opts.publicBaseUrl ?? 'http://localhost:3000',
     );
     await seedEndorsements(ctx, allCities, officials, opts.publicBaseUrl ?? 'http://localhost:3000');
@@ -89,7 +264,9 @@ export async function seedDemoDataIfEmpty(db: Db, opts: { print: (line: string) 
   });
   if (seeded) {
     opts.print('');
-    opts.print('Demo data seeded: 48 cities, the Quito City Action Pledge (published, version 1) and its endorsements.');
+    opts.print(
+      'Demo data seeded: 48 cities, the Quito City Action Pledge (published, version 1) and its endorsements.',
+    );
     opts.print('Sign in with (POST /api/v1/auth/login):');
     for (const u of demoUsers) opts.print(`  ${u.role.padEnd(17)} ${u.email.padEnd(44)} ${u.password}`);
     opts.print('');

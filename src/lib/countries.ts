@@ -15,7 +15,9 @@ export type Language = (typeof languages)[number];
 export const regions = ['Africa', 'Americas', 'Asia', 'Europe', 'Oceania', 'Antarctic'] as const;
 export type Region = (typeof regions)[number];
 
-const geoscheme = new Map(worldCountries.map((c) => [c.cca2, { region: c.region as Region, subregion: c.subregion || null }]));
+const geoscheme = new Map(
+  worldCountries.map((c) => [c.cca2, { region: c.region as Region, subregion: c.subregion || null }]),
+);
 
 export function isCountryCode(code: string): boolean {
   return /^[A-Z]{2}$/.test(code) && countries.isValid(code) && geoscheme.has(code);

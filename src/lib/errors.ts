@@ -60,7 +60,9 @@ export class PreconditionFailedError extends AppError {
 
 export class RateLimitedError extends AppError {
   constructor(retryAfterSeconds: number, message = 'Too many attempts; try again later.') {
-    super(429, 'rate_limited', message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
+    super(429, 'rate_limited', message, {
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
   }
 }
 

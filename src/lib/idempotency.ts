@@ -23,7 +23,9 @@ export async function runIdempotent<T>(
 ): Promise<StoredResponse<T>> {
   if (!opts.key || !opts.userId) return { ...(await create()), replayed: false };
   if (!/^[\x21-\x7e]{1,200}$/.test(opts.key)) {
-    throw new ValidationError('Invalid Idempotency-Key.', [{ path: 'headers.idempotency-key', message: '1–200 visible ASCII characters' }]);
+    throw new ValidationError('Invalid Idempotency-Key.', [
+      { path: 'headers.idempotency-key', message: '1–200 visible ASCII characters' },
+    ]);
   }
   const requestHash = canonicalSha256(opts.request ?? null);
   const inserted = await db
@@ -35,7 +37,13 @@ export async function runIdempotent<T>(
     const [existing] = await db
       .select()
       .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.userId, opts.userId), eq(idempotencyKeys.scope, opts.scope), eq(idempotencyKeys.key, opts.key)));
+      .where(
+        and(
+          eq(idempotencyKeys.userId, opts.userId),
+          eq(idempotencyKeys.scope, opts.scope),
+          eq(idempotencyKeys.key, opts.key),
+        ),
+      );
     if (!existing || existing.requestHash !== requestHash || existing.responseStatus === null) {
       throw new ConflictError('This Idempotency-Key was already used with a different request.');
     }

@@ -46,7 +46,8 @@ export function pageArray<T>(items: T[], q: { limit: number; cursor?: string }, 
   if (q.cursor) {
     const [after] = decodeCursor(q.cursor, z.tuple([z.string().max(100)])) as [string];
     const index = items.findIndex((item) => idOf(item) === after);
-    if (index < 0) throw new ValidationError('Invalid cursor.', [{ path: 'cursor', message: 'is not a cursor this list gave out' }]);
+    if (index < 0)
+      throw new ValidationError('Invalid cursor.', [{ path: 'cursor', message: 'is not a cursor this list gave out' }]);
     start = index + 1;
   }
   const pageItems = items.slice(start, start + q.limit);

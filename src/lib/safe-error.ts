@@ -9,9 +9,17 @@ export function scrubQueryParams(text: string | undefined): string | undefined {
 }
 
 /** The log serializer for errors: type, message, code and stack, with query parameters removed. */
-export function safeErrorSerializer(err: unknown): { type: string; message: string; stack: string; [key: string]: unknown } {
+export function safeErrorSerializer(err: unknown): {
+  type: string;
+  message: string;
+  stack: string;
+  [key: string]: unknown;
+} {
   if (!(err instanceof Error)) return { type: typeof err, message: String(err), stack: '' };
-  const cause = err.cause instanceof Error ? { type: err.cause.name, message: scrubQueryParams(err.cause.message), code: pgErrorCode(err.cause) } : undefined;
+  const cause =
+    err.cause instanceof Error
+      ? { type: err.cause.name, message: scrubQueryParams(err.cause.message), code: pgErrorCode(err.cause) }
+      : undefined;
   return {
     type: err.name,
     message: scrubQueryParams(err.message) ?? '',

@@ -43,12 +43,18 @@ declare module 'fastify' {
 }
 
 /** Turns a user row into the actor the services reason about. */
-export function actorFromUser(user: { id: string; role: string; cityId: string | null; networkId: string | null }): Actor {
+export function actorFromUser(user: {
+  id: string;
+  role: string;
+  cityId: string | null;
+  networkId: string | null;
+}): Actor {
   if (user.role === 'secretariat') return { kind: 'secretariat', userId: user.id };
   if (user.role === 'network_reviewer' && user.networkId) {
     return { kind: 'network_reviewer', userId: user.id, networkId: user.networkId };
   }
-  if (user.role === 'city_official' && user.cityId) return { kind: 'city_official', userId: user.id, cityId: user.cityId };
+  if (user.role === 'city_official' && user.cityId)
+    return { kind: 'city_official', userId: user.id, cityId: user.cityId };
   throw new UnauthenticatedError('The account has no usable role.');
 }
 

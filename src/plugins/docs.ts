@@ -30,7 +30,10 @@ export default fp(
           { name: 'endorsements', description: 'Endorsements, their history, mandate documents and progress' },
           { name: 'public', description: 'The published pledge and its signatories (no login)' },
           { name: 'certificates', description: 'Signed certificates of verified endorsements; anyone can check them' },
-          { name: 'reports', description: 'Endorsement reports, summary and frozen snapshots (secretariat; reviewers for their network)' },
+          {
+            name: 'reports',
+            description: 'Endorsement reports, summary and frozen snapshots (secretariat; reviewers for their network)',
+          },
           { name: 'audit', description: 'Hash-chained audit log (secretariat)' },
         ],
       },

@@ -90,7 +90,13 @@ function problemForPgCode(code: string | undefined): { status: number; code: str
     default:
       // Class 22, data exceptions: a value the database cannot take (a NUL character, a bad
       // time zone, an out-of-range number…) is the client's input, not our failure.
-      return code?.startsWith('22') ? { status: 400, code: 'validation_failed', detail: 'A value is not acceptable (unsupported character, format or range).' } : undefined;
+      return code?.startsWith('22')
+        ? {
+            status: 400,
+            code: 'validation_failed',
+            detail: 'A value is not acceptable (unsupported character, format or range).',
+          }
+        : undefined;
   }
 }
 
@@ -122,7 +128,14 @@ export default fp(
         return sendProblem(request, reply, error.status, error.code, error.message, error.extra.errors);
       }
       if (hasZodFastifySchemaValidationErrors(error)) {
-        return sendProblem(request, reply, 400, 'validation_failed', 'The request is not valid.', zodFieldErrors(error));
+        return sendProblem(
+          request,
+          reply,
+          400,
+          'validation_failed',
+          'The request is not valid.',
+          zodFieldErrors(error),
+        );
       }
       if (isResponseSerializationError(error)) {
         request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
@@ -152,7 +165,13 @@ export default fp(
       }
       // Everything else is ours: log it whole, tell the client nothing about it.
       request.log.error({ err: error }, 'unhandled error');
-      return sendProblem(request, reply, 500, 'internal_error', 'An unexpected error occurred. Quote the request id when reporting it.');
+      return sendProblem(
+        request,
+        reply,
+        500,
+        'internal_error',
+        'An unexpected error occurred. Quote the request id when reporting it.',
+      );
     });
   },
   { name: 'errors' },

@@ -21,7 +21,13 @@ export interface TestApp {
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   // Factories write through the services, not HTTP, so nothing would clear the public pages'
   // cache after them: tests read fresh pages unless they ask for the cache (public-cache.test.ts).
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, PUBLIC_CACHE_MS: '0', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    PUBLIC_CACHE_MS: '0',
+    ...env,
+  });
   const testDb = await createTestDatabase();
   const app = await buildApp({ config, database: testDb.database, logger: false });
   await app.ready();

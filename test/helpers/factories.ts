@@ -7,7 +7,11 @@ import { withTx } from '../../src/db/tx.js';
 import { hashPassword } from '../../src/lib/passwords.js';
 import { recordAudit } from '../../src/modules/audit/audit.service.js';
 import { insertUser } from '../../src/modules/users/users.repository.js';
-import { assertRoleScope, createUser as createUserService, type NewUser } from '../../src/modules/users/users.service.js';
+import {
+  assertRoleScope,
+  createUser as createUserService,
+  type NewUser,
+} from '../../src/modules/users/users.service.js';
 import type { TestApp } from './app.js';
 
 let counter = 0;
@@ -55,7 +59,10 @@ export async function createUser(
     networkId: options.networkId,
   };
   // argon2id at OWASP cost takes ~60 ms; most tests use the default password, hashed once.
-  const user = password === DEFAULT_PASSWORD ? await createUserWithDefaultPassword(t, input) : await createUserService(t.system, input);
+  const user =
+    password === DEFAULT_PASSWORD
+      ? await createUserWithDefaultPassword(t, input)
+      : await createUserService(t.system, input);
   const token = t.app.jwt.sign({ sub: user.id, role: user.role });
   return {
     id: user.id,
@@ -76,8 +83,19 @@ async function createUserWithDefaultPassword(t: TestApp, input: NewUser) {
   const passwordHash = await defaultPasswordHash;
   return withTx(t.system, async (tx) => {
     const scope = await assertRoleScope(tx, input.role, input.cityId, input.networkId);
-    const user = await insertUser(tx.db, { email: input.email.toLowerCase(), name: input.name, role: input.role, ...scope, passwordHash });
-    await recordAudit(tx, { action: 'user.created', entityType: 'user', entityId: user.id, summary: { after: { email: user.email, role: user.role } } });
+    const user = await insertUser(tx.db, {
+      email: input.email.toLowerCase(),
+      name: input.name,
+      role: input.role,
+      ...scope,
+      passwordHash,
+    });
+    await recordAudit(tx, {
+      action: 'user.created',
+      entityType: 'user',
+      entityId: user.id,
+      summary: { after: { email: user.email, role: user.role } },
+    });
     return user;
   });
 }

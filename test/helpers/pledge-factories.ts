@@ -18,9 +18,16 @@ function areaInput(key: string) {
 }
 
 /** A pledge whose version 1 (with these areas) is published, through the real services. */
-export async function createPublishedPledge(t: TestApp, options: { areaKeys?: string[]; requireMandateDocument?: boolean } = {}) {
+export async function createPublishedPledge(
+  t: TestApp,
+  options: { areaKeys?: string[]; requireMandateDocument?: boolean } = {},
+) {
   const slug = unique('pledge-').toLowerCase();
-  await createPledge(t.system, { slug, title: { en: `Pledge ${slug}`, es: `Compromiso ${slug}` }, requireMandateDocument: options.requireMandateDocument });
+  await createPledge(t.system, {
+    slug,
+    title: { en: `Pledge ${slug}`, es: `Compromiso ${slug}` },
+    requireMandateDocument: options.requireMandateDocument,
+  });
   for (const key of options.areaKeys ?? defaultAreaKeys) await addArea(t.system, slug, 1, areaInput(key));
   const { version } = await publishVersion(t.system, slug, 1, { reason: 'test fixture published directly' });
   return { slug, pledgeId: version.pledgeId, versionNumber: 1, contentHash: version.contentHash! };

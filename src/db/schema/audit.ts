@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Append-only, hash-chained: each event's hash covers the previous event's hash. An event is
@@ -26,7 +37,9 @@ export const auditEvents = pgTable(
   },
   (t) => [
     uniqueIndex('audit_events_chain_seq_key').on(t.chainSeq),
-    index('audit_events_unsealed').on(t.seq).where(sql`chain_seq IS NULL`),
+    index('audit_events_unsealed')
+      .on(t.seq)
+      .where(sql`chain_seq IS NULL`),
     index('audit_events_entity_idx').on(t.entityType, t.entityId),
     index('audit_events_actor_idx').on(t.actorId),
     index('audit_events_at_idx').on(t.at),

@@ -23,7 +23,11 @@ export const signingKeys = pgTable(
     retiredAt: timestamp('retired_at', { withTimezone: true, mode: 'date' }),
   },
   // One active generated key, even when several instances start at once.
-  (t) => [uniqueIndex('signing_keys_one_active_generated').on(t.source).where(sql`source = 'generated' AND retired_at IS NULL`)],
+  (t) => [
+    uniqueIndex('signing_keys_one_active_generated')
+      .on(t.source)
+      .where(sql`source = 'generated' AND retired_at IS NULL`),
+  ],
 );
 
 export const certificates = pgTable(
@@ -50,6 +54,8 @@ export const certificates = pgTable(
   (t) => [
     index('certificates_endorsement').on(t.endorsementId),
     // At most one valid certificate per endorsement.
-    uniqueIndex('certificates_one_valid').on(t.endorsementId).where(sql`status = 'valid'`),
+    uniqueIndex('certificates_one_valid')
+      .on(t.endorsementId)
+      .where(sql`status = 'valid'`),
   ],
 );

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { cities } from './cities.js';
 import { pledges, pledgeVersions } from './pledges.js';
 import { bytea } from './types.js';
@@ -50,7 +61,9 @@ export const endorsements = pgTable(
   },
   (t) => [
     // One live endorsement per city per pledge, whatever the concurrency of submissions.
-    uniqueIndex('endorsements_one_live_per_city').on(t.pledgeId, t.cityId).where(sql`status IN ('submitted', 'verified')`),
+    uniqueIndex('endorsements_one_live_per_city')
+      .on(t.pledgeId, t.cityId)
+      .where(sql`status IN ('submitted', 'verified')`),
     index('endorsements_pledge_status_verified').on(t.pledgeId, t.status, t.verifiedAt),
     index('endorsements_city').on(t.cityId),
     index('endorsements_pledge_created').on(t.pledgeId, t.createdAt),

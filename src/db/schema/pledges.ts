@@ -9,7 +9,14 @@ export interface Localised {
   fr?: string;
 }
 
-export const versionStatuses = ['draft', 'in_review', 'changes_requested', 'validated', 'published', 'superseded'] as const;
+export const versionStatuses = [
+  'draft',
+  'in_review',
+  'changes_requested',
+  'validated',
+  'published',
+  'superseded',
+] as const;
 export type VersionStatus = (typeof versionStatuses)[number];
 
 export const pledges = pgTable('pledges', {
@@ -46,7 +53,9 @@ export const pledgeVersions = pgTable(
   (t) => [
     uniqueIndex('pledge_versions_pledge_number_key').on(t.pledgeId, t.number),
     // At most one published version per pledge, whatever the concurrency of publish calls.
-    uniqueIndex('pledge_versions_one_published').on(t.pledgeId).where(sql`status = 'published'`),
+    uniqueIndex('pledge_versions_one_published')
+      .on(t.pledgeId)
+      .where(sql`status = 'published'`),
   ],
 );
 
@@ -66,5 +75,8 @@ export const actionAreas = pgTable(
     gcrAreas: jsonb('gcr_areas').$type<string[]>().notNull().default([]),
     sdgTargets: jsonb('sdg_targets').$type<string[]>().notNull().default([]),
   },
-  (t) => [uniqueIndex('action_areas_version_key').on(t.versionId, t.key), index('action_areas_version_position').on(t.versionId, t.position)],
+  (t) => [
+    uniqueIndex('action_areas_version_key').on(t.versionId, t.key),
+    index('action_areas_version_position').on(t.versionId, t.position),
+  ],
 );

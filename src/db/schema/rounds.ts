@@ -27,7 +27,9 @@ export const validationRounds = pgTable(
   },
   (t) => [
     // One open round per version at a time.
-    uniqueIndex('validation_rounds_one_open').on(t.versionId).where(sql`status = 'open'`),
+    uniqueIndex('validation_rounds_one_open')
+      .on(t.versionId)
+      .where(sql`status = 'open'`),
     index('validation_rounds_version').on(t.versionId),
   ],
 );

@@ -24,10 +24,7 @@ export const users = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
-    check('users_role_scope', scopeRule),
-  ],
+  (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`), check('users_role_scope', scopeRule)],
 );
 
 /** Refresh tokens are kept only as SHA-256 hashes; a family is one login's rotation chain. */

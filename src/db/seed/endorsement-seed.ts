@@ -35,22 +35,38 @@ export async function seedEndorsements(
       versionNumber: 1,
       scope: partial ? 'areas' : 'whole',
       areaKeys: chosen,
-      signatory: { name: `${signatoryTitles[city.preferredLanguage]} of ${city.name}`, title: signatoryTitles[city.preferredLanguage] },
+      signatory: {
+        name: `${signatoryTitles[city.preferredLanguage]} of ${city.name}`,
+        title: signatoryTitles[city.preferredLanguage],
+      },
       statement: i % 4 === 0 ? `${city.name} joins the Quito City Action Pledge.` : undefined,
       language: city.preferredLanguage,
     });
     count++;
     if (i % 9 === 8) continue; // still awaiting verification
     if (i === 5) {
-      await decideEndorsement(secretariat, deps, body.id, { decision: 'rejected', note: 'The signatory is not the mayor: please submit it again, signed by the mayor.' });
+      await decideEndorsement(secretariat, deps, body.id, {
+        decision: 'rejected',
+        note: 'The signatory is not the mayor: please submit it again, signed by the mayor.',
+      });
       continue;
     }
     await decideEndorsement(secretariat, deps, body.id, { decision: 'verified' });
-    if (i === 7) await withdrawEndorsement(secretariat, deps, body.id, 'The new city council withdrew the endorsement.');
+    if (i === 7)
+      await withdrawEndorsement(secretariat, deps, body.id, 'The new city council withdrew the endorsement.');
     if (official) {
       const [first, second] = body.areaKeys;
-      await addProgress(official, body.id, { areaKey: first!, stage: 'in_progress', narrative: `${city.name} has set up a municipal office for migrants and refugees.` });
-      if (second) await addProgress(official, body.id, { areaKey: second, stage: 'planning', narrative: 'A plan is before the city council.' });
+      await addProgress(official, body.id, {
+        areaKey: first!,
+        stage: 'in_progress',
+        narrative: `${city.name} has set up a municipal office for migrants and refugees.`,
+      });
+      if (second)
+        await addProgress(official, body.id, {
+          areaKey: second,
+          stage: 'planning',
+          narrative: 'A plan is before the city council.',
+        });
     }
   }
   return count;

@@ -15,14 +15,21 @@ const networkCodes = ['MMC', 'Metropolis', 'UCLG', 'GPM'] as const;
  * networks (comments, answers, verdicts) to published, through the same services the API uses.
  * `reviewerEmails` names one demo reviewer per network.
  */
-export async function seedQuitoPledge(ctx: ServiceContext, reviewerEmails: Record<(typeof networkCodes)[number], string>, baseUrl: string) {
+export async function seedQuitoPledge(
+  ctx: ServiceContext,
+  reviewerEmails: Record<(typeof networkCodes)[number], string>,
+  baseUrl: string,
+) {
   const deps = { publicBaseUrl: baseUrl };
   const slug = quitoPledge.slug;
   await createPledge(ctx, { slug, title: quitoPledge.title, requireMandateDocument: false });
   await updateVersion(ctx, slug, 1, { preamble: quitoPledge.preamble });
   for (const area of quitoPledge.areas) await addArea(ctx, slug, 1, area);
 
-  const round = await openRound(ctx, deps, slug, 1, { deadline: new Date(Date.now() + 30 * 86_400_000), networks: [...networkCodes] });
+  const round = await openRound(ctx, deps, slug, 1, {
+    deadline: new Date(Date.now() + 30 * 86_400_000),
+    networks: [...networkCodes],
+  });
   const reviewer = async (code: (typeof networkCodes)[number]): Promise<ServiceContext> => {
     const user = await findUserByEmail(ctx.db, reviewerEmails[code]);
     const network = await findNetworkByCode(ctx.db, code);
@@ -35,7 +42,10 @@ export async function seedQuitoPledge(ctx: ServiceContext, reviewerEmails: Recor
     await resolveComment(ctx, round.id, comment.id, c.resolution);
   }
   for (const code of networkCodes) {
-    await setVerdict(await reviewer(code), deps, round.id, code, { verdict: 'approve', summary: `${code} endorses the text for presentation in Quito.` });
+    await setVerdict(await reviewer(code), deps, round.id, code, {
+      verdict: 'approve',
+      summary: `${code} endorses the text for presentation in Quito.`,
+    });
   }
   await closeRound(ctx, deps, round.id);
   await publishVersion(ctx, slug, 1);

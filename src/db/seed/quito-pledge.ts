@@ -156,7 +156,11 @@ export const quitoPledge: {
     },
     {
       key: 'access-to-essential-services',
-      title: { en: 'Access to essential services', es: 'Acceso a servicios esenciales', fr: 'Accès aux services essentiels' },
+      title: {
+        en: 'Access to essential services',
+        es: 'Acceso a servicios esenciales',
+        fr: 'Accès aux services essentiels',
+      },
       description: {
         en: 'No one should be denied health care, schooling, shelter or justice because of where they come from or which papers they hold. We will remove the administrative, linguistic and financial barriers that keep migrants and refugees from the services the city provides or oversees.',
         es: 'A nadie se le debería negar la atención de salud, la educación, la vivienda o el acceso a la justicia por su lugar de origen o por los documentos que posee. Eliminaremos las barreras administrativas, lingüísticas y económicas que impiden a las personas migrantes y refugiadas acceder a los servicios que la ciudad presta o supervisa.',
@@ -190,7 +194,11 @@ export const quitoPledge: {
     },
     {
       key: 'inclusion-and-social-cohesion',
-      title: { en: 'Inclusion and social cohesion', es: 'Inclusión y cohesión social', fr: 'Inclusion et cohésion sociale' },
+      title: {
+        en: 'Inclusion and social cohesion',
+        es: 'Inclusión y cohesión social',
+        fr: 'Inclusion et cohésion sociale',
+      },
       description: {
         en: 'Cities thrive when newcomers and long-standing residents share public life on equal terms. We will eliminate all forms of discrimination in municipal action, counter xenophobia with facts and shared experience, and give migrants and refugees a voice in the decisions of their city.',
         es: 'Las ciudades prosperan cuando las personas recién llegadas y los residentes de siempre comparten la vida pública en igualdad de condiciones. Eliminaremos toda forma de discriminación en la acción municipal, combatiremos la xenofobia con datos y experiencias compartidas, y daremos voz a las personas migrantes y refugiadas en las decisiones de su ciudad.',
@@ -224,7 +232,11 @@ export const quitoPledge: {
     },
     {
       key: 'vulnerable-groups',
-      title: { en: 'Vulnerable groups', es: 'Grupos en situación de vulnerabilidad', fr: 'Groupes en situation de vulnérabilité' },
+      title: {
+        en: 'Vulnerable groups',
+        es: 'Grupos en situación de vulnerabilidad',
+        fr: 'Groupes en situation de vulnérabilité',
+      },
       description: {
         en: 'Unaccompanied children, women at risk of violence, survivors of trafficking, older people, people with disabilities and stateless people face particular dangers in transit and on arrival. We will address their special needs and reduce their vulnerabilities through coordinated local protection services.',
         es: 'Los niños, niñas y adolescentes no acompañados, las mujeres en riesgo de violencia, las personas sobrevivientes de trata, las personas mayores, las personas con discapacidad y las personas apátridas enfrentan riesgos particulares durante el tránsito y a su llegada. Atenderemos sus necesidades específicas y reduciremos su vulnerabilidad mediante servicios locales de protección coordinados.',
@@ -263,7 +275,8 @@ export const quitoPledge: {
       body: 'The preamble should say plainly that a city can endorse individual action areas and not only the pledge as a whole. Several of our member cities have no mandate for some of these areas and would otherwise not sign at all.',
       resolution: {
         status: 'accepted',
-        response: 'Accepted. The second paragraph of the preamble now states that each city and region may endorse the action areas individually or as a whole, according to its context, mandate and capacities.',
+        response:
+          'Accepted. The second paragraph of the preamble now states that each city and region may endorse the action areas individually or as a whole, according to its context, mandate and capacities.',
       },
     },
     {
@@ -271,7 +284,8 @@ export const quitoPledge: {
       body: 'Please connect the pledge to the 2030 Agenda, so that cities can report on it through the local SDG reporting they already do, including voluntary local reviews.',
       resolution: {
         status: 'accepted',
-        response: 'Accepted. The preamble now refers to the 2030 Agenda for Sustainable Development, and every action area lists the SDG targets it contributes to.',
+        response:
+          'Accepted. The preamble now refers to the 2030 Agenda for Sustainable Development, and every action area lists the SDG targets it contributes to.',
       },
     },
     {
@@ -280,7 +294,8 @@ export const quitoPledge: {
       body: 'Recognition of foreign qualifications is mostly a national competence. The commitment should focus on what cities control, such as municipal hiring, while still encouraging national recognition schemes.',
       resolution: {
         status: 'accepted',
-        response: 'Accepted. The commitment now covers recognition in municipal hiring, and cooperation with national authorities and employers towards faster recognition of skills.',
+        response:
+          'Accepted. The commitment now covers recognition in municipal hiring, and cooperation with national authorities and employers towards faster recognition of skills.',
       },
     },
     {
@@ -289,7 +304,8 @@ export const quitoPledge: {
       body: 'The draft speaks only of cross-border migration. In many of our member cities, the people who arrive after floods and droughts are nationals coming from rural areas; internal displacement should be covered too.',
       resolution: {
         status: 'accepted',
-        response: 'Accepted. The description now refers to people moving from rural areas and small towns into larger cities, and the commitments refer to displaced and newly arrived people.',
+        response:
+          'Accepted. The description now refers to people moving from rural areas and small towns into larger cities, and the commitments refer to displaced and newly arrived people.',
       },
     },
     {
@@ -298,7 +314,8 @@ export const quitoPledge: {
       body: 'A municipal identity card may conflict with national law in some countries. Could this commitment be worded as an option rather than an obligation?',
       resolution: {
         status: 'rejected',
-        response: 'Not retained. Endorsement is voluntary and area by area, and progress reports let a city explain what national law allows; softening the wording would weaken the commitment for the many cities that can act on it.',
+        response:
+          'Not retained. Endorsement is voluntary and area by area, and progress reports let a city explain what national law allows; softening the wording would weaken the commitment for the many cities that can act on it.',
       },
     },
     {
@@ -307,7 +324,8 @@ export const quitoPledge: {
       body: 'Consider naming LGBTI migrants and refugees among the groups listed in the description of this area.',
       resolution: {
         status: 'noted',
-        response: 'Noted. The list in the description is illustrative, not exhaustive; the secretariat will discuss the suggestion with all four networks when preparing the next version of the pledge.',
+        response:
+          'Noted. The list in the description is illustrative, not exhaustive; the secretariat will discuss the suggestion with all four networks when preparing the next version of the pledge.',
       },
     },
   ],

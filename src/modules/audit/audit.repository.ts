@@ -11,7 +11,10 @@ export async function findHead(db: Db) {
 }
 
 /** The chain head, row-locked until the transaction ends (created empty on first use). */
-export async function lockHead(db: Db, genesisHash: string): Promise<{ lastSeq: number; lastHash: string; count: number }> {
+export async function lockHead(
+  db: Db,
+  genesisHash: string,
+): Promise<{ lastSeq: number; lastHash: string; count: number }> {
   const [row] = rowsOf<{ last_seq: string | number; last_hash: string; count: string | number }>(
     await db.execute(sql`
       INSERT INTO ${auditChainHead} (id, last_seq, last_hash, count) VALUES (${HEAD_ID}, 0, ${genesisHash}, 0)

@@ -18,7 +18,11 @@ const auditEventSchema = z.object({
   entityId: z.string().nullable(),
   summary: z.unknown(),
   requestId: z.string().nullable(),
-  chainSeq: z.number().int().nullable().describe('position in the hash chain; null until sealed (milliseconds after the write)'),
+  chainSeq: z
+    .number()
+    .int()
+    .nullable()
+    .describe('position in the hash chain; null until sealed (milliseconds after the write)'),
   prevHash: z.string().nullable(),
   hash: z.string().nullable(),
 });

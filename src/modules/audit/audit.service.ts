@@ -141,10 +141,22 @@ async function verifyChainIn(db: Db, batchSize: number): Promise<ChainVerificati
     for (const event of batch) {
       checked++;
       if (event.prevHash !== expectedPrev || event.chainSeq !== lastChainSeq + 1) {
-        return { ok: false, checked, pending, firstBadEventId: event.id, reason: 'the event does not link to the one before it (an event was removed or edited)' };
+        return {
+          ok: false,
+          checked,
+          pending,
+          firstBadEventId: event.id,
+          reason: 'the event does not link to the one before it (an event was removed or edited)',
+        };
       }
       if (hashAuditEvent({ ...event, prevHash: event.prevHash }) !== event.hash) {
-        return { ok: false, checked, pending, firstBadEventId: event.id, reason: 'the event was altered after it was written' };
+        return {
+          ok: false,
+          checked,
+          pending,
+          firstBadEventId: event.id,
+          reason: 'the event was altered after it was written',
+        };
       }
       expectedPrev = event.hash!;
       lastChainSeq = event.chainSeq;
@@ -157,7 +169,13 @@ async function verifyChainIn(db: Db, batchSize: number): Promise<ChainVerificati
     ? head.lastHash === expectedPrev && head.lastSeq === lastChainSeq && head.count === checked
     : checked === 0;
   if (!headMatches) {
-    return { ok: false, checked, pending, firstBadEventId: null, reason: 'the newest events were removed: the chain ends before its recorded head' };
+    return {
+      ok: false,
+      checked,
+      pending,
+      firstBadEventId: null,
+      reason: 'the newest events were removed: the chain ends before its recorded head',
+    };
   }
   return { ok: true, checked, pending, firstBadEventId: null, reason: null };
 }

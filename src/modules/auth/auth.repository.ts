@@ -52,19 +52,32 @@ export async function markInvitationAccepted(db: Db, id: string, userId: string)
   return rows.length === 1;
 }
 
-export async function findThrottleLocks(db: Db, keys: string[]): Promise<Array<{ key: string; retryAfterSeconds: number }>> {
+export async function findThrottleLocks(
+  db: Db,
+  keys: string[],
+): Promise<Array<{ key: string; retryAfterSeconds: number }>> {
   const rows = rowsOf<{ key: string; retry_after: number | string }>(
     await db.execute(sql`
       SELECT key, EXTRACT(EPOCH FROM (locked_until - now()))::float8 AS retry_after
       FROM ${loginThrottle}
-      WHERE key IN (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) AND locked_until > now()`),
+      WHERE key IN (${sql.join(
+        keys.map((k) => sql`${k}`),
+        sql`, `,
+      )}) AND locked_until > now()`),
   );
   return rows.map((r) => ({ key: r.key, retryAfterSeconds: Number(r.retry_after) }));
 }
 
 /** Counts one failure in a sliding window kept by the database clock (shared by all instances). */
-export async function recordThrottleFailure(db: Db, key: string, limit: number, windowSeconds: number, lockSeconds: number): Promise<number> {
-  const [row] = rowsOf<{ failures: number | string }>(await db.execute(sql`
+export async function recordThrottleFailure(
+  db: Db,
+  key: string,
+  limit: number,
+  windowSeconds: number,
+  lockSeconds: number,
+): Promise<number> {
+  const [row] = rowsOf<{ failures: number | string }>(
+    await db.execute(sql`
     INSERT INTO ${loginThrottle} (key, failures, window_started_at, locked_until)
     VALUES (${key}, 1, now(), CASE WHEN 1 >= ${limit} THEN now() + make_interval(secs => ${lockSeconds}) END)
     ON CONFLICT (key) DO UPDATE SET
@@ -77,7 +90,8 @@ export async function recordThrottleFailure(db: Db, key: string, limit: number, 
                    THEN 1 ELSE login_throttle.failures + 1 END) >= ${limit}
         THEN now() + make_interval(secs => ${lockSeconds})
         ELSE login_throttle.locked_until END
-    RETURNING failures`));
+    RETURNING failures`),
+  );
   return Number(row?.failures ?? 0);
 }
 

@@ -71,7 +71,13 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
     '/me',
     {
       onRequest: app.authenticate,
-      schema: { operationId: 'getMe', tags: ['auth'], summary: 'The signed-in user', security, response: { 200: meSchema } },
+      schema: {
+        operationId: 'getMe',
+        tags: ['auth'],
+        summary: 'The signed-in user',
+        security,
+        response: { 200: meSchema },
+      },
     },
     async (request) => auth.me(app.ctx(request)),
   );
@@ -89,7 +95,8 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: invitationCreatedSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await invitations.createInvitation(app.ctx(request), deps, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await invitations.createInvitation(app.ctx(request), deps, request.body)),
   );
 
   app.post(
@@ -103,7 +110,8 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: sessionSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await invitations.acceptInvitation(app.ctx(request), deps, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await invitations.acceptInvitation(app.ctx(request), deps, request.body)),
   );
 };
 

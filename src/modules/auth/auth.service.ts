@@ -29,7 +29,12 @@ export interface Session {
 const INVALID_CREDENTIALS = 'Wrong e-mail or password.';
 
 /** Starts a new refresh-token family (a login) or continues one (a rotation). */
-export async function issueSession(db: Db, deps: AuthDeps, user: users.UserRow, familyId: string = randomUUID()): Promise<Session> {
+export async function issueSession(
+  db: Db,
+  deps: AuthDeps,
+  user: users.UserRow,
+  familyId: string = randomUUID(),
+): Promise<Session> {
   const refreshToken = randomToken('rt');
   await repo.insertRefreshToken(db, {
     userId: user.id,
@@ -45,18 +50,27 @@ export async function issueSession(db: Db, deps: AuthDeps, user: users.UserRow, 
   };
 }
 
-export async function login(ctx: ServiceContext, deps: AuthDeps, input: { email: string; password: string; ip: string }): Promise<Session> {
+export async function login(
+  ctx: ServiceContext,
+  deps: AuthDeps,
+  input: { email: string; password: string; ip: string },
+): Promise<Session> {
   const email = input.email.toLowerCase();
   await assertNotThrottled(ctx.db, email, input.ip);
   await registerLoginAttempt(ctx.db, email, input.ip);
   const user = await users.findUserByEmail(ctx.db, email);
-  const passwordOk = user ? await verifyPassword(user.passwordHash, input.password) : (await burnPasswordCheck(input.password), false);
+  const passwordOk = user
+    ? await verifyPassword(user.passwordHash, input.password)
+    : (await burnPasswordCheck(input.password), false);
   // A deactivated account gets the same answer as a wrong password: nothing to learn from it.
   if (!user || !passwordOk || !user.active) throw new UnauthenticatedError(INVALID_CREDENTIALS);
   await settleSuccessfulLogin(ctx.db, email, input.ip);
   return withTx(ctx, async (tx) => {
     const session = await issueSession(tx.db, deps, user);
-    await recordAudit({ ...tx, actor: actorFromUser(user) }, { action: 'auth.login', entityType: 'user', entityId: user.id, summary: { ip: input.ip } });
+    await recordAudit(
+      { ...tx, actor: actorFromUser(user) },
+      { action: 'auth.login', entityType: 'user', entityId: user.id, summary: { ip: input.ip } },
+    );
     return session;
   });
 }
@@ -80,7 +94,12 @@ export async function refresh(ctx: ServiceContext, deps: AuthDeps, refreshToken:
     if (!alreadyRevoked && user) {
       await recordAudit(
         { ...tx, actor: actorFromUser(user) },
-        { action: 'auth.refresh_token_reused', entityType: 'user', entityId: user.id, summary: { familyId: row.familyId } },
+        {
+          action: 'auth.refresh_token_reused',
+          entityType: 'user',
+          entityId: user.id,
+          summary: { familyId: row.familyId },
+        },
       );
     }
     return { error: 'The refresh token was already used or revoked; sign in again.' } as const;
@@ -97,7 +116,12 @@ export async function logout(ctx: ServiceContext, refreshToken: string): Promise
   if (!row || row.userId !== actorId) return;
   await withTx(ctx, async (tx) => {
     await repo.revokeFamily(tx.db, row.familyId);
-    await recordAudit(tx, { action: 'auth.logout', entityType: 'user', entityId: row.userId, summary: { familyId: row.familyId } });
+    await recordAudit(tx, {
+      action: 'auth.logout',
+      entityType: 'user',
+      entityId: row.userId,
+      summary: { familyId: row.familyId },
+    });
   });
 }
 

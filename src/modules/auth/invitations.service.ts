@@ -2,7 +2,13 @@ import type { Role } from '../../db/schema/index.js';
 import { withTx } from '../../db/tx.js';
 import type { ServiceContext } from '../../lib/actor.js';
 import { requireSecretariat } from '../../lib/authorize.js';
-import { ConflictError, InvalidStateError, isUniqueViolation, NotFoundError, ValidationError } from '../../lib/errors.js';
+import {
+  ConflictError,
+  InvalidStateError,
+  isUniqueViolation,
+  NotFoundError,
+  ValidationError,
+} from '../../lib/errors.js';
 import { randomToken, sha256Hex } from '../../lib/hash.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/passwords.js';
 import { actorFromUser } from '../../plugins/auth.js';
@@ -27,7 +33,8 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
   const acceptToken = randomToken('inv');
   return withTx(ctx, async (tx) => {
     const scope = await assertRoleScope(tx, input.role, input.cityId, input.networkId);
-    if (await users.findUserByEmail(tx.db, input.email)) throw new ConflictError(`A user with e-mail ${input.email} already exists.`);
+    if (await users.findUserByEmail(tx.db, input.email))
+      throw new ConflictError(`A user with e-mail ${input.email} already exists.`);
     const invitation = await repo.insertInvitation(tx.db, {
       email: input.email,
       name: input.name,
@@ -38,7 +45,13 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
       createdBy: 'userId' in tx.actor ? tx.actor.userId : null,
     });
     await enqueueMail(tx, {
-      ...invitationMail({ name: input.name, role: input.role, token: acceptToken, expiresAt: invitation.expiresAt, baseUrl: deps.config.publicBaseUrl }),
+      ...invitationMail({
+        name: input.name,
+        role: input.role,
+        token: acceptToken,
+        expiresAt: invitation.expiresAt,
+        baseUrl: deps.config.publicBaseUrl,
+      }),
       to: input.email,
       dedupeKey: `invitation:${invitation.id}`,
       sensitive: true,
@@ -47,9 +60,23 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
       action: 'invitation.created',
       entityType: 'invitation',
       entityId: invitation.id,
-      summary: { after: { email: invitation.email, role: invitation.role, cityId: invitation.cityId, networkId: invitation.networkId, expiresAt: invitation.expiresAt } },
+      summary: {
+        after: {
+          email: invitation.email,
+          role: invitation.role,
+          cityId: invitation.cityId,
+          networkId: invitation.networkId,
+          expiresAt: invitation.expiresAt,
+        },
+      },
     });
-    return { id: invitation.id, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt, acceptToken };
+    return {
+      id: invitation.id,
+      email: invitation.email,
+      role: invitation.role,
+      expiresAt: invitation.expiresAt,
+      acceptToken,
+    };
   });
 }
 
@@ -66,7 +93,8 @@ export async function acceptInvitation(
   const invitation = await repo.findInvitationByHash(ctx.db, sha256Hex(input.token));
   if (!invitation) throw new NotFoundError('Invitation');
   if (invitation.acceptedAt) throw new InvalidStateError('This invitation has already been used.');
-  if (invitation.expiresAt.getTime() <= Date.now()) throw new InvalidStateError('This invitation has expired; ask the secretariat for a new one.');
+  if (invitation.expiresAt.getTime() <= Date.now())
+    throw new InvalidStateError('This invitation has expired; ask the secretariat for a new one.');
   const passwordHash = await hashPassword(input.password);
   return withTx(ctx, async (tx) => {
     let user: users.UserRow;

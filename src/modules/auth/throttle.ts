@@ -31,8 +31,20 @@ export async function assertNotThrottled(db: Db, email: string, ip: string): Pro
  */
 export async function registerLoginAttempt(db: Db, email: string, ip: string): Promise<void> {
   const p = loginThrottlePolicy;
-  const account = await repo.recordThrottleFailure(db, accountKey(email), p.accountFailures, p.windowSeconds, p.lockSeconds);
-  const address = await repo.recordThrottleFailure(db, addressKey(ip), p.addressFailures, p.windowSeconds, p.lockSeconds);
+  const account = await repo.recordThrottleFailure(
+    db,
+    accountKey(email),
+    p.accountFailures,
+    p.windowSeconds,
+    p.lockSeconds,
+  );
+  const address = await repo.recordThrottleFailure(
+    db,
+    addressKey(ip),
+    p.addressFailures,
+    p.windowSeconds,
+    p.lockSeconds,
+  );
   if (account > p.accountFailures || address > p.addressFailures) {
     throw new RateLimitedError(p.lockSeconds, 'Too many failed sign-in attempts; try again later.');
   }

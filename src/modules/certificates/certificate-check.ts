@@ -17,16 +17,32 @@ export const MAX_CERTIFICATE_PDF_BYTES = 5 * 1024 * 1024;
  * signature must cover the embedded payload, and re-rendering that payload must give exactly the
  * uploaded bytes, so an edit of the printed text is caught as surely as an edit of the payload.
  */
-export async function checkPdfOffline(pdf: Buffer, proof: EmbeddedProof, publicKey: KeyObject): Promise<{ ok: boolean; reason: string }> {
+export async function checkPdfOffline(
+  pdf: Buffer,
+  proof: EmbeddedProof,
+  publicKey: KeyObject,
+): Promise<{ ok: boolean; reason: string }> {
   let signed: boolean;
   try {
-    signed = verify(null, Buffer.from(canonicalJson(proof.payload)), publicKey, Buffer.from(proof.signature, 'base64url'));
+    signed = verify(
+      null,
+      Buffer.from(canonicalJson(proof.payload)),
+      publicKey,
+      Buffer.from(proof.signature, 'base64url'),
+    );
   } catch {
     return { ok: false, reason: 'the certificate data cannot be checked (malformed)' };
   }
   if (!signed) return { ok: false, reason: 'the signature does not match the certificate data (forged or altered)' };
-  const rendered = await renderCertificatePdf({ payload: proof.payload, signature: proof.signature, keyId: proof.keyId }, proof.language);
-  if (!rendered.equals(pdf)) return { ok: false, reason: 'the document was altered after it was issued (its content differs from the signed certificate)' };
+  const rendered = await renderCertificatePdf(
+    { payload: proof.payload, signature: proof.signature, keyId: proof.keyId },
+    proof.language,
+  );
+  if (!rendered.equals(pdf))
+    return {
+      ok: false,
+      reason: 'the document was altered after it was issued (its content differs from the signed certificate)',
+    };
   return { ok: true, reason: 'the signature and the document check out' };
 }
 
@@ -36,14 +52,22 @@ export async function verifyUploadedPdf(db: Db, pdf: Buffer) {
     throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as a PDF file.');
   }
   const proof = extractProof(pdf);
-  if (!proof) throw new ValidationError('This PDF is not an Action Pledge certificate (it carries no certificate data).', [{ path: 'body', message: 'no embedded certificate' }]);
+  if (!proof)
+    throw new ValidationError('This PDF is not an Action Pledge certificate (it carries no certificate data).', [
+      { path: 'body', message: 'no embedded certificate' },
+    ]);
   const stored = await repo.findBySerial(db, proof.payload.serial);
   if (!stored) throw new NotFoundError('Certificate');
   const answer = await getCertificate(db, stored.serial);
   const publicKey = await findPublicKey(db, proof.keyId);
   let check = { ok: false, reason: 'the certificate names a signing key that is not ours' };
   if (publicKey) check = await checkPdfOffline(pdf, proof, publicKey);
-  if (check.ok && (canonicalJson(stored.payload) !== canonicalJson(proof.payload) || stored.signature !== proof.signature || stored.keyId !== proof.keyId)) {
+  if (
+    check.ok &&
+    (canonicalJson(stored.payload) !== canonicalJson(proof.payload) ||
+      stored.signature !== proof.signature ||
+      stored.keyId !== proof.keyId)
+  ) {
     check = { ok: false, reason: 'the certificate data differs from the one on record' };
   }
   return { ...answer, matches: check.ok, reason: check.reason };
@@ -54,8 +78,12 @@ export async function endorsementCertificatePdf(ctx: ServiceContext, endorsement
   const endorsement = await findOwnCityEndorsement(ctx, endorsementId, 'Certificate');
   // Only a valid certificate is current: a revoked or superseded one is not handed out again.
   const row = await repo.findValidOf(ctx.db, endorsement.id);
-  if (!row) throw new NotFoundError('Certificate (the endorsement has no valid certificate: not verified yet, or withdrawn)');
+  if (!row)
+    throw new NotFoundError('Certificate (the endorsement has no valid certificate: not verified yet, or withdrawn)');
   const payload = row.payload as CertificatePayload;
-  const pdf = await renderCertificatePdf({ payload, signature: row.signature, keyId: row.keyId }, language ?? payload.language);
+  const pdf = await renderCertificatePdf(
+    { payload, signature: row.signature, keyId: row.keyId },
+    language ?? payload.language,
+  );
   return { pdf, serial: row.serial };
 }

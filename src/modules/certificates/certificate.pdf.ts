@@ -7,7 +7,10 @@ import { serialPattern } from '../../lib/serial.js';
 import { dejavuFont, loadPdfKit } from '../../lib/pdf-fonts.js';
 import type { CertificatePayload } from './certificates.service.js';
 
-type Strings = Record<'heading' | 'certifies' | 'endorsedWhole' | 'endorsedAreas' | 'signedBy' | 'issued' | 'version' | 'serial' | 'verify', string>;
+type Strings = Record<
+  'heading' | 'certifies' | 'endorsedWhole' | 'endorsedAreas' | 'signedBy' | 'issued' | 'version' | 'serial' | 'verify',
+  string
+>;
 interface Template {
   page: { margin: number };
   colors: Record<'ink' | 'accent' | 'muted' | 'frame', string>;
@@ -24,18 +27,27 @@ export interface RenderableCertificate {
   keyId: string;
 }
 
-const fill = (s: string, values: Record<string, string | number>) => s.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? ''));
+const fill = (s: string, values: Record<string, string | number>) =>
+  s.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? ''));
 const local = (text: { en: string; es?: string; fr?: string }, language: Language) => text[language] ?? text.en;
 
 /** The proof the PDF carries in its document information: enough to check it with no database. */
-export const PROOF_KEYS = { payload: 'ApPayload', signature: 'ApSignature', keyId: 'ApKeyId', language: 'ApLanguage' } as const;
+export const PROOF_KEYS = {
+  payload: 'ApPayload',
+  signature: 'ApSignature',
+  keyId: 'ApKeyId',
+  language: 'ApLanguage',
+} as const;
 
 /**
  * Renders a certificate: A4 landscape, in `language`. Deterministic: the same certificate and
  * language give the same bytes (creation date and document id come from the certificate), which
  * is what lets a verifier re-render it and compare.
  */
-export async function renderCertificatePdf(cert: RenderableCertificate, language: Language = cert.payload.language): Promise<Buffer> {
+export async function renderCertificatePdf(
+  cert: RenderableCertificate,
+  language: Language = cert.payload.language,
+): Promise<Buffer> {
   const [PDFDocument, { default: QRCode }] = await Promise.all([loadPdfKit(), import('qrcode')]);
   const { payload } = cert;
   const t = template.strings[language];
@@ -69,8 +81,15 @@ export async function renderCertificatePdf(cert: RenderableCertificate, language
 
   const { width: W, height: H } = doc.page;
   const c = template.colors;
-  doc.lineWidth(3).strokeColor(c.frame).rect(22, 22, W - 44, H - 44).stroke();
-  doc.lineWidth(0.75).rect(30, 30, W - 60, H - 60).stroke();
+  doc
+    .lineWidth(3)
+    .strokeColor(c.frame)
+    .rect(22, 22, W - 44, H - 44)
+    .stroke();
+  doc
+    .lineWidth(0.75)
+    .rect(30, 30, W - 60, H - 60)
+    .stroke();
 
   const inner = { x: 70, width: W - 140 };
   const centred = (text: string, font: keyof Template['fonts'], size: number, color: string, gap = 6) => {
@@ -80,7 +99,12 @@ export async function renderCertificatePdf(cert: RenderableCertificate, language
   doc.y = 66;
   centred(local(payload.pledge.title, language), 'serif', 15, c.muted, 12);
   centred(t.heading, 'serifBold', 36, c.accent, 8);
-  doc.lineWidth(1).strokeColor(c.accent).moveTo(W / 2 - 90, doc.y).lineTo(W / 2 + 90, doc.y).stroke();
+  doc
+    .lineWidth(1)
+    .strokeColor(c.accent)
+    .moveTo(W / 2 - 90, doc.y)
+    .lineTo(W / 2 + 90, doc.y)
+    .stroke();
   doc.y += 18;
   centred(t.certifies, 'regular', 13, c.ink, 6);
   centred(payload.city.name, 'serifBold', 34, c.ink, 2);
@@ -102,10 +126,26 @@ export async function renderCertificatePdf(cert: RenderableCertificate, language
   // Footer: the text it certifies, the serial, and where to check it.
   const shortHash = payload.version.contentHash.slice(0, 16).replace(/(.{4})(?=.)/g, '$1 ');
   const footerY = H - 118;
-  doc.font('regular').fontSize(9).fillColor(c.muted).text(fill(t.version, { number: payload.version.number, hash: `${shortHash}…` }), 56, footerY, { width: W - 300 });
-  doc.font('bold').fontSize(13).fillColor(c.ink).text(fill(t.serial, { serial: payload.serial }), 56, footerY + 16, { width: W - 300 });
-  doc.font('regular').fontSize(9).fillColor(c.muted).text(t.verify, 56, footerY + 38, { width: W - 300 });
-  doc.font('regular').fontSize(9).fillColor(c.accent).text(payload.verifyUrl, 56, footerY + 50, { width: W - 300, link: payload.verifyUrl });
+  doc
+    .font('regular')
+    .fontSize(9)
+    .fillColor(c.muted)
+    .text(fill(t.version, { number: payload.version.number, hash: `${shortHash}…` }), 56, footerY, { width: W - 300 });
+  doc
+    .font('bold')
+    .fontSize(13)
+    .fillColor(c.ink)
+    .text(fill(t.serial, { serial: payload.serial }), 56, footerY + 16, { width: W - 300 });
+  doc
+    .font('regular')
+    .fontSize(9)
+    .fillColor(c.muted)
+    .text(t.verify, 56, footerY + 38, { width: W - 300 });
+  doc
+    .font('regular')
+    .fontSize(9)
+    .fillColor(c.accent)
+    .text(payload.verifyUrl, 56, footerY + 50, { width: W - 300, link: payload.verifyUrl });
 
   const qr = QRCode.create(payload.verifyUrl, { errorCorrectionLevel: 'M' });
   const modules = qr.modules.size;
@@ -113,7 +153,8 @@ export async function renderCertificatePdf(cert: RenderableCertificate, language
   const qx = W - template.qr.right - template.qr.size;
   const qy = H - template.qr.bottom - template.qr.size;
   for (let row = 0; row < modules; row++) {
-    for (let col = 0; col < modules; col++) if (qr.modules.get(row, col)) doc.rect(qx + col * cell, qy + row * cell, cell, cell);
+    for (let col = 0; col < modules; col++)
+      if (qr.modules.get(row, col)) doc.rect(qx + col * cell, qy + row * cell, cell, cell);
   }
   doc.fillColor(c.ink).fill();
   doc.link(qx, qy, template.qr.size, template.qr.size, payload.verifyUrl);

@@ -27,7 +27,10 @@ export async function setStatus(db: Db, id: string, set: Partial<typeof certific
 }
 
 /** The newest certificate of each endorsement (valid, or the last one superseded or revoked). */
-export async function latestOf(db: Db, endorsementIds: string[]): Promise<Map<string, { serial: string; status: string }>> {
+export async function latestOf(
+  db: Db,
+  endorsementIds: string[],
+): Promise<Map<string, { serial: string; status: string }>> {
   const result = new Map<string, { serial: string; status: string }>();
   if (endorsementIds.length === 0) return result;
   const rows = await db
@@ -35,15 +38,26 @@ export async function latestOf(db: Db, endorsementIds: string[]): Promise<Map<st
     .from(certificates)
     .where(inArray(certificates.endorsementId, endorsementIds))
     .orderBy(desc(certificates.issuedAt));
-  for (const row of rows) if (!result.has(row.endorsementId)) result.set(row.endorsementId, { serial: row.serial, status: row.status });
+  for (const row of rows)
+    if (!result.has(row.endorsementId)) result.set(row.endorsementId, { serial: row.serial, status: row.status });
   return result;
 }
 
 /** A page of the valid certificates of a pledge, oldest first (keyset on issued_at, id). */
-export async function validCertificatesOfPledge(db: Db, pledgeId: string, after: { issuedAt: Date; id: string } | undefined, limit: number) {
+export async function validCertificatesOfPledge(
+  db: Db,
+  pledgeId: string,
+  after: { issuedAt: Date; id: string } | undefined,
+  limit: number,
+) {
   const conditions = [eq(endorsements.pledgeId, pledgeId), eq(certificates.status, 'valid')];
   if (after) {
-    conditions.push(or(gt(certificates.issuedAt, after.issuedAt), and(eq(certificates.issuedAt, after.issuedAt), gt(certificates.id, after.id)))!);
+    conditions.push(
+      or(
+        gt(certificates.issuedAt, after.issuedAt),
+        and(eq(certificates.issuedAt, after.issuedAt), gt(certificates.id, after.id)),
+      )!,
+    );
   }
   return db
     .select({ certificate: certificates })

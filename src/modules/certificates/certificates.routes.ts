@@ -26,8 +26,10 @@ const certificateSchema = z.object({
 
 const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
   // Raw bytes for the verification upload; the content is checked, not the header.
-  app.addContentTypeParser(['application/pdf', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_CERTIFICATE_PDF_BYTES }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['application/pdf', 'application/octet-stream'],
+    { parseAs: 'buffer', bodyLimit: MAX_CERTIFICATE_PDF_BYTES },
+    (_req, body, done) => done(null, body),
   );
 
   app.post(
@@ -44,7 +46,8 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const body = request.body;
-      if (!Buffer.isBuffer(body)) throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as application/pdf.');
+      if (!Buffer.isBuffer(body))
+        throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as application/pdf.');
       return verifyUploadedPdf(app.database.db, body);
     },
   );

@@ -39,7 +39,10 @@ export function certificatePayload(p: {
     version: { number: p.endorsement.versionNumber, contentHash: p.endorsement.contentHash },
     city: { name: p.city.name, country: p.city.country, countryName: countryNames(p.city.country) },
     scope: p.endorsement.scope,
-    areas: p.endorsement.areaKeys.map((key) => ({ key, title: p.areas.find((a) => a.key === key)?.title ?? { en: key } })),
+    areas: p.endorsement.areaKeys.map((key) => ({
+      key,
+      title: p.areas.find((a) => a.key === key)?.title ?? { en: key },
+    })),
     signatory: { name: p.endorsement.signatoryName, title: p.endorsement.signatoryTitle },
     language: p.endorsement.language,
     endorsementId: p.endorsement.id,
@@ -68,19 +71,31 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
     const signature = sign(null, Buffer.from(canonicalJson(payload)), key.privateKey).toString('base64url');
     try {
       // In a savepoint: on PostgreSQL a failed INSERT would otherwise abort the whole transaction.
-      const certificate = await ctx.db.transaction((sp) => repo.insertCertificate(sp as unknown as typeof ctx.db, {
-        serial,
-        endorsementId: endorsement.id,
-        revision: endorsement.revision,
-        payload,
-        signature,
-        keyId: key.keyId,
-        issuedAt,
-      }));
+      const certificate = await ctx.db.transaction((sp) =>
+        repo.insertCertificate(sp as unknown as typeof ctx.db, {
+          serial,
+          endorsementId: endorsement.id,
+          revision: endorsement.revision,
+          payload,
+          signature,
+          keyId: key.keyId,
+          issuedAt,
+        }),
+      );
       if (previous) {
-        await recordAudit(ctx, { action: 'certificate.superseded', entityType: 'certificate', entityId: previous.serial, summary: { endorsementId: endorsement.id, by: serial } });
+        await recordAudit(ctx, {
+          action: 'certificate.superseded',
+          entityType: 'certificate',
+          entityId: previous.serial,
+          summary: { endorsementId: endorsement.id, by: serial },
+        });
       }
-      await recordAudit(ctx, { action: 'certificate.issued', entityType: 'certificate', entityId: serial, summary: { endorsementId: endorsement.id, revision: endorsement.revision, keyId: key.keyId } });
+      await recordAudit(ctx, {
+        action: 'certificate.issued',
+        entityType: 'certificate',
+        entityId: serial,
+        summary: { endorsementId: endorsement.id, revision: endorsement.revision, keyId: key.keyId },
+      });
       return certificate;
     } catch (err) {
       // A serial collision (about one in 10^11) is retried with a new serial; nothing else is.
@@ -94,7 +109,12 @@ export async function revokeCertificate(ctx: ServiceContext, endorsementId: stri
   const valid = await repo.findValidOf(ctx.db, endorsementId);
   if (!valid) return;
   await repo.setStatus(ctx.db, valid.id, { status: 'revoked', revokedAt: new Date() });
-  await recordAudit(ctx, { action: 'certificate.revoked', entityType: 'certificate', entityId: valid.serial, summary: { endorsementId, reason } });
+  await recordAudit(ctx, {
+    action: 'certificate.revoked',
+    entityType: 'certificate',
+    entityId: valid.serial,
+    summary: { endorsementId, reason },
+  });
 }
 
 /** The public answer about a serial; anyone may ask. */
@@ -102,7 +122,10 @@ export async function getCertificate(db: Db, serialInput: string) {
   const row = await repo.findBySerial(db, normaliseSerial(serialInput));
   if (!row) throw new NotFoundError('Certificate');
   const publicKey = await findPublicKey(db, row.keyId);
-  const signatureValid = Boolean(publicKey && verify(null, Buffer.from(canonicalJson(row.payload)), publicKey, Buffer.from(row.signature, 'base64url')));
+  const signatureValid = Boolean(
+    publicKey &&
+    verify(null, Buffer.from(canonicalJson(row.payload)), publicKey, Buffer.from(row.signature, 'base64url')),
+  );
   return {
     serial: row.serial,
     status: row.status,

@@ -9,7 +9,10 @@ const BATCH = 100;
 
 /** A file name a person can read: the serial, then the city (letters of any script kept). */
 export function certificateFileName(payload: CertificatePayload): string {
-  const city = payload.city.name.normalize('NFC').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '');
+  const city = payload.city.name
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-|-$/g, '');
   return `${payload.serial}-${city || 'city'}.pdf`;
 }
 
@@ -37,7 +40,12 @@ function lazyPdf(render: () => Promise<Buffer>, onFirstRead: () => void): Readab
  * the database a hundred at a time and each PDF is rendered only when the writer reaches it, so
  * memory stays flat whatever the number of certificates and however slow the reader.
  */
-export function certificatesZip(db: Db, pledgeId: string, onEntry?: (done: number) => void, batchSize = BATCH): Readable {
+export function certificatesZip(
+  db: Db,
+  pledgeId: string,
+  onEntry?: (done: number) => void,
+  batchSize = BATCH,
+): Readable {
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as unknown as Readable;
   let rendered = 0;
@@ -54,7 +62,8 @@ export function certificatesZip(db: Db, pledgeId: string, onEntry?: (done: numbe
         },
         // Reaching the last entry of a batch fetches the next one: never more than a batch ahead.
         () => {
-          if (isLast && rows.length === batchSize) void addBatch({ issuedAt: row.issuedAt, id: row.id }).catch((err: Error) => output.destroy(err));
+          if (isLast && rows.length === batchSize)
+            void addBatch({ issuedAt: row.issuedAt, id: row.id }).catch((err: Error) => output.destroy(err));
         },
       );
       // PDFs are compressed already; storing them keeps the ZIP fast to write.

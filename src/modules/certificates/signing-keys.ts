@@ -30,7 +30,10 @@ export async function activeSigningKey(db: Db, configuredPem?: string): Promise<
     const privateKey = parseSigningKey(configuredPem);
     const publicKey = rawPublicKey(privateKey);
     const keyId = keyIdOf(publicKey);
-    await db.insert(signingKeys).values({ keyId, publicKey, source: 'configured' }).onConflictDoNothing({ target: signingKeys.keyId });
+    await db
+      .insert(signingKeys)
+      .values({ keyId, publicKey, source: 'configured' })
+      .onConflictDoNothing({ target: signingKeys.keyId });
     return { keyId, privateKey };
   }
   const existing = await findActiveGenerated(db);
@@ -40,7 +43,12 @@ export async function activeSigningKey(db: Db, configuredPem?: string): Promise<
   // Two instances may race here: the partial unique index lets one key in; both then use it.
   await db
     .insert(signingKeys)
-    .values({ keyId: keyIdOf(publicKey), publicKey, privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, source: 'generated' })
+    .values({
+      keyId: keyIdOf(publicKey),
+      publicKey,
+      privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+      source: 'generated',
+    })
     .onConflictDoNothing();
   const active = await findActiveGenerated(db);
   if (!active) throw new Error('no signing key could be created');
@@ -58,7 +66,13 @@ async function findActiveGenerated(db: Db): Promise<ActiveKey | undefined> {
 
 export async function publicKeys(db: Db) {
   const rows = await db.select().from(signingKeys).orderBy(asc(signingKeys.createdAt), asc(signingKeys.keyId));
-  return rows.map((r) => ({ keyId: r.keyId, algorithm: 'Ed25519' as const, publicKey: r.publicKey, createdAt: r.createdAt, retiredAt: r.retiredAt }));
+  return rows.map((r) => ({
+    keyId: r.keyId,
+    algorithm: 'Ed25519' as const,
+    publicKey: r.publicKey,
+    createdAt: r.createdAt,
+    retiredAt: r.retiredAt,
+  }));
 }
 
 export async function findPublicKey(db: Db, keyId: string): Promise<KeyObject | undefined> {

@@ -32,11 +32,22 @@ export interface ImportResult {
 }
 
 function mapHeader(header: string[]): Array<keyof CreateCityInput> {
-  const mapped = header.map((h) => columnAliases[h.trim().toLowerCase().replace(/[\s_-]/g, '')]);
+  const mapped = header.map(
+    (h) =>
+      columnAliases[
+        h
+          .trim()
+          .toLowerCase()
+          .replace(/[\s_-]/g, '')
+      ],
+  );
   const unknown = header.filter((_, i) => !mapped[i]);
   if (unknown.length > 0) {
     throw new ValidationError(`Unknown column(s) in the header row: ${unknown.join(', ')}.`, [
-      { path: 'header', message: `unknown column(s): ${unknown.join(', ')}; known: ${Object.keys(columnAliases).join(', ')}` },
+      {
+        path: 'header',
+        message: `unknown column(s): ${unknown.join(', ')}; known: ${Object.keys(columnAliases).join(', ')}`,
+      },
     ]);
   }
   const missing = requiredColumns.filter((c) => !mapped.includes(c));
@@ -54,12 +65,17 @@ function toCityInput(columns: Array<keyof CreateCityInput>, cells: string[]): Re
   columns.forEach((column, i) => {
     const raw = (cells[i] ?? '').trim();
     if (column === 'networks') {
-      input.networks = raw.split(/[;|]/).map((c) => c.trim()).filter(Boolean);
+      input.networks = raw
+        .split(/[;|]/)
+        .map((c) => c.trim())
+        .filter(Boolean);
       return;
     }
     if (raw === '') return;
-    if (column === 'population') input.population = /^\d+$/.test(raw.replace(/[ _,]/g, '')) ? Number(raw.replace(/[ _,]/g, '')) : raw;
-    else if (column === 'latitude' || column === 'longitude') input[column] = Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    if (column === 'population')
+      input.population = /^\d+$/.test(raw.replace(/[ _,]/g, '')) ? Number(raw.replace(/[ _,]/g, '')) : raw;
+    else if (column === 'latitude' || column === 'longitude')
+      input[column] = Number.isFinite(Number(raw)) ? Number(raw) : raw;
     else input[column] = raw;
   });
   return input;
@@ -120,16 +136,27 @@ function readRecords(csv: string): SourceRecord[] {
  * reported with its number and never stops the good ones. A city is matched by country and
  * name, so importing the same file twice updates instead of duplicating.
  */
-export async function importCities(ctx: ServiceContext, csv: string, log?: { error: (o: object, m: string) => void }): Promise<ImportResult> {
+export async function importCities(
+  ctx: ServiceContext,
+  csv: string,
+  log?: { error: (o: object, m: string) => void },
+): Promise<ImportResult> {
   requireSecretariat(ctx.actor);
   const result: ImportResult = { created: 0, updated: 0, errors: [] };
   const [headerRecord, ...rows] = readRecords(csv);
-  if (!headerRecord) throw new ValidationError('The CSV is empty: a header row is required.', [{ path: 'body', message: 'no header row' }]);
+  if (!headerRecord)
+    throw new ValidationError('The CSV is empty: a header row is required.', [
+      { path: 'body', message: 'no header row' },
+    ]);
   if ('error' in headerRecord) {
-    throw new ValidationError(`The header row is not readable: ${headerRecord.error}.`, [{ path: 'header', message: headerRecord.error }]);
+    throw new ValidationError(`The header row is not readable: ${headerRecord.error}.`, [
+      { path: 'header', message: headerRecord.error },
+    ]);
   }
   if (rows.length > MAX_IMPORT_ROWS) {
-    throw new ValidationError(`At most ${MAX_IMPORT_ROWS} lines per import.`, [{ path: 'body', message: `${rows.length} lines` }]);
+    throw new ValidationError(`At most ${MAX_IMPORT_ROWS} lines per import.`, [
+      { path: 'body', message: `${rows.length} lines` },
+    ]);
   }
   const columns = mapHeader(headerRecord.cells);
 
@@ -163,7 +190,9 @@ export async function importCities(ctx: ServiceContext, csv: string, log?: { err
       }
     } catch (err) {
       if (err instanceof AppError && err.status < 500) {
-        const detail = err.extra.errors?.length ? describeIssues(err.extra.errors.map((e) => ({ path: [e.path], message: e.message }))) : err.message;
+        const detail = err.extra.errors?.length
+          ? describeIssues(err.extra.errors.map((e) => ({ path: [e.path], message: e.message })))
+          : err.message;
         result.errors.push({ line, message: detail });
       } else {
         log?.error({ err, line }, 'city import: line could not be saved');

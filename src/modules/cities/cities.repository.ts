@@ -83,7 +83,9 @@ export async function listCities(db: Db, f: CityFilters): Promise<Array<CityRow 
   }
   if (f.after) {
     const [name, id] = f.after;
-    conditions.push(or(gt(sql`lower(${cities.name})`, name), and(eq(sql`lower(${cities.name})`, name), gt(cities.id, id)))!);
+    conditions.push(
+      or(gt(sql`lower(${cities.name})`, name), and(eq(sql`lower(${cities.name})`, name), gt(cities.id, id)))!,
+    );
   }
   return db
     .select({ ...getTableColumns(cities), sortName: sql<string>`lower(${cities.name})` })

@@ -62,7 +62,11 @@ const citiesRoutes: FastifyPluginAsyncZod = async (app) => {
       preValidation: async (request) => {
         const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (!CSV_TYPES.includes(type)) {
-          throw new AppError(415, 'unsupported_media_type', `The import takes a text/csv body, not ${JSON.stringify(type)}.`);
+          throw new AppError(
+            415,
+            'unsupported_media_type',
+            `The import takes a text/csv body, not ${JSON.stringify(type)}.`,
+          );
         }
       },
       bodyLimit: IMPORT_BODY_LIMIT,

@@ -65,15 +65,27 @@ export async function listCities(ctx: ServiceContext, q: CityListQuery) {
     after,
     limit: q.limit,
   });
-  const codes = await repo.networkCodesOfCities(ctx.db, rows.map((r) => r.id));
-  return toPage(rows, q.limit, (r) => toCity(r, codes.get(r.id) ?? []), (r) => [r.sortName, r.id]);
+  const codes = await repo.networkCodesOfCities(
+    ctx.db,
+    rows.map((r) => r.id),
+  );
+  return toPage(
+    rows,
+    q.limit,
+    (r) => toCity(r, codes.get(r.id) ?? []),
+    (r) => [r.sortName, r.id],
+  );
 }
 
 export async function getCity(ctx: ServiceContext, id: string): Promise<City> {
   return withNetworks(ctx, await findVisibleCity(ctx, id));
 }
 
-export async function createCity(ctx: ServiceContext, input: CreateCityInput, via: 'api' | 'import' = 'api'): Promise<City> {
+export async function createCity(
+  ctx: ServiceContext,
+  input: CreateCityInput,
+  via: 'api' | 'import' = 'api',
+): Promise<City> {
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
     const networkRows = await resolveNetworkCodes(tx, input.networks ?? []);
@@ -98,14 +110,28 @@ export async function createCity(ctx: ServiceContext, input: CreateCityInput, vi
       if (isUniqueViolation(err)) throw new ConflictError(`${input.name} (${input.country}) already exists.`);
       throw err;
     }
-    await repo.replaceCityNetworks(tx.db, row.id, networkRows.map((n) => n.id));
+    await repo.replaceCityNetworks(
+      tx.db,
+      row.id,
+      networkRows.map((n) => n.id),
+    );
     const city = await withNetworks(tx, row);
-    await recordAudit(tx, { action: 'city.created', entityType: 'city', entityId: row.id, summary: { via, after: auditView(city) } });
+    await recordAudit(tx, {
+      action: 'city.created',
+      entityType: 'city',
+      entityId: row.id,
+      summary: { via, after: auditView(city) },
+    });
     return city;
   });
 }
 
-export async function updateCity(ctx: ServiceContext, id: string, input: UpdateCityInput, via: 'api' | 'import' = 'api'): Promise<City> {
+export async function updateCity(
+  ctx: ServiceContext,
+  id: string,
+  input: UpdateCityInput,
+  via: 'api' | 'import' = 'api',
+): Promise<City> {
   return withTx(ctx, async (tx) => {
     const before = await findVisibleCity(tx, id);
     const actor = tx.actor;
@@ -132,7 +158,11 @@ export async function updateCity(ctx: ServiceContext, id: string, input: UpdateC
     const row = await repo.updateCity(tx.db, id, { ...fields, ...regionSet });
     if (networkCodes !== undefined) {
       const networkRows = await resolveNetworkCodes(tx, networkCodes);
-      await repo.replaceCityNetworks(tx.db, id, networkRows.map((n) => n.id));
+      await repo.replaceCityNetworks(
+        tx.db,
+        id,
+        networkRows.map((n) => n.id),
+      );
     }
     const city = await withNetworks(tx, row);
     await recordAudit(tx, {

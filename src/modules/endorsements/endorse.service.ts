@@ -3,7 +3,14 @@ import { withTx } from '../../db/tx.js';
 import type { ServiceContext } from '../../lib/actor.js';
 import { actorUserId } from '../../lib/actor.js';
 import { requireSignedIn } from '../../lib/authorize.js';
-import { ConflictError, ForbiddenError, InvalidStateError, isUniqueViolation, NotFoundError, ValidationError } from '../../lib/errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidStateError,
+  isUniqueViolation,
+  NotFoundError,
+  ValidationError,
+} from '../../lib/errors.js';
 import { runIdempotent } from '../../lib/idempotency.js';
 import { secretariatDedupePrefix, secretariatMessageTemplate } from './endorsements.mail.js';
 import * as repo from './endorsements.repository.js';
@@ -11,11 +18,18 @@ import type { CreateEndorsementInput, EndorsementView } from './endorsements.sch
 import { toEndorsementView } from './endorsements.view.js';
 
 /** The keys a scope stands for: every area of the version, or the chosen ones (all must exist). */
-export function resolveAreaKeys(versionKeys: string[], scope: 'whole' | 'areas', chosen: string[] | undefined, path = 'areaKeys'): string[] {
+export function resolveAreaKeys(
+  versionKeys: string[],
+  scope: 'whole' | 'areas',
+  chosen: string[] | undefined,
+  path = 'areaKeys',
+): string[] {
   if (scope === 'whole') return versionKeys;
   const unknown = (chosen ?? []).filter((k) => !versionKeys.includes(k));
   if (unknown.length > 0) {
-    throw new ValidationError(`Unknown area key(s) for this version: ${unknown.join(', ')}.`, [{ path, message: `unknown area key(s): ${unknown.join(', ')}` }]);
+    throw new ValidationError(`Unknown area key(s) for this version: ${unknown.join(', ')}.`, [
+      { path, message: `unknown area key(s): ${unknown.join(', ')}` },
+    ]);
   }
   // Keep the version's order, whatever order the city listed them in.
   return versionKeys.filter((k) => chosen!.includes(k));
@@ -28,7 +42,13 @@ export interface EndorseDeps {
 }
 
 /** The statement's input for a request: everything but who submits. */
-function submissionOf(deps: EndorseDeps, pledgeRef: string, input: CreateEndorsementInput, requestId: string | null, auditExtra: Record<string, unknown>) {
+function submissionOf(
+  deps: EndorseDeps,
+  pledgeRef: string,
+  input: CreateEndorsementInput,
+  requestId: string | null,
+  auditExtra: Record<string, unknown>,
+) {
   const id = randomUUID();
   return {
     id,
@@ -42,7 +62,13 @@ function submissionOf(deps: EndorseDeps, pledgeRef: string, input: CreateEndorse
     signatory: { name: input.signatory.name, title: input.signatory.title, email: input.signatory.email ?? null },
     statement: input.statement ?? null,
     language: input.language,
-    mail: { ...secretariatMessageTemplate({ revision: 1, versionNumber: input.versionNumber, baseUrl: deps.publicBaseUrl }, 'submitted'), dedupePrefix: secretariatDedupePrefix(id, 1, 'submitted') },
+    mail: {
+      ...secretariatMessageTemplate(
+        { revision: 1, versionNumber: input.versionNumber, baseUrl: deps.publicBaseUrl },
+        'submitted',
+      ),
+      dedupePrefix: secretariatDedupePrefix(id, 1, 'submitted'),
+    },
     audit: { id: randomUUID(), requestId, extra: auditExtra },
   } satisfies repo.Submission;
 }
@@ -118,10 +144,14 @@ export async function createEndorsement(
   const actor = ctx.actor;
   let cityId: string;
   if (actor.kind === 'city_official') {
-    if (input.cityId && input.cityId.toLowerCase() !== actor.cityId) throw new ForbiddenError('A city official endorses for their own city only.');
+    if (input.cityId && input.cityId.toLowerCase() !== actor.cityId)
+      throw new ForbiddenError('A city official endorses for their own city only.');
     cityId = actor.cityId;
   } else if (actor.kind === 'secretariat' || actor.kind === 'system') {
-    if (!input.cityId) throw new ValidationError('Name the city endorsing.', [{ path: 'cityId', message: 'is required when the secretariat endorses on behalf of a city' }]);
+    if (!input.cityId)
+      throw new ValidationError('Name the city endorsing.', [
+        { path: 'cityId', message: 'is required when the secretariat endorses on behalf of a city' },
+      ]);
     cityId = input.cityId;
   } else {
     throw new ForbiddenError('Only a city official or the secretariat may endorse.');
@@ -130,22 +160,46 @@ export async function createEndorsement(
     const { published, city } = loaded;
     if (!published) throw new NotFoundError('Published pledge');
     if (input.versionNumber !== published.number) {
-      throw new InvalidStateError(`Version ${input.versionNumber} is not the published version of this pledge (${published.number}); read it and endorse that one.`);
+      throw new InvalidStateError(
+        `Version ${input.versionNumber} is not the published version of this pledge (${published.number}); read it and endorse that one.`,
+      );
     }
     if (!city) throw new ValidationError('Unknown city.', [{ path: 'cityId', message: 'no such city' }]);
     // 400 for an unknown key; the statement stores the keys in the version's order.
     resolveAreaKeys(published.areaKeys, input.scope, input.areaKeys);
     // Everything checked: the same statement as the one-step path writes it, for this actor.
-    const submission = submissionOf(deps, loaded.pledge.id, { ...input, cityId }, c.requestId ?? null, actor.kind === 'system' ? { by: actor.label } : {});
+    const submission = submissionOf(
+      deps,
+      loaded.pledge.id,
+      { ...input, cityId },
+      c.requestId ?? null,
+      actor.kind === 'system' ? { by: actor.label } : {},
+    );
     let written: repo.Submitted | undefined;
     try {
-      written = await repo.submitEndorsement(c.db, { checked: { id: actorUserId(actor), role: actor.kind, cityId: actor.kind === 'city_official' ? actor.cityId : null } }, submission);
+      written = await repo.submitEndorsement(
+        c.db,
+        {
+          checked: {
+            id: actorUserId(actor),
+            role: actor.kind,
+            cityId: actor.kind === 'city_official' ? actor.cityId : null,
+          },
+        },
+        submission,
+      );
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`${city.name} already has a live endorsement of this pledge; amend or withdraw it instead.`);
+      if (isUniqueViolation(err))
+        throw new ConflictError(
+          `${city.name} already has a live endorsement of this pledge; amend or withdraw it instead.`,
+        );
       throw err;
     }
     // Everything was checked just before: the published version (or the city) changed in between.
-    if (!written) throw new InvalidStateError('The pledge or the city changed a moment ago (a newer version may have been published); read it again and resubmit.');
+    if (!written)
+      throw new InvalidStateError(
+        'The pledge or the city changed a moment ago (a newer version may have been published); read it again and resubmit.',
+      );
     return { status: 201, body: submittedView(submission, written) };
   };
 
@@ -159,6 +213,10 @@ export async function createEndorsement(
     const loaded = await repo.loadEndorseContext(tx.db, pledgeRef, cityId);
     if (!loaded) throw new NotFoundError('Published pledge');
     // The key is scoped by the pledge's id, so /pledges/<slug> and /pledges/<id> are one request.
-    return runIdempotent(tx.db, { userId: actorUserId(actor), scope: `endorse:${loaded.pledge.id}`, key: idempotencyKey, request: input }, () => submit(tx, loaded));
+    return runIdempotent(
+      tx.db,
+      { userId: actorUserId(actor), scope: `endorse:${loaded.pledge.id}`, key: idempotencyKey, request: input },
+      () => submit(tx, loaded),
+    );
   });
 }

@@ -29,7 +29,8 @@ export async function tellSecretariat(db: Db, f: Facts, what: SecretariatNews, r
 type SecretariatNews = 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn';
 
 /** One mail per secretariat user per revision and news: the key ends with the user's id. */
-export const secretariatDedupePrefix = (endorsementId: string, revision: number, what: SecretariatNews) => `endorsement:${endorsementId}:r${revision}:${what}:`;
+export const secretariatDedupePrefix = (endorsementId: string, revision: number, what: SecretariatNews) =>
+  `endorsement:${endorsementId}:r${revision}:${what}:`;
 
 export function secretariatMessage(f: Facts, what: SecretariatNews, reason?: string | null) {
   return {
@@ -53,13 +54,17 @@ const templates = new Map<string, { subject: string; text: string }>();
  * the mail. format() inserts them as they are, so a name holding % or %1$s comes out unchanged.
  * The templates depend only on the news, the version and the base URL: made once for each.
  */
-export function secretariatMessageTemplate(f: Pick<Facts, 'revision' | 'versionNumber' | 'baseUrl'>, what: SecretariatNews) {
+export function secretariatMessageTemplate(
+  f: Pick<Facts, 'revision' | 'versionNumber' | 'baseUrl'>,
+  what: SecretariatNews,
+) {
   const key = `${what}\n${f.revision}\n${f.versionNumber}\n${f.baseUrl}`;
   let template = templates.get(key);
   if (!template) {
     const [city, title, id] = ['\u0000city\u0000', '\u0000title\u0000', '\u0000id\u0000'];
     const message = secretariatMessage({ ...f, cityName: city, pledgeTitle: title, endorsementId: id }, what);
-    const toFormat = (text: string) => text.replaceAll('%', '%%').replaceAll(city, '%1$s').replaceAll(title, '%2$s').replaceAll(id, '%3$s');
+    const toFormat = (text: string) =>
+      text.replaceAll('%', '%%').replaceAll(city, '%1$s').replaceAll(title, '%2$s').replaceAll(id, '%3$s');
     template = { subject: toFormat(message.subject), text: toFormat(message.text) };
     templates.set(key, template);
   }
@@ -67,25 +72,34 @@ export function secretariatMessageTemplate(f: Pick<Facts, 'revision' | 'versionN
 }
 
 /** The city hears the secretariat's decision. */
-export async function tellCity(db: Db, cityId: string, f: Facts, decision: 'verified' | 'rejected', note?: string | null) {
+export async function tellCity(
+  db: Db,
+  cityId: string,
+  f: Facts,
+  decision: 'verified' | 'rejected',
+  note?: string | null,
+) {
   for (const o of await officialsOf(db, cityId)) {
-    await enqueueMail({ db }, {
-      to: o.email,
-      dedupeKey: `endorsement:${f.endorsementId}:r${f.revision}:${decision}:${o.id}`,
-      subject:
-        decision === 'verified'
-          ? `Your endorsement of ${f.pledgeTitle} is verified`
-          : `Your endorsement of ${f.pledgeTitle} was not accepted`,
-      text: [
-        `Dear ${o.name},`,
-        '',
-        decision === 'verified'
-          ? `The secretariat has verified ${f.cityName}'s endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}). Thank you.`
-          : `The secretariat could not accept ${f.cityName}'s endorsement of "${f.pledgeTitle}" as submitted. You may submit it again.`,
-        ...(note ? ['', `Note from the secretariat: ${note}`] : []),
-        '',
-        link(f),
-      ].join('\n'),
-    });
+    await enqueueMail(
+      { db },
+      {
+        to: o.email,
+        dedupeKey: `endorsement:${f.endorsementId}:r${f.revision}:${decision}:${o.id}`,
+        subject:
+          decision === 'verified'
+            ? `Your endorsement of ${f.pledgeTitle} is verified`
+            : `Your endorsement of ${f.pledgeTitle} was not accepted`,
+        text: [
+          `Dear ${o.name},`,
+          '',
+          decision === 'verified'
+            ? `The secretariat has verified ${f.cityName}'s endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}). Thank you.`
+            : `The secretariat could not accept ${f.cityName}'s endorsement of "${f.pledgeTitle}" as submitted. You may submit it again.`,
+          ...(note ? ['', `Note from the secretariat: ${note}`] : []),
+          '',
+          link(f),
+        ].join('\n'),
+      },
+    );
   }
 }

@@ -3,7 +3,16 @@ import type { Db } from '../../db/client.js';
 import { preparedStatement } from '../../db/prepared.js';
 import { isUuid } from '../../lib/ids.js';
 import { jsonColumn, rowsOf } from '../../db/tx.js';
-import { cities, cityNetworks, endorsementRevisions, endorsements, mandateDocuments, networks, pledges, progressUpdates } from '../../db/schema/index.js';
+import {
+  cities,
+  cityNetworks,
+  endorsementRevisions,
+  endorsements,
+  mandateDocuments,
+  networks,
+  pledges,
+  progressUpdates,
+} from '../../db/schema/index.js';
 
 export type EndorsementRow = typeof endorsements.$inferSelect;
 export type RevisionRow = typeof endorsementRevisions.$inferSelect;
@@ -15,7 +24,11 @@ export async function findEndorsement(db: Db, id: string, forUpdate = false): Pr
   return row;
 }
 
-export async function updateEndorsement(db: Db, id: string, set: Partial<typeof endorsements.$inferInsert>): Promise<EndorsementRow> {
+export async function updateEndorsement(
+  db: Db,
+  id: string,
+  set: Partial<typeof endorsements.$inferInsert>,
+): Promise<EndorsementRow> {
   const [row] = await db
     .update(endorsements)
     .set({ ...set, updatedAt: new Date() })
@@ -29,12 +42,21 @@ export async function insertRevision(db: Db, values: typeof endorsementRevisions
 }
 
 export async function revisionsOf(db: Db, endorsementId: string): Promise<RevisionRow[]> {
-  return db.select().from(endorsementRevisions).where(eq(endorsementRevisions.endorsementId, endorsementId)).orderBy(asc(endorsementRevisions.revision));
+  return db
+    .select()
+    .from(endorsementRevisions)
+    .where(eq(endorsementRevisions.endorsementId, endorsementId))
+    .orderBy(asc(endorsementRevisions.revision));
 }
 
 export async function findMandateMeta(db: Db, endorsementId: string) {
   const [row] = await db
-    .select({ sha256: mandateDocuments.sha256, size: mandateDocuments.size, mediaType: mandateDocuments.mediaType, uploadedAt: mandateDocuments.uploadedAt })
+    .select({
+      sha256: mandateDocuments.sha256,
+      size: mandateDocuments.size,
+      mediaType: mandateDocuments.mediaType,
+      uploadedAt: mandateDocuments.uploadedAt,
+    })
     .from(mandateDocuments)
     .where(eq(mandateDocuments.endorsementId, endorsementId));
   return row;
@@ -64,7 +86,10 @@ export async function progressOf(db: Db, endorsementId: string): Promise<Progres
 }
 
 export async function cityOf(db: Db, cityId: string) {
-  const [row] = await db.select({ id: cities.id, name: cities.name, country: cities.country, region: cities.region }).from(cities).where(eq(cities.id, cityId));
+  const [row] = await db
+    .select({ id: cities.id, name: cities.name, country: cities.country, region: cities.region })
+    .from(cities)
+    .where(eq(cities.id, cityId));
   return row;
 }
 
@@ -93,7 +118,9 @@ export async function listEndorsements(db: Db, f: EndorsementFilters) {
   if (f.areaKey) conditions.push(sql`${endorsements.areaKeys} @> ${JSON.stringify([f.areaKey])}::jsonb`);
   if (f.onlyCityId) conditions.push(eq(endorsements.cityId, f.onlyCityId));
   if (f.onlyNetworkId) {
-    conditions.push(sql`EXISTS (SELECT 1 FROM ${cityNetworks} WHERE ${cityNetworks.cityId} = ${endorsements.cityId} AND ${cityNetworks.networkId} = ${f.onlyNetworkId})`);
+    conditions.push(
+      sql`EXISTS (SELECT 1 FROM ${cityNetworks} WHERE ${cityNetworks.cityId} = ${endorsements.cityId} AND ${cityNetworks.networkId} = ${f.onlyNetworkId})`,
+    );
   }
   if (f.networkCode) {
     conditions.push(
@@ -107,7 +134,11 @@ export async function listEndorsements(db: Db, f: EndorsementFilters) {
     conditions.push(or(lt(endorsements.createdAt, at), and(eq(endorsements.createdAt, at), lt(endorsements.id, id)))!);
   }
   return db
-    .select({ endorsement: endorsements, city: { id: cities.id, name: cities.name, country: cities.country, region: cities.region }, pledgeSlug: pledges.slug })
+    .select({
+      endorsement: endorsements,
+      city: { id: cities.id, name: cities.name, country: cities.country, region: cities.region },
+      pledgeSlug: pledges.slug,
+    })
     .from(endorsements)
     .innerJoin(cities, eq(cities.id, endorsements.cityId))
     .innerJoin(pledges, eq(pledges.id, endorsements.pledgeId))
@@ -119,7 +150,13 @@ export async function listEndorsements(db: Db, f: EndorsementFilters) {
 export async function mandateMetaOf(db: Db, ids: string[]) {
   if (ids.length === 0) return new Map<string, NonNullable<Awaited<ReturnType<typeof findMandateMeta>>>>();
   const rows = await db
-    .select({ endorsementId: mandateDocuments.endorsementId, sha256: mandateDocuments.sha256, size: mandateDocuments.size, mediaType: mandateDocuments.mediaType, uploadedAt: mandateDocuments.uploadedAt })
+    .select({
+      endorsementId: mandateDocuments.endorsementId,
+      sha256: mandateDocuments.sha256,
+      size: mandateDocuments.size,
+      mediaType: mandateDocuments.mediaType,
+      uploadedAt: mandateDocuments.uploadedAt,
+    })
     .from(mandateDocuments)
     .where(inArray(mandateDocuments.endorsementId, ids));
   return new Map(rows.map(({ endorsementId, ...m }) => [endorsementId, m]));
@@ -146,18 +183,37 @@ const endorseContextStatement = preparedStatement(
  * Everything an endorsement is checked against, in one round trip: the pledge (by id or slug),
  * its published version with its area keys in order, and the city.
  */
-export async function loadEndorseContext(db: Db, pledgeRef: string, cityId: string): Promise<EndorseContext | undefined> {
+export async function loadEndorseContext(
+  db: Db,
+  pledgeRef: string,
+  cityId: string,
+): Promise<EndorseContext | undefined> {
   const byId = isUuid(pledgeRef);
   const [row] = rowsOf<Record<string, unknown>>(
-    await endorseContextStatement(db, byId ? 'id' : 'slug', { pledgeRef: byId ? pledgeRef : pledgeRef.toLowerCase(), cityId: isUuid(cityId) ? cityId : null }),
+    await endorseContextStatement(db, byId ? 'id' : 'slug', {
+      pledgeRef: byId ? pledgeRef : pledgeRef.toLowerCase(),
+      cityId: isUuid(cityId) ? cityId : null,
+    }),
   );
   if (!row) return undefined;
   return {
     pledge: { id: row.pledge_id as string, slug: row.slug as string, title: jsonColumn<{ en: string }>(row.title) },
     published: row.version_id
-      ? { id: row.version_id as string, number: Number(row.number), contentHash: row.content_hash as string, areaKeys: jsonColumn<string[]>(row.area_keys) }
+      ? {
+          id: row.version_id as string,
+          number: Number(row.number),
+          contentHash: row.content_hash as string,
+          areaKeys: jsonColumn<string[]>(row.area_keys),
+        }
       : null,
-    city: row.city_id ? { id: row.city_id as string, name: row.city_name as string, country: row.country as string, region: row.region as string } : null,
+    city: row.city_id
+      ? {
+          id: row.city_id as string,
+          name: row.city_name as string,
+          country: row.country as string,
+          region: row.region as string,
+        }
+      : null,
   };
 }
 
@@ -304,7 +360,12 @@ export async function submitEndorsement(db: Db, who: Submitter, s: Submission): 
     versionNumber: Number(row.version_number),
     contentHash: row.content_hash as string,
     areaKeys: jsonColumn<string[]>(row.area_keys),
-    city: { id: row.city_id as string, name: row.city_name as string, country: row.country as string, region: row.region as string },
+    city: {
+      id: row.city_id as string,
+      name: row.city_name as string,
+      country: row.country as string,
+      region: row.region as string,
+    },
     actorId: (row.actor_id as string | null) ?? null,
     actorRole: row.actor_role as string,
   };

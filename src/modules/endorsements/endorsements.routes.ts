@@ -33,7 +33,9 @@ const mandateTypes = ['application/pdf', 'image/png', 'image/jpeg', 'application
 const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps: EndorseDeps = { publicBaseUrl: app.config.publicBaseUrl, certSigningKey: app.config.certSigningKey };
   // Raw bytes; the service decides the type from the content, never from this header.
-  app.addContentTypeParser(mandateTypes, { parseAs: 'buffer', bodyLimit: MAX_MANDATE_BYTES }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(mandateTypes, { parseAs: 'buffer', bodyLimit: MAX_MANDATE_BYTES }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.post(
     '/pledges/:pledgeId/endorsements',
@@ -44,8 +46,10 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'createEndorsement',
         tags,
-        summary: 'Endorse the published version, whole or by area (city official for their city; secretariat on behalf of any city)',
-        description: 'Send Idempotency-Key to make retries safe: the same key and body return the first answer; another body is 409.',
+        summary:
+          'Endorse the published version, whole or by area (city official for their city; secretariat on behalf of any city)',
+        description:
+          'Send Idempotency-Key to make retries safe: the same key and body return the first answer; another body is 409.',
         security,
         params: pledgeParamsSchema,
         headers: idempotencyHeaders,
@@ -56,12 +60,25 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const idempotencyKey = request.headers['idempotency-key'];
       if (!idempotencyKey) {
-        const written = await endorseInOneStep(app.database.db, deps, request.user.sub, request.params.pledgeId, request.body, request.id);
+        const written = await endorseInOneStep(
+          app.database.db,
+          deps,
+          request.user.sub,
+          request.params.pledgeId,
+          request.body,
+          request.id,
+        );
         if (written) return reply.code(201).send(written);
       }
       // A retry-safe request, or one the single statement refused: the full path, with its checks and errors.
       await app.loadActor(request);
-      const result = await createEndorsement(app.ctx(request), deps, request.params.pledgeId, request.body, idempotencyKey);
+      const result = await createEndorsement(
+        app.ctx(request),
+        deps,
+        request.params.pledgeId,
+        request.body,
+        idempotencyKey,
+      );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(result.body);
     },
@@ -74,7 +91,8 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'listEndorsements',
         tags,
-        summary: 'Endorsements in your scope (secretariat: all; reviewer: member cities of your network; city official: your city)',
+        summary:
+          'Endorsements in your scope (secretariat: all; reviewer: member cities of your network; city official: your city)',
         security,
         querystring: endorsementListQuerySchema,
         response: { 200: z.object({ items: z.array(endorsementSchema), nextCursor: z.string().nullable() }) },
@@ -87,7 +105,14 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/endorsements/:id',
     {
       onRequest: app.authenticate,
-      schema: { operationId: 'getEndorsement', tags, summary: 'An endorsement with its full history and progress', security, params: endorsementIdParamsSchema, response: { 200: endorsementDetailSchema } },
+      schema: {
+        operationId: 'getEndorsement',
+        tags,
+        summary: 'An endorsement with its full history and progress',
+        security,
+        params: endorsementIdParamsSchema,
+        response: { 200: endorsementDetailSchema },
+      },
     },
     async (request) => lifecycle.getEndorsement(app.ctx(request), request.params.id),
   );
@@ -130,7 +155,15 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/endorsements/:id/withdraw',
     {
       onRequest: app.authenticate,
-      schema: { operationId: 'withdrawEndorsement', tags, summary: 'Withdraw, with a reason', security, params: endorsementIdParamsSchema, body: withdrawSchema, response: { 200: endorsementDetailSchema } },
+      schema: {
+        operationId: 'withdrawEndorsement',
+        tags,
+        summary: 'Withdraw, with a reason',
+        security,
+        params: endorsementIdParamsSchema,
+        body: withdrawSchema,
+        response: { 200: endorsementDetailSchema },
+      },
     },
     async (request) => lifecycle.withdrawEndorsement(app.ctx(request), deps, request.params.id, request.body.reason),
   );
@@ -170,7 +203,11 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       // A text or JSON body has been decoded on the way in and would not be the file sent.
       if (!Buffer.isBuffer(request.body)) {
-        throw new AppError(415, 'unsupported_media_type', 'Send the file itself as application/pdf, image/png or image/jpeg.');
+        throw new AppError(
+          415,
+          'unsupported_media_type',
+          'Send the file itself as application/pdf, image/png or image/jpeg.',
+        );
       }
       return reply.code(201).send(await uploadMandate(app.ctx(request), request.params.id, request.body));
     },
@@ -180,13 +217,22 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/endorsements/:id/mandate',
     {
       onRequest: app.authenticate,
-      schema: { operationId: 'downloadMandate', tags, summary: 'The mandate document (its city officials and the secretariat)', security, params: endorsementIdParamsSchema },
+      schema: {
+        operationId: 'downloadMandate',
+        tags,
+        summary: 'The mandate document (its city officials and the secretariat)',
+        security,
+        params: endorsementIdParamsSchema,
+      },
     },
     async (request, reply) => {
       const doc = await downloadMandate(app.ctx(request), request.params.id);
       return reply
         .type(doc.mediaType)
-        .header('content-disposition', `attachment; filename="mandate-${request.params.id}.${doc.mediaType.split('/')[1]}"`)
+        .header(
+          'content-disposition',
+          `attachment; filename="mandate-${request.params.id}.${doc.mediaType.split('/')[1]}"`,
+        )
         .header('x-content-sha256', doc.sha256)
         .send(doc.content);
     },
@@ -208,7 +254,12 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const result = await addProgress(app.ctx(request), request.params.id, request.body, request.headers['idempotency-key']);
+      const result = await addProgress(
+        app.ctx(request),
+        request.params.id,
+        request.body,
+        request.headers['idempotency-key'],
+      );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(result.body);
     },

@@ -34,25 +34,43 @@ export const createEndorsementSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.scope === 'areas' && !v.areaKeys) ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'is required when scope is "areas"' });
-    if (v.scope === 'whole' && v.areaKeys) ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'must be absent when scope is "whole" (every area is endorsed)' });
+    if (v.scope === 'areas' && !v.areaKeys)
+      ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'is required when scope is "areas"' });
+    if (v.scope === 'whole' && v.areaKeys)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['areaKeys'],
+        message: 'must be absent when scope is "whole" (every area is endorsed)',
+      });
   });
 export type CreateEndorsementInput = z.infer<typeof createEndorsementSchema>;
 
 export const amendSchema = z
-  .object({ scope: z.enum(endorsementScopes), areaKeys: areaKeysSchema.optional(), reason: z.string().trim().max(2_000).optional() })
+  .object({
+    scope: z.enum(endorsementScopes),
+    areaKeys: areaKeysSchema.optional(),
+    reason: z.string().trim().max(2_000).optional(),
+  })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.scope === 'areas' && !v.areaKeys) ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'is required when scope is "areas"' });
-    if (v.scope === 'whole' && v.areaKeys) ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'must be absent when scope is "whole"' });
+    if (v.scope === 'areas' && !v.areaKeys)
+      ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'is required when scope is "areas"' });
+    if (v.scope === 'whole' && v.areaKeys)
+      ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'must be absent when scope is "whole"' });
   });
 
 export const reconfirmSchema = z
-  .object({ versionNumber: versionNumberSchema, scope: z.enum(endorsementScopes).optional(), areaKeys: areaKeysSchema.optional() })
+  .object({
+    versionNumber: versionNumberSchema,
+    scope: z.enum(endorsementScopes).optional(),
+    areaKeys: areaKeysSchema.optional(),
+  })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.scope === 'whole' && v.areaKeys) ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'must be absent when scope is "whole"' });
-    if (v.areaKeys && !v.scope) ctx.addIssue({ code: 'custom', path: ['scope'], message: 'give scope "areas" with areaKeys' });
+    if (v.scope === 'whole' && v.areaKeys)
+      ctx.addIssue({ code: 'custom', path: ['areaKeys'], message: 'must be absent when scope is "whole"' });
+    if (v.areaKeys && !v.scope)
+      ctx.addIssue({ code: 'custom', path: ['scope'], message: 'give scope "areas" with areaKeys' });
   });
 
 export const withdrawSchema = z.object({ reason: z.string().trim().min(3).max(2_000) }).strict();
@@ -61,7 +79,8 @@ export const decisionSchema = z
   .object({ decision: z.enum(['verified', 'rejected']), note: z.string().trim().max(2_000).optional() })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.decision === 'rejected' && !v.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'is required to reject (tell the city why)' });
+    if (v.decision === 'rejected' && !v.note)
+      ctx.addIssue({ code: 'custom', path: ['note'], message: 'is required to reject (tell the city why)' });
   });
 
 export const progressInputSchema = z
@@ -113,7 +132,9 @@ export const endorsementSchema = z.object({
   submittedAt: isoDate,
   verifiedAt: isoDate.nullable(),
   withdrawnAt: isoDate.nullable(),
-  mandate: z.object({ sha256: z.string(), size: z.number().int(), mediaType: z.string(), uploadedAt: isoDate }).nullable(),
+  mandate: z
+    .object({ sha256: z.string(), size: z.number().int(), mediaType: z.string(), uploadedAt: isoDate })
+    .nullable(),
   certificate: z.object({ serial: z.string(), status: z.string() }).nullable(),
 });
 export type EndorsementView = z.infer<typeof endorsementSchema>;
@@ -121,7 +142,13 @@ export type EndorsementView = z.infer<typeof endorsementSchema>;
 export const endorsementDetailSchema = endorsementSchema.extend({
   history: z.array(historyEntrySchema),
   progress: z.array(
-    z.object({ areaKey: z.string(), stage: z.enum(progressStages).nullable(), narrative: z.string().nullable(), updatedAt: isoDate.nullable(), stale: z.boolean() }),
+    z.object({
+      areaKey: z.string(),
+      stage: z.enum(progressStages).nullable(),
+      narrative: z.string().nullable(),
+      updatedAt: isoDate.nullable(),
+      stale: z.boolean(),
+    }),
   ),
 });
 

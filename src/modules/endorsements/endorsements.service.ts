@@ -38,7 +38,14 @@ export async function listEndorsements(ctx: ServiceContext, q: EndorsementListQu
   return toPage(
     rows,
     q.limit,
-    (r) => toEndorsementView(r.endorsement, r.city, r.pledgeSlug, mandates.get(r.endorsement.id), certificates.get(r.endorsement.id)),
+    (r) =>
+      toEndorsementView(
+        r.endorsement,
+        r.city,
+        r.pledgeSlug,
+        mandates.get(r.endorsement.id),
+        certificates.get(r.endorsement.id),
+      ),
     (r) => [r.endorsement.createdAt.toISOString(), r.endorsement.id],
   );
 }

@@ -52,10 +52,21 @@ async function recordChange(ctx: ServiceContext, row: repo.EndorsementRow, chang
       revision,
       reason: change.reason ?? null,
       before: { status: row.status, scope: row.scope, areaKeys: row.areaKeys, versionNumber: row.versionNumber },
-      after: { status: updated.status, scope: updated.scope, areaKeys: updated.areaKeys, versionNumber: updated.versionNumber },
+      after: {
+        status: updated.status,
+        scope: updated.scope,
+        areaKeys: updated.areaKeys,
+        versionNumber: updated.versionNumber,
+      },
     },
   });
-  const facts = { endorsementId: row.id, revision, cityName: city.name, pledgeTitle: pledge.title.en, versionNumber: updated.versionNumber };
+  const facts = {
+    endorsementId: row.id,
+    revision,
+    cityName: city.name,
+    pledgeTitle: pledge.title.en,
+    versionNumber: updated.versionNumber,
+  };
   return { updated, pledge, facts };
 }
 
@@ -66,7 +77,12 @@ export async function getEndorsement(ctx: ServiceContext, id: string) {
 }
 
 /** Changes the endorsed areas; a verified endorsement goes back to submitted for verification. */
-export async function amendEndorsement(ctx: ServiceContext, deps: EndorseDeps, id: string, input: { scope: 'whole' | 'areas'; areaKeys?: string[]; reason?: string }) {
+export async function amendEndorsement(
+  ctx: ServiceContext,
+  deps: EndorseDeps,
+  id: string,
+  input: { scope: 'whole' | 'areas'; areaKeys?: string[]; reason?: string },
+) {
   return withTx(ctx, async (tx) => {
     const row = await findChangeableEndorsement(tx, id);
     const status = endorsementStateMachine.assert('amend', row.status);
@@ -98,10 +114,14 @@ export async function reconfirmEndorsement(
     const status = endorsementStateMachine.assert('reconfirm', row.status);
     const published = await findPublishedVersion(tx.db, row.pledgeId);
     if (!published || published.number !== input.versionNumber) {
-      throw new InvalidStateError(`Version ${input.versionNumber} is not the published version of this pledge${published ? ` (${published.number})` : ''}.`);
+      throw new InvalidStateError(
+        `Version ${input.versionNumber} is not the published version of this pledge${published ? ` (${published.number})` : ''}.`,
+      );
     }
     if (published.number <= row.versionNumber) {
-      throw new InvalidStateError(`The endorsement is already on version ${row.versionNumber}; re-confirm only on a newer published version.`);
+      throw new InvalidStateError(
+        `The endorsement is already on version ${row.versionNumber}; re-confirm only on a newer published version.`,
+      );
     }
     const newKeys = (await areasOf(tx.db, published.id)).map((a) => a.key);
     const scope = input.scope ?? row.scope;
@@ -115,7 +135,9 @@ export async function reconfirmEndorsement(
       areaKeys = newKeys.filter((k) => row.areaKeys.includes(k));
       dropped = row.areaKeys.filter((k) => !newKeys.includes(k));
       if (areaKeys.length === 0) {
-        throw new InvalidStateError(`None of the endorsed areas exists in version ${published.number}; choose areas with areaKeys.`);
+        throw new InvalidStateError(
+          `None of the endorsed areas exists in version ${published.number}; choose areas with areaKeys.`,
+        );
       }
     }
     const { updated, pledge, facts } = await recordChange(tx, row, {
@@ -142,7 +164,12 @@ export async function withdrawEndorsement(ctx: ServiceContext, deps: EndorseDeps
   return withTx(ctx, async (tx) => {
     const row = await findChangeableEndorsement(tx, id);
     const status = endorsementStateMachine.assert('withdraw', row.status);
-    const { updated, pledge, facts } = await recordChange(tx, row, { action: 'withdrawn', status, reason, set: { withdrawnAt: new Date() } });
+    const { updated, pledge, facts } = await recordChange(tx, row, {
+      action: 'withdrawn',
+      status,
+      reason,
+      set: { withdrawnAt: new Date() },
+    });
     await revokeCertificate(tx, row.id, reason);
     await tellSecretariat(tx.db, { ...facts, baseUrl: deps.publicBaseUrl }, 'withdrawn', reason);
     return endorsementDetail(tx.db, updated, pledge.slug);
@@ -150,14 +177,23 @@ export async function withdrawEndorsement(ctx: ServiceContext, deps: EndorseDeps
 }
 
 /** The secretariat verifies or rejects a submitted endorsement. */
-export async function decideEndorsement(ctx: ServiceContext, deps: EndorseDeps, id: string, input: { decision: 'verified' | 'rejected'; note?: string }) {
+export async function decideEndorsement(
+  ctx: ServiceContext,
+  deps: EndorseDeps,
+  id: string,
+  input: { decision: 'verified' | 'rejected'; note?: string },
+) {
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
     const row = await findVisibleEndorsement(tx, id, true);
     const status = endorsementStateMachine.assert(input.decision === 'verified' ? 'verify' : 'reject', row.status);
     const pledge = await findPledge(tx.db, row.pledgeId);
     if (!pledge) throw new NotFoundError('Pledge');
-    if (input.decision === 'verified' && pledge.requireMandateDocument && !(await repo.findMandateMeta(tx.db, row.id))) {
+    if (
+      input.decision === 'verified' &&
+      pledge.requireMandateDocument &&
+      !(await repo.findMandateMeta(tx.db, row.id))
+    ) {
       throw new InvalidStateError('This pledge requires a mandate document: upload it before verification.');
     }
     const version = await findVersionById(tx.db, row.versionId);
@@ -175,7 +211,13 @@ export async function decideEndorsement(ctx: ServiceContext, deps: EndorseDeps, 
     if (input.decision === 'verified') await issueCertificate(tx, deps, updated);
     // A rejected amendment ends the endorsement: the certificate of its earlier revision goes too.
     else await revokeCertificate(tx, row.id, input.note ?? 'rejected');
-    await tellCity(tx.db, row.cityId, { ...facts, versionNumber: version?.number ?? row.versionNumber, baseUrl: deps.publicBaseUrl }, input.decision, input.note);
+    await tellCity(
+      tx.db,
+      row.cityId,
+      { ...facts, versionNumber: version?.number ?? row.versionNumber, baseUrl: deps.publicBaseUrl },
+      input.decision,
+      input.note,
+    );
     return endorsementDetail(tx.db, updated, pledge.slug);
   });
 }

@@ -19,8 +19,14 @@ export function sniffMediaType(bytes: Buffer): 'application/pdf' | 'image/png' |
 
 export async function uploadMandate(ctx: ServiceContext, id: string, bytes: Buffer) {
   const mediaType = sniffMediaType(bytes);
-  if (!mediaType) throw new AppError(415, 'unsupported_media_type', 'The mandate document must be a PDF, PNG or JPEG file (checked from its content).');
-  if (bytes.length > MAX_MANDATE_BYTES) throw new AppError(413, 'payload_too_large', 'The mandate document may be 10 MB at most.');
+  if (!mediaType)
+    throw new AppError(
+      415,
+      'unsupported_media_type',
+      'The mandate document must be a PDF, PNG or JPEG file (checked from its content).',
+    );
+  if (bytes.length > MAX_MANDATE_BYTES)
+    throw new AppError(413, 'payload_too_large', 'The mandate document may be 10 MB at most.');
   return withTx(ctx, async (tx) => {
     const row = await findChangeableEndorsement(tx, id);
     // The mandate is part of what the secretariat verifies: it can change only while submitted.
@@ -33,7 +39,13 @@ export async function uploadMandate(ctx: ServiceContext, id: string, bytes: Buff
     }
     const meta = { sha256: sha256Hex(bytes), size: bytes.length, mediaType };
     const previous = await repo.findMandateMeta(tx.db, row.id);
-    await repo.upsertMandate(tx.db, { endorsementId: row.id, content: bytes, ...meta, uploadedBy: actorUserId(tx.actor), uploadedAt: new Date() });
+    await repo.upsertMandate(tx.db, {
+      endorsementId: row.id,
+      content: bytes,
+      ...meta,
+      uploadedBy: actorUserId(tx.actor),
+      uploadedAt: new Date(),
+    });
     await recordAudit(tx, {
       action: 'endorsement.mandate_uploaded',
       entityType: 'endorsement',

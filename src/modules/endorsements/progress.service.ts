@@ -9,7 +9,15 @@ import { findVisibleEndorsement } from './endorsements.access.js';
 import * as repo from './endorsements.repository.js';
 
 function toProgress(row: repo.ProgressRow) {
-  return { id: row.id, endorsementId: row.endorsementId, areaKey: row.areaKey, stage: row.stage, narrative: row.narrative, createdBy: row.createdBy, createdAt: row.createdAt.toISOString() };
+  return {
+    id: row.id,
+    endorsementId: row.endorsementId,
+    areaKey: row.areaKey,
+    stage: row.stage,
+    narrative: row.narrative,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+  };
 }
 
 /** The endorsing city reports per endorsed area, on a live endorsement. */
@@ -22,20 +30,31 @@ export async function addProgress(
   return withTx(ctx, async (tx) => {
     const row = await findVisibleEndorsement(tx, id, true);
     if (tx.actor.kind !== 'city_official') throw new ForbiddenError('Progress is reported by the endorsing city.');
-    return runIdempotent(tx.db, { userId: actorUserId(tx.actor), scope: `progress:${id}`, key: idempotencyKey, request: input }, async () => {
-      if (!isLive(row.status)) throw new InvalidStateError(`The endorsement is ${row.status}: no progress can be reported on it.`);
-      if (!row.areaKeys.includes(input.areaKey)) {
-        throw new ValidationError(`${input.areaKey} is not an area this city endorsed.`, [{ path: 'areaKey', message: `not endorsed; endorsed: ${row.areaKeys.join(', ')}` }]);
-      }
-      const progress = await repo.insertProgress(tx.db, { endorsementId: row.id, ...input, createdBy: actorUserId(tx.actor) });
-      await recordAudit(tx, {
-        action: 'endorsement.progress_reported',
-        entityType: 'endorsement',
-        entityId: row.id,
-        summary: { progressId: progress.id, areaKey: input.areaKey, stage: input.stage },
-      });
-      return { status: 201, body: toProgress(progress) };
-    });
+    return runIdempotent(
+      tx.db,
+      { userId: actorUserId(tx.actor), scope: `progress:${id}`, key: idempotencyKey, request: input },
+      async () => {
+        if (!isLive(row.status))
+          throw new InvalidStateError(`The endorsement is ${row.status}: no progress can be reported on it.`);
+        if (!row.areaKeys.includes(input.areaKey)) {
+          throw new ValidationError(`${input.areaKey} is not an area this city endorsed.`, [
+            { path: 'areaKey', message: `not endorsed; endorsed: ${row.areaKeys.join(', ')}` },
+          ]);
+        }
+        const progress = await repo.insertProgress(tx.db, {
+          endorsementId: row.id,
+          ...input,
+          createdBy: actorUserId(tx.actor),
+        });
+        await recordAudit(tx, {
+          action: 'endorsement.progress_reported',
+          entityType: 'endorsement',
+          entityId: row.id,
+          summary: { progressId: progress.id, areaKey: input.areaKey, stage: input.stage },
+        });
+        return { status: 201, body: toProgress(progress) };
+      },
+    );
   });
 }
 

@@ -33,7 +33,14 @@ export class MailDispatcher {
   ) {}
 
   async dispatchOnce(batchSize = 20): Promise<{ sent: number; failed: number }> {
-    const claimed = rowsOf<{ id: string; to: string; subject: string; text: string | null; sensitive: boolean; attempts: number }>(
+    const claimed = rowsOf<{
+      id: string;
+      to: string;
+      subject: string;
+      text: string | null;
+      sensitive: boolean;
+      attempts: number;
+    }>(
       await this.db.execute(sql`
         UPDATE ${mailOutbox} SET locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = attempts + 1
         WHERE id IN (
@@ -46,19 +53,34 @@ export class MailDispatcher {
     let sent = 0;
     let failed = 0;
     for (const row of claimed) {
-      const message: MailMessage = { id: row.id, to: row.to, subject: row.subject, text: row.text, sensitive: row.sensitive };
+      const message: MailMessage = {
+        id: row.id,
+        to: row.to,
+        subject: row.subject,
+        text: row.text,
+        sensitive: row.sensitive,
+      };
       try {
         await this.transport.send(message);
         await this.db
           .update(mailOutbox)
-          .set({ status: 'sent', sentAt: new Date(), lockedUntil: null, lastError: null, ...(row.sensitive ? { text: null } : {}) })
+          .set({
+            status: 'sent',
+            sentAt: new Date(),
+            lockedUntil: null,
+            lastError: null,
+            ...(row.sensitive ? { text: null } : {}),
+          })
           .where(eq(mailOutbox.id, row.id));
         sent++;
       } catch (err) {
         failed++;
         const giveUp = row.attempts >= MAX_MAIL_ATTEMPTS;
         const reason = err instanceof Error ? err.message.slice(0, 500) : 'unknown error';
-        this.log[giveUp ? 'error' : 'warn']({ mailId: row.id, attempts: row.attempts, reason }, giveUp ? 'mail given up' : 'mail will be retried');
+        this.log[giveUp ? 'error' : 'warn'](
+          { mailId: row.id, attempts: row.attempts, reason },
+          giveUp ? 'mail given up' : 'mail will be retried',
+        );
         await this.db
           .update(mailOutbox)
           .set({

@@ -30,7 +30,10 @@ export async function enqueueMail(ctx: { db: Db }, mail: OutgoingMail): Promise<
  * Queues the same message for every active secretariat user in one statement; each copy's
  * dedupe key is `dedupePrefix` + the user's id.
  */
-export async function enqueueMailToSecretariat(ctx: { db: Db }, mail: { subject: string; text: string; dedupePrefix: string }): Promise<void> {
+export async function enqueueMailToSecretariat(
+  ctx: { db: Db },
+  mail: { subject: string; text: string; dedupePrefix: string },
+): Promise<void> {
   await ctx.db.execute(sql`
     INSERT INTO ${mailOutbox} ("to", subject, text, dedupe_key)
     SELECT email, ${mail.subject}, ${mail.text}, ${mail.dedupePrefix} || id::text

@@ -14,7 +14,10 @@ export async function findNetworkById(db: Db, id: string): Promise<NetworkRow | 
 }
 
 export async function findNetworkByCode(db: Db, code: string): Promise<NetworkRow | undefined> {
-  const [row] = await db.select().from(networks).where(sql`lower(${networks.code}) = ${code.toLowerCase()}`);
+  const [row] = await db
+    .select()
+    .from(networks)
+    .where(sql`lower(${networks.code}) = ${code.toLowerCase()}`);
   return row;
 }
 
@@ -22,7 +25,10 @@ export async function findNetworkByCode(db: Db, code: string): Promise<NetworkRo
 export async function findNetworksByCodes(db: Db, codes: string[]): Promise<NetworkRow[]> {
   if (codes.length === 0) return [];
   const lowered = codes.map((c) => c.toLowerCase());
-  return db.select().from(networks).where(inArray(sql`lower(${networks.code})`, lowered));
+  return db
+    .select()
+    .from(networks)
+    .where(inArray(sql`lower(${networks.code})`, lowered));
 }
 
 export async function insertNetwork(db: Db, values: { code: string; name: string }): Promise<NetworkRow> {

@@ -14,11 +14,18 @@ function areaResult(pledge: repo.PledgeRow, version: repo.VersionRow, areas: rep
 }
 
 /** Adds an area at `position` (1-based; default: last), shifting the ones after it. */
-export async function addArea(ctx: ServiceContext, idOrSlug: string, number: number, input: CreateAreaInput, ifMatch?: string) {
+export async function addArea(
+  ctx: ServiceContext,
+  idOrSlug: string,
+  number: number,
+  input: CreateAreaInput,
+  ifMatch?: string,
+) {
   return withTx(ctx, async (tx) => {
     const { pledge, version } = await lockDraftForEdit(tx, idOrSlug, number, ifMatch);
     const areas = await repo.areasOf(tx.db, version.id);
-    if (areas.some((a) => a.key === input.key)) throw new ConflictError(`Version ${number} already has an area with key ${input.key}.`);
+    if (areas.some((a) => a.key === input.key))
+      throw new ConflictError(`Version ${number} already has an area with key ${input.key}.`);
     const position = Math.min(input.position ?? areas.length + 1, areas.length + 1);
     await repo.shiftAreasFrom(tx.db, version.id, position);
     await repo.insertAreas(tx.db, [
@@ -46,7 +53,14 @@ export async function addArea(ctx: ServiceContext, idOrSlug: string, number: num
   });
 }
 
-export async function updateArea(ctx: ServiceContext, idOrSlug: string, number: number, key: string, input: UpdateAreaInput, ifMatch?: string) {
+export async function updateArea(
+  ctx: ServiceContext,
+  idOrSlug: string,
+  number: number,
+  key: string,
+  input: UpdateAreaInput,
+  ifMatch?: string,
+) {
   return withTx(ctx, async (tx) => {
     const { pledge, version } = await lockDraftForEdit(tx, idOrSlug, number, ifMatch);
     const areas = await repo.areasOf(tx.db, version.id);

@@ -60,10 +60,21 @@ export function assertIfMatch(ifMatch: string | undefined, current: string): voi
   if (!tags.includes(current)) throw new PreconditionFailedError();
 }
 
-const areaFieldNames = ['position', 'title', 'description', 'commitments', 'gcmObjectives', 'gcrAreas', 'sdgTargets'] as const;
+const areaFieldNames = [
+  'position',
+  'title',
+  'description',
+  'commitments',
+  'gcmObjectives',
+  'gcrAreas',
+  'sdgTargets',
+] as const;
 
 /** What changed from `before` to `after`, area by area, matched on their stable keys. */
-export function diffVersions(before: { preamble: Localised; areas: Area[] }, after: { preamble: Localised; areas: Area[] }) {
+export function diffVersions(
+  before: { preamble: Localised; areas: Area[] },
+  after: { preamble: Localised; areas: Area[] },
+) {
   const old = new Map(before.areas.map((a) => [a.key, a]));
   const now = new Map(after.areas.map((a) => [a.key, a]));
   const same = (x: unknown, y: unknown) => canonicalJson(x) === canonicalJson(y);

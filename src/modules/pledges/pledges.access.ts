@@ -26,7 +26,8 @@ export async function findVisiblePledge(db: Db, actor: Actor, idOrSlug: string, 
   if (!pledge) throw new NotFoundError('Pledge');
   const versions = await repo.versionsOf(db, pledge.id);
   const visible = versions.filter((v) => canSeeVersion(actor, v.status));
-  if (visible.length === 0 && actor.kind !== 'secretariat' && actor.kind !== 'system') throw new NotFoundError('Pledge');
+  if (visible.length === 0 && actor.kind !== 'secretariat' && actor.kind !== 'system')
+    throw new NotFoundError('Pledge');
   return { pledge, versions, visible };
 }
 

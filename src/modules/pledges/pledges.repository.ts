@@ -34,10 +34,19 @@ export async function updatePledge(db: Db, id: string, set: Partial<typeof pledg
 }
 
 export async function versionsOf(db: Db, pledgeId: string): Promise<VersionRow[]> {
-  return db.select().from(pledgeVersions).where(eq(pledgeVersions.pledgeId, pledgeId)).orderBy(asc(pledgeVersions.number));
+  return db
+    .select()
+    .from(pledgeVersions)
+    .where(eq(pledgeVersions.pledgeId, pledgeId))
+    .orderBy(asc(pledgeVersions.number));
 }
 
-export async function findVersion(db: Db, pledgeId: string, number: number, forUpdate = false): Promise<VersionRow | undefined> {
+export async function findVersion(
+  db: Db,
+  pledgeId: string,
+  number: number,
+  forUpdate = false,
+): Promise<VersionRow | undefined> {
   const query = db
     .select()
     .from(pledgeVersions)
@@ -72,7 +81,11 @@ export async function insertVersion(db: Db, values: typeof pledgeVersions.$infer
   return row!;
 }
 
-export async function updateVersion(db: Db, id: string, set: Partial<typeof pledgeVersions.$inferInsert>): Promise<VersionRow> {
+export async function updateVersion(
+  db: Db,
+  id: string,
+  set: Partial<typeof pledgeVersions.$inferInsert>,
+): Promise<VersionRow> {
   const [row] = await db
     .update(pledgeVersions)
     .set({ ...set, updatedAt: new Date() })
@@ -92,7 +105,11 @@ export async function touchVersion(db: Db, id: string): Promise<VersionRow> {
 }
 
 export async function areasOf(db: Db, versionId: string): Promise<AreaRow[]> {
-  return db.select().from(actionAreas).where(eq(actionAreas.versionId, versionId)).orderBy(asc(actionAreas.position), asc(actionAreas.key));
+  return db
+    .select()
+    .from(actionAreas)
+    .where(eq(actionAreas.versionId, versionId))
+    .orderBy(asc(actionAreas.position), asc(actionAreas.key));
 }
 
 export async function insertAreas(db: Db, values: Array<typeof actionAreas.$inferInsert>): Promise<void> {

@@ -31,7 +31,14 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
     '/pledges',
     {
       onRequest: app.authenticate,
-      schema: { operationId: 'createPledge', tags, summary: 'Create a pledge with draft version 1 (secretariat)', security, body: createPledgeSchema, response: { 201: pledgeSchema } },
+      schema: {
+        operationId: 'createPledge',
+        tags,
+        summary: 'Create a pledge with draft version 1 (secretariat)',
+        security,
+        body: createPledgeSchema,
+        response: { 201: pledgeSchema },
+      },
     },
     async (request, reply) => reply.code(201).send(await pledges.createPledge(app.ctx(request), request.body)),
   );
@@ -56,7 +63,14 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
     '/pledges/:pledgeId',
     {
       onRequest: app.authenticate,
-      schema: { operationId: 'getPledge', tags, summary: 'One pledge, by id or slug', security, params: pledgeParamsSchema, response: { 200: pledgeSchema } },
+      schema: {
+        operationId: 'getPledge',
+        tags,
+        summary: 'One pledge, by id or slug',
+        security,
+        params: pledgeParamsSchema,
+        response: { 200: pledgeSchema },
+      },
     },
     async (request) => pledges.getPledge(app.ctx(request), request.params.pledgeId),
   );
@@ -93,7 +107,11 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { version, etag } = await pledges.createVersion(app.ctx(request), request.params.pledgeId, request.body.from);
+      const { version, etag } = await pledges.createVersion(
+        app.ctx(request),
+        request.params.pledgeId,
+        request.body.from,
+      );
       return reply.code(201).header('etag', etag).send(version);
     },
   );
@@ -133,7 +151,13 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { pledgeId, n } = request.params;
-      const { version, etag } = await pledges.updateVersion(app.ctx(request), pledgeId, n, request.body, request.headers['if-match']);
+      const { version, etag } = await pledges.updateVersion(
+        app.ctx(request),
+        pledgeId,
+        n,
+        request.body,
+        request.headers['if-match'],
+      );
       return reply.header('etag', etag).send(version);
     },
   );
@@ -155,7 +179,13 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { pledgeId, n } = request.params;
-      const { area, etag } = await areas.addArea(app.ctx(request), pledgeId, n, request.body, request.headers['if-match']);
+      const { area, etag } = await areas.addArea(
+        app.ctx(request),
+        pledgeId,
+        n,
+        request.body,
+        request.headers['if-match'],
+      );
       return reply.code(201).header('etag', etag).send(area);
     },
   );
@@ -177,7 +207,14 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { pledgeId, n, key } = request.params;
-      const { area, etag } = await areas.updateArea(app.ctx(request), pledgeId, n, key, request.body, request.headers['if-match']);
+      const { area, etag } = await areas.updateArea(
+        app.ctx(request),
+        pledgeId,
+        n,
+        key,
+        request.body,
+        request.headers['if-match'],
+      );
       return reply.header('etag', etag).send(area);
     },
   );
@@ -217,7 +254,8 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: diffSchema },
       },
     },
-    async (request) => pledges.diffVersion(app.ctx(request), request.params.pledgeId, request.params.n, request.query.against),
+    async (request) =>
+      pledges.diffVersion(app.ctx(request), request.params.pledgeId, request.params.n, request.query.against),
   );
 
   app.post(
@@ -227,7 +265,8 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'publishVersion',
         tags,
-        summary: 'Publish a validated version (others need override: { reason }); supersedes the previous one (secretariat)',
+        summary:
+          'Publish a validated version (others need override: { reason }); supersedes the previous one (secretariat)',
         security,
         params: versionParamsSchema,
         body: publishSchema,
@@ -235,7 +274,12 @@ const pledgesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { version, etag } = await publishVersion(app.ctx(request), request.params.pledgeId, request.params.n, request.body.override);
+      const { version, etag } = await publishVersion(
+        app.ctx(request),
+        request.params.pledgeId,
+        request.params.n,
+        request.body.override,
+      );
       return reply.header('etag', etag).send(version);
     },
   );

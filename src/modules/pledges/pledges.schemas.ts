@@ -49,7 +49,9 @@ const areaFields = {
   description: localisedSchema(5_000),
   commitments: z.array(localisedSchema(2_000)).max(50),
   gcmObjectives: z
-    .array(z.number().int().min(1, 'GCM objectives are numbered 1 to 23').max(23, 'GCM objectives are numbered 1 to 23'))
+    .array(
+      z.number().int().min(1, 'GCM objectives are numbered 1 to 23').max(23, 'GCM objectives are numbered 1 to 23'),
+    )
     .max(23)
     .refine((a) => new Set(a).size === a.length, 'must not repeat an objective'),
   gcrAreas: z
@@ -122,7 +124,12 @@ export const versionSchema = z.object({
 export const createVersionSchema = z.object({ from: z.number().int().min(1).optional() }).strict();
 export const updateVersionSchema = z.object({ preamble: localisedSchema(20_000).optional() }).strict();
 export const publishSchema = z
-  .object({ override: z.object({ reason: z.string().trim().min(10, 'give a reason of at least 10 characters').max(2_000) }).strict().optional() })
+  .object({
+    override: z
+      .object({ reason: z.string().trim().min(10, 'give a reason of at least 10 characters').max(2_000) })
+      .strict()
+      .optional(),
+  })
   .strict();
 
 export const pledgeParamsSchema = z.object({ pledgeId: z.string().trim().min(1).max(100) });

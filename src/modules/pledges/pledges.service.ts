@@ -24,10 +24,14 @@ function toPledge(pledge: repo.PledgeRow, visible: repo.VersionRow[]) {
   };
 }
 
-export async function createPledge(ctx: ServiceContext, input: { slug: string; title: Localised; requireMandateDocument?: boolean }) {
+export async function createPledge(
+  ctx: ServiceContext,
+  input: { slug: string; title: Localised; requireMandateDocument?: boolean },
+) {
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
-    if (await repo.findPledge(tx.db, input.slug)) throw new ConflictError(`A pledge with slug ${input.slug} already exists.`);
+    if (await repo.findPledge(tx.db, input.slug))
+      throw new ConflictError(`A pledge with slug ${input.slug} already exists.`);
     let pledge: repo.PledgeRow;
     try {
       pledge = await repo.insertPledge(tx.db, {
@@ -45,7 +49,14 @@ export async function createPledge(ctx: ServiceContext, input: { slug: string; t
       action: 'pledge.created',
       entityType: 'pledge',
       entityId: pledge.id,
-      summary: { after: { slug: pledge.slug, title: pledge.title, requireMandateDocument: pledge.requireMandateDocument, version: 1 } },
+      summary: {
+        after: {
+          slug: pledge.slug,
+          title: pledge.title,
+          requireMandateDocument: pledge.requireMandateDocument,
+          version: 1,
+        },
+      },
     });
     return toPledge(pledge, [version]);
   });
@@ -56,7 +67,8 @@ export async function listPledges(ctx: ServiceContext) {
   const result = [];
   for (const pledge of await repo.listPledges(ctx.db)) {
     const visible = (await repo.versionsOf(ctx.db, pledge.id)).filter((v) => canSeeVersion(ctx.actor, v.status));
-    if (visible.length > 0 || ctx.actor.kind === 'secretariat' || ctx.actor.kind === 'system') result.push(toPledge(pledge, visible));
+    if (visible.length > 0 || ctx.actor.kind === 'secretariat' || ctx.actor.kind === 'system')
+      result.push(toPledge(pledge, visible));
   }
   return result;
 }
@@ -67,13 +79,22 @@ export async function getPledge(ctx: ServiceContext, idOrSlug: string) {
   return toPledge(pledge, visible);
 }
 
-export async function updatePledge(ctx: ServiceContext, idOrSlug: string, input: { title?: Localised; requireMandateDocument?: boolean }) {
+export async function updatePledge(
+  ctx: ServiceContext,
+  idOrSlug: string,
+  input: { title?: Localised; requireMandateDocument?: boolean },
+) {
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
     const { pledge: before, versions } = await findVisiblePledge(tx.db, tx.actor, idOrSlug, true);
     const after = await repo.updatePledge(tx.db, before.id, input);
     const pick = (p: repo.PledgeRow) => ({ title: p.title, requireMandateDocument: p.requireMandateDocument });
-    await recordAudit(tx, { action: 'pledge.updated', entityType: 'pledge', entityId: before.id, summary: { before: pick(before), after: pick(after) } });
+    await recordAudit(tx, {
+      action: 'pledge.updated',
+      entityType: 'pledge',
+      entityId: before.id,
+      summary: { before: pick(before), after: pick(after) },
+    });
     return toPledge(after, versions);
   });
 }
@@ -114,17 +135,30 @@ export async function createVersion(ctx: ServiceContext, idOrSlug: string, from?
 }
 
 /** Locks a version for a content edit: secretariat, draft only, current ETag. */
-export async function lockDraftForEdit(ctx: ServiceContext, idOrSlug: string, number: number, ifMatch: string | undefined) {
+export async function lockDraftForEdit(
+  ctx: ServiceContext,
+  idOrSlug: string,
+  number: number,
+  ifMatch: string | undefined,
+) {
   requireSecretariat(ctx.actor);
   const { pledge, version } = await findVisibleVersion(ctx.db, ctx.actor, idOrSlug, number, true);
   if (!isEditable(version.status)) {
-    throw new InvalidStateError(`Version ${number} is ${version.status.replace('_', ' ')}: only a draft can be edited. Create a new version to change the text.`);
+    throw new InvalidStateError(
+      `Version ${number} is ${version.status.replace('_', ' ')}: only a draft can be edited. Create a new version to change the text.`,
+    );
   }
   assertIfMatch(ifMatch, versionEtag(version));
   return { pledge, version };
 }
 
-export async function updateVersion(ctx: ServiceContext, idOrSlug: string, number: number, input: { preamble?: Localised }, ifMatch?: string) {
+export async function updateVersion(
+  ctx: ServiceContext,
+  idOrSlug: string,
+  number: number,
+  input: { preamble?: Localised },
+  ifMatch?: string,
+) {
   return withTx(ctx, async (tx) => {
     const { pledge, version } = await lockDraftForEdit(tx, idOrSlug, number, ifMatch);
     if (input.preamble) await repo.updateVersion(tx.db, version.id, { preamble: input.preamble });
@@ -133,7 +167,12 @@ export async function updateVersion(ctx: ServiceContext, idOrSlug: string, numbe
       action: 'version.updated',
       entityType: 'pledge_version',
       entityId: version.id,
-      summary: { pledge: pledge.slug, number, before: { preamble: version.preamble }, after: { preamble: after.preamble } },
+      summary: {
+        pledge: pledge.slug,
+        number,
+        before: { preamble: version.preamble },
+        after: { preamble: after.preamble },
+      },
     });
     return { version: toVersion(pledge, after, await repo.areasOf(tx.db, version.id)), etag: versionEtag(after) };
   });
@@ -143,7 +182,10 @@ export async function diffVersion(ctx: ServiceContext, idOrSlug: string, number:
   requireSignedIn(ctx.actor);
   const to = await findVisibleVersion(ctx.db, ctx.actor, idOrSlug, number);
   const from = await findVisibleVersion(ctx.db, ctx.actor, idOrSlug, against);
-  const [fromAreas, toAreas] = await Promise.all([repo.areasOf(ctx.db, from.version.id), repo.areasOf(ctx.db, to.version.id)]);
+  const [fromAreas, toAreas] = await Promise.all([
+    repo.areasOf(ctx.db, from.version.id),
+    repo.areasOf(ctx.db, to.version.id),
+  ]);
   return {
     from: against,
     to: number,

@@ -23,7 +23,12 @@ export async function freezeVersion(ctx: ServiceContext, pledge: repo.PledgeRow,
  * validated needs an override with a reason, kept in the audit log. The pledge row is locked
  * so concurrent publishes run one after the other; a partial unique index is the backstop.
  */
-export async function publishVersion(ctx: ServiceContext, idOrSlug: string, number: number, override?: { reason: string }) {
+export async function publishVersion(
+  ctx: ServiceContext,
+  idOrSlug: string,
+  number: number,
+  override?: { reason: string },
+) {
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
     const { pledge } = await findVisiblePledge(tx.db, tx.actor, idOrSlug, true);
@@ -41,10 +46,14 @@ export async function publishVersion(ctx: ServiceContext, idOrSlug: string, numb
     const previous = await repo.findPublishedVersion(tx.db, pledge.id);
     // Only a later version supersedes the published one: going back would strand endorsements.
     if (previous && previous.number > version.number) {
-      throw new InvalidStateError(`Version ${previous.number} is published; an earlier version (${version.number}) cannot replace it.`);
+      throw new InvalidStateError(
+        `Version ${previous.number} is published; an earlier version (${version.number}) cannot replace it.`,
+      );
     }
     if (previous) {
-      await repo.updateVersion(tx.db, previous.id, { status: versionStateMachine.assert('supersede', previous.status) });
+      await repo.updateVersion(tx.db, previous.id, {
+        status: versionStateMachine.assert('supersede', previous.status),
+      });
     }
     const frozen = await freezeVersion(tx, pledge, version);
     let published: repo.VersionRow;
@@ -55,7 +64,8 @@ export async function publishVersion(ctx: ServiceContext, idOrSlug: string, numb
         publishOverrideReason: needsOverride ? override!.reason : null,
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('Another version of this pledge was published at the same moment; reload and retry.');
+      if (isUniqueViolation(err))
+        throw new ConflictError('Another version of this pledge was published at the same moment; reload and retry.');
       throw err;
     }
     await recordAudit(tx, {
@@ -71,6 +81,9 @@ export async function publishVersion(ctx: ServiceContext, idOrSlug: string, numb
         ...(needsOverride ? { overrideReason: override!.reason } : {}),
       },
     });
-    return { version: toVersion(pledge, published, await repo.areasOf(tx.db, version.id)), etag: versionEtag(published) };
+    return {
+      version: toVersion(pledge, published, await repo.areasOf(tx.db, version.id)),
+      etag: versionEtag(published),
+    };
   });
 }

@@ -74,7 +74,8 @@ const signatoriesStatement = preparedStatement((shape: SignatoryShape) => {
  * signatories. `undefined` when the slug names no published pledge; [] when it has none yet.
  */
 export async function listSignatories(db: Db, f: SignatoryFilters): Promise<SignatoryRow[] | undefined> {
-  const shape = `${f.area ? 'a' : '-'}${f.country ? 'c' : '-'}${f.region ? 'r' : '-'}${f.before ? 'b' : '-'}` as SignatoryShape;
+  const shape =
+    `${f.area ? 'a' : '-'}${f.country ? 'c' : '-'}${f.region ? 'r' : '-'}${f.before ? 'b' : '-'}` as SignatoryShape;
   const rows = rowsOf<Record<string, unknown>>(
     await signatoriesStatement(db, shape, {
       slug: f.slug,

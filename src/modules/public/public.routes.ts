@@ -30,7 +30,13 @@ const publicPledgeSchema = z.object({
 });
 
 const signatorySchema = z.object({
-  city: z.object({ id: z.uuid(), name: z.string(), country: z.string(), countryName: z.object({ en: z.string(), es: z.string(), fr: z.string() }), region: z.string() }),
+  city: z.object({
+    id: z.uuid(),
+    name: z.string(),
+    country: z.string(),
+    countryName: z.object({ en: z.string(), es: z.string(), fr: z.string() }),
+    region: z.string(),
+  }),
   scope: z.enum(['whole', 'areas']),
   areas: z.array(z.string()),
   versionNumber: z.number().int(),
@@ -120,14 +126,28 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) =>
       sendPublic(request, reply, async () => {
         const q = request.query;
-        const before = decodeCursor(q.cursor, z.tuple([z.string().regex(/^[0-9: .+-]{10,40}$/), z.uuid()])) as [string, string] | undefined;
-        const rows = await listSignatories(app.database.db, { slug: request.params.slug, area: q.area, country: q.country, region: q.region, before, limit: q.limit });
+        const before = decodeCursor(q.cursor, z.tuple([z.string().regex(/^[0-9: .+-]{10,40}$/), z.uuid()])) as
+          [string, string] | undefined;
+        const rows = await listSignatories(app.database.db, {
+          slug: request.params.slug,
+          area: q.area,
+          country: q.country,
+          region: q.region,
+          before,
+          limit: q.limit,
+        });
         if (!rows) throw new NotFoundError('Published pledge');
         return toPage(
           rows,
           q.limit,
           (r) => ({
-            city: { id: r.cityId, name: r.cityName, country: r.country, countryName: countryNames(r.country), region: r.region },
+            city: {
+              id: r.cityId,
+              name: r.cityName,
+              country: r.country,
+              countryName: countryNames(r.country),
+              region: r.region,
+            },
             scope: r.scope,
             areas: r.areaKeys,
             versionNumber: r.versionNumber,

@@ -79,7 +79,12 @@ export function reportRecord(row: repo.ReportRow, areaKeys: string[], now = Date
 export type ReportRecord = ReturnType<typeof reportRecord>;
 
 /** Every matching row, a thousand at a time from one snapshot of the database (cursorPages). */
-export async function* reportRecords(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[]): AsyncGenerator<ReportRecord[]> {
+export async function* reportRecords(
+  db: Db,
+  pledgeId: string,
+  filters: repo.ReportFilters,
+  areaKeys: string[],
+): AsyncGenerator<ReportRecord[]> {
   for await (const rows of cursorPages<repo.ReportRow>(db, repo.reportRowsQuery(pledgeId, filters), BATCH)) {
     yield rows.map((row) => reportRecord(row, areaKeys));
   }
@@ -115,7 +120,11 @@ export function csvReport(
     (async function* () {
       yield '\uFEFF' + stringify([reportColumns(areaKeys)], { record_delimiter: '\r\n' });
       let rows = 0;
-      for await (const page of cursorPages<repo.CsvPageRow>(db, repo.reportCsvQuery(pledgeId, filters, options), pageSize)) {
+      for await (const page of cursorPages<repo.CsvPageRow>(
+        db,
+        repo.reportCsvQuery(pledgeId, filters, options),
+        pageSize,
+      )) {
         let text = '';
         for (const r of page) {
           text += `${r.id},${csvText(r.city)},${r.country},${csvText(countryNames(r.country).en)},${r.region},${csvText(r.networks)},${r.middle},${csvText(r.signatory_name)},${csvText(r.signatory_title)},${r.tail}\r\n`;
@@ -131,7 +140,13 @@ export function csvReport(
 }
 
 /** A JSON array of report records, streamed. */
-export function jsonReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[], onRows?: (n: number) => void): Readable {
+export function jsonReport(
+  db: Db,
+  pledgeId: string,
+  filters: repo.ReportFilters,
+  areaKeys: string[],
+  onRows?: (n: number) => void,
+): Readable {
   return Readable.from(
     (async function* () {
       yield '[';

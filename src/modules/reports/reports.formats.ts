@@ -4,10 +4,19 @@ import { csvReport, jsonReport } from './reports.export.js';
 import type { ReportFilters } from './reports.repository.js';
 import { xlsxReport } from './reports.xlsx.js';
 
-type Writer = (db: Db, pledgeId: string, filters: ReportFilters, areaKeys: string[], onRows?: (n: number) => void) => Readable;
+type Writer = (
+  db: Db,
+  pledgeId: string,
+  filters: ReportFilters,
+  areaKeys: string[],
+  onRows?: (n: number) => void,
+) => Readable;
 
 /** The endorsement report's formats: one table for the routes and for `npm run export`. */
-export const reportFormats: Record<'csv' | 'xlsx' | 'json', { write: Writer; contentType: string; operationId: string; summary: string }> = {
+export const reportFormats: Record<
+  'csv' | 'xlsx' | 'json',
+  { write: Writer; contentType: string; operationId: string; summary: string }
+> = {
   csv: {
     write: csvReport,
     contentType: 'text/csv; charset=utf-8',

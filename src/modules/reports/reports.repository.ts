@@ -41,16 +41,22 @@ export interface ReportRow {
 function where(pledgeId: string, f: ReportFilters): SQL {
   const parts: SQL[] = [sql`e.pledge_id = ${pledgeId}::uuid`];
   if (f.status) parts.push(sql`e.status = ${f.status}`);
-  if (f.country) parts.push(sql`EXISTS (SELECT 1 FROM cities fc WHERE fc.id = e.city_id AND fc.country = ${f.country})`);
+  if (f.country)
+    parts.push(sql`EXISTS (SELECT 1 FROM cities fc WHERE fc.id = e.city_id AND fc.country = ${f.country})`);
   if (f.region) parts.push(sql`EXISTS (SELECT 1 FROM cities fc WHERE fc.id = e.city_id AND fc.region = ${f.region})`);
   if (f.versionNumber) parts.push(sql`e.version_number = ${f.versionNumber}`);
   if (f.areaKey) parts.push(sql`e.area_keys @> ${JSON.stringify([f.areaKey])}::jsonb`);
   if (f.from) parts.push(sql`e.created_at >= ${f.from.toISOString()}::timestamptz`);
   if (f.to) parts.push(sql`e.created_at <= ${f.to.toISOString()}::timestamptz`);
   if (f.network) {
-    parts.push(sql`EXISTS (SELECT 1 FROM city_networks cn JOIN networks n ON n.id = cn.network_id WHERE cn.city_id = e.city_id AND lower(n.code) = ${f.network.toLowerCase()})`);
+    parts.push(
+      sql`EXISTS (SELECT 1 FROM city_networks cn JOIN networks n ON n.id = cn.network_id WHERE cn.city_id = e.city_id AND lower(n.code) = ${f.network.toLowerCase()})`,
+    );
   }
-  if (f.onlyNetworkId) parts.push(sql`EXISTS (SELECT 1 FROM city_networks cn WHERE cn.city_id = e.city_id AND cn.network_id = ${f.onlyNetworkId}::uuid)`);
+  if (f.onlyNetworkId)
+    parts.push(
+      sql`EXISTS (SELECT 1 FROM city_networks cn WHERE cn.city_id = e.city_id AND cn.network_id = ${f.onlyNetworkId}::uuid)`,
+    );
   return sql.join(parts, sql` AND `);
 }
 
@@ -80,7 +86,12 @@ function reportFrom(pledgeId: string, f: ReportFilters): SQL {
  * a stable order: by first submission, or by city name. For a cursor (cursorPages), or with a
  * limit for a first page.
  */
-export function reportRowsQuery(pledgeId: string, f: ReportFilters, order: 'created' | 'city' = 'created', limit?: number): SQL {
+export function reportRowsQuery(
+  pledgeId: string,
+  f: ReportFilters,
+  order: 'created' | 'city' = 'created',
+  limit?: number,
+): SQL {
   return sql`
     SELECT e.id, e.created_at, e.status, e.version_number, e.scope, e.area_keys,
            e.signatory_name, e.signatory_title, e.language, e.submitted_at, e.verified_at, e.withdrawn_at,
@@ -91,7 +102,8 @@ export function reportRowsQuery(pledgeId: string, f: ReportFilters, order: 'crea
 }
 
 /** An ISO 8601 instant in UTC with milliseconds, as JavaScript's toISOString writes it. */
-const isoInstant = (value: SQL) => sql`coalesce(to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`;
+const isoInstant = (value: SQL) =>
+  sql`coalesce(to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`;
 
 /** A page of the CSV report: the user's text as it is, everything else already as CSV cells. */
 export interface CsvPageRow {
@@ -118,23 +130,30 @@ export function reportCsvQuery(pledgeId: string, f: ReportFilters, o: { areaKeys
   // concat_ws writes the record in one pass (a chain of || copies it once per cell); every cell
   // here is NOT NULL, so none is skipped.
   const cells = (list: SQL[]) => sql`concat_ws(',', ${sql.join(list, sql`, `)})`;
-  const middle = cells([sql`e.status`, sql`e.version_number::text`, sql`e.scope`, ...o.areaKeys.map((k) => sql`CASE WHEN e.area_keys ? ${k} THEN '1' ELSE '0' END`)]);
-  const tail = cells(
-    [
-      sql`e.language`,
-      isoInstant(sql`e.submitted_at`),
-      isoInstant(sql`e.verified_at`),
-      isoInstant(sql`e.withdrawn_at`),
-      sql`coalesce(cert.serial, '')`,
-      // Most endorsements have no progress yet: their empty cells cost no lookups.
-      ...(o.areaKeys.length === 0 ? [] : [sql`CASE WHEN prog.progress IS NULL THEN ${','.repeat(Math.max(o.areaKeys.length - 1, 0))}::text ELSE ${cells(o.areaKeys.map((k) => sql`coalesce(prog.progress -> ${k} ->> 'stage', '')`))} END`]),
-      // Area keys are slugs, so the JSON array's text becomes "a;b" by dropping brackets and quotes.
-      sql`CASE WHEN e.status NOT IN ('submitted', 'verified') THEN ''
+  const middle = cells([
+    sql`e.status`,
+    sql`e.version_number::text`,
+    sql`e.scope`,
+    ...o.areaKeys.map((k) => sql`CASE WHEN e.area_keys ? ${k} THEN '1' ELSE '0' END`),
+  ]);
+  const tail = cells([
+    sql`e.language`,
+    isoInstant(sql`e.submitted_at`),
+    isoInstant(sql`e.verified_at`),
+    isoInstant(sql`e.withdrawn_at`),
+    sql`coalesce(cert.serial, '')`,
+    // Most endorsements have no progress yet: their empty cells cost no lookups.
+    ...(o.areaKeys.length === 0
+      ? []
+      : [
+          sql`CASE WHEN prog.progress IS NULL THEN ${','.repeat(Math.max(o.areaKeys.length - 1, 0))}::text ELSE ${cells(o.areaKeys.map((k) => sql`coalesce(prog.progress -> ${k} ->> 'stage', '')`))} END`,
+        ]),
+    // Area keys are slugs, so the JSON array's text becomes "a;b" by dropping brackets and quotes.
+    sql`CASE WHEN e.status NOT IN ('submitted', 'verified') THEN ''
         WHEN prog.progress IS NULL THEN CASE WHEN e.created_at < ${staleBefore} THEN translate(e.area_keys::text, ',[]" ', ';') ELSE '' END
         ELSE coalesce((SELECT string_agg(a.key, ';' ORDER BY a.n) FROM jsonb_array_elements_text(e.area_keys) WITH ORDINALITY AS a(key, n)
                        WHERE coalesce((prog.progress -> a.key ->> 'at')::timestamptz, e.created_at) < ${staleBefore}), '') END`,
-    ],
-  );
+  ]);
   return sql`
     SELECT e.id, c.name AS city, c.country, c.region, coalesce(nets.codes, '') AS networks,
            ${middle} AS middle, e.signatory_name, e.signatory_title, ${tail} AS tail
@@ -143,7 +162,11 @@ export function reportCsvQuery(pledgeId: string, f: ReportFilters, o: { areaKeys
 }
 
 export async function countReportRows(db: Db, pledgeId: string, f: ReportFilters): Promise<number> {
-  const [row] = rowsOf<{ n: string | number }>(await db.execute(sql`SELECT count(*) AS n FROM endorsements e JOIN cities c ON c.id = e.city_id WHERE ${where(pledgeId, f)}`));
+  const [row] = rowsOf<{ n: string | number }>(
+    await db.execute(
+      sql`SELECT count(*) AS n FROM endorsements e JOIN cities c ON c.id = e.city_id WHERE ${where(pledgeId, f)}`,
+    ),
+  );
   return Number(row?.n ?? 0);
 }
 
@@ -173,7 +196,10 @@ export async function summary(db: Db, pledgeId: string, f: ReportFilters) {
   const areaKeys = await reportAreaKeys(db, pledgeId);
   const areaColumn = (i: number) => sql.identifier(`area_${i}`);
   const perArea = areaKeys.map((k, i) => sql`, count(*) FILTER (WHERE e.area_keys ? ${k}) AS ${areaColumn(i)}`);
-  const areaTotals = areaKeys.map((_, i) => sql`, coalesce(sum(${areaColumn(i)}) FILTER (WHERE status IN ('submitted', 'verified')), 0) AS ${areaColumn(i)}`);
+  const areaTotals = areaKeys.map(
+    (_, i) =>
+      sql`, coalesce(sum(${areaColumn(i)}) FILTER (WHERE status IN ('submitted', 'verified')), 0) AS ${areaColumn(i)}`,
+  );
   const [lifecycle, places, networks] = await Promise.all([
     // The week expression matches migration 0008's statistics, which let the planner hash it.
     db.execute(sql`
@@ -199,7 +225,9 @@ export async function summary(db: Db, pledgeId: string, f: ReportFilters) {
   const placeRows = rowsOf<Rollup>(places);
   const networkRows = rowsOf<Rollup>(networks);
   const pick = (rows: Rollup[], set: string, measure: 'total' | 'live'): Count[] =>
-    rows.filter((r) => r.set === set && Number(r[measure]) > 0).map((r) => ({ key: r.key ?? '', count: Number(r[measure]) }));
+    rows
+      .filter((r) => r.set === set && Number(r[measure]) > 0)
+      .map((r) => ({ key: r.key ?? '', count: Number(r[measure]) }));
   const all = lifecycleRows.find((r) => r.set === 'all');
   const byArea = areaKeys
     .map((key, i) => ({ key, count: Number(all?.[`area_${i}`] ?? 0) }))
@@ -243,7 +271,10 @@ function everyWeek(weeks: Array<{ date: string; count: number }>): Array<{ date:
 }
 
 /** The title of every area key, from the newest version that has it. */
-export async function reportAreaTitles(db: Db, pledgeId: string): Promise<Map<string, { en: string; es?: string; fr?: string }>> {
+export async function reportAreaTitles(
+  db: Db,
+  pledgeId: string,
+): Promise<Map<string, { en: string; es?: string; fr?: string }>> {
   const rows = rowsOf<{ key: string; title: { en: string; es?: string; fr?: string } | string }>(
     await db.execute(sql`
       SELECT a.key, a.title FROM action_areas a JOIN pledge_versions v ON v.id = a.version_id

@@ -15,8 +15,15 @@ const tags = ['reports'];
 const dateFilter = (end: boolean) =>
   z
     .union([z.iso.date(), z.iso.datetime({ offset: true })])
-    .transform((v) => (v.length === 10 ? new Date(`${v}T00:00:00Z`).getTime() + (end ? 86_400_000 - 1 : 0) : Date.parse(v)))
-    .pipe(z.number().min(Date.UTC(1970, 0, 1)).max(Date.UTC(9999, 11, 31)))
+    .transform((v) =>
+      v.length === 10 ? new Date(`${v}T00:00:00Z`).getTime() + (end ? 86_400_000 - 1 : 0) : Date.parse(v),
+    )
+    .pipe(
+      z
+        .number()
+        .min(Date.UTC(1970, 0, 1))
+        .max(Date.UTC(9999, 11, 31)),
+    )
     .transform((ms) => new Date(ms));
 
 const filtersSchema = z.object({
@@ -32,7 +39,12 @@ const filtersSchema = z.object({
 
 const countSchema = z.array(z.object({ key: z.string(), count: z.number().int() }));
 const summarySchema = z.object({
-  totals: z.object({ endorsements: z.number().int(), verified: z.number().int(), cities: z.number().int(), countries: z.number().int() }),
+  totals: z.object({
+    endorsements: z.number().int(),
+    verified: z.number().int(),
+    cities: z.number().int(),
+    countries: z.number().int(),
+  }),
   byArea: countSchema,
   byRegion: countSchema,
   byCountry: countSchema,
@@ -57,7 +69,14 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
       `/pledges/:pledgeId/reports/endorsements.${extension}`,
       {
         onRequest: app.authenticate,
-        schema: { operationId: format.operationId, tags, summary: format.summary, security, params: pledgeParamsSchema, querystring: filtersSchema },
+        schema: {
+          operationId: format.operationId,
+          tags,
+          summary: format.summary,
+          security,
+          params: pledgeParamsSchema,
+          querystring: filtersSchema,
+        },
       },
       async (request, reply) => {
         const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
@@ -102,7 +121,10 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { lang, ...filters } = request.query;
       const { pdf, slug } = await service.summaryPdf(app.ctx(request), request.params.pledgeId, filters, lang);
-      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${slug}-summary-${lang}.pdf"`).send(pdf);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${slug}-summary-${lang}.pdf"`)
+        .send(pdf);
     },
   );
 
@@ -120,7 +142,8 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: snapshotSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await service.createSnapshot(app.ctx(request), request.params.pledgeId, request.body ?? {})),
+    async (request, reply) =>
+      reply.code(201).send(await service.createSnapshot(app.ctx(request), request.params.pledgeId, request.body ?? {})),
   );
 
   app.get(
@@ -136,14 +159,23 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(snapshotSchema), nextCursor: z.null() }) },
       },
     },
-    async (request) => ({ items: await service.listSnapshots(app.ctx(request), request.params.pledgeId), nextCursor: null }),
+    async (request) => ({
+      items: await service.listSnapshots(app.ctx(request), request.params.pledgeId),
+      nextCursor: null,
+    }),
   );
 
   app.get(
     '/reports/snapshots/:id.csv',
     {
       onRequest: app.authenticate,
-      schema: { operationId: 'downloadReportSnapshot', tags, summary: 'The frozen CSV bytes, identical every time', security, params: z.object({ id: z.uuid() }) },
+      schema: {
+        operationId: 'downloadReportSnapshot',
+        tags,
+        summary: 'The frozen CSV bytes, identical every time',
+        security,
+        params: z.object({ id: z.uuid() }),
+      },
     },
     async (request, reply) => {
       const snapshot = await service.snapshotBytes(app.ctx(request), request.params.id);

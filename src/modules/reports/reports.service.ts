@@ -19,10 +19,14 @@ import type { Language } from '../../lib/countries.js';
 export async function reportContext(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters) {
   requireSignedIn(ctx.actor);
   const actor = ctx.actor;
-  if (actor.kind !== 'secretariat' && actor.kind !== 'system' && actor.kind !== 'network_reviewer') throw new NotFoundError('Pledge');
+  if (actor.kind !== 'secretariat' && actor.kind !== 'system' && actor.kind !== 'network_reviewer')
+    throw new NotFoundError('Pledge');
   const pledge = await findPledge(ctx.db, pledgeRef);
   if (!pledge) throw new NotFoundError('Pledge');
-  const scoped: repo.ReportFilters = { ...filters, ...(actor.kind === 'network_reviewer' ? { onlyNetworkId: actor.networkId } : {}) };
+  const scoped: repo.ReportFilters = {
+    ...filters,
+    ...(actor.kind === 'network_reviewer' ? { onlyNetworkId: actor.networkId } : {}),
+  };
   return { pledge, filters: scoped, areaKeys: await repo.reportAreaKeys(ctx.db, pledge.id) };
 }
 
@@ -34,11 +38,20 @@ export async function summary(ctx: ServiceContext, pledgeRef: string, filters: r
 const SUMMARY_TABLE_ROWS = 150;
 
 /** The briefing PDF: the summary, charts, and the signatory cities (the first 150 by name). */
-export async function summaryPdf(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters, language: Language) {
+export async function summaryPdf(
+  ctx: ServiceContext,
+  pledgeRef: string,
+  filters: repo.ReportFilters,
+  language: Language,
+) {
   const r = await reportContext(ctx, pledgeRef, filters);
   const figures = await repo.summary(ctx.db, r.pledge.id, r.filters);
   const titles = await repo.reportAreaTitles(ctx.db, r.pledge.id);
-  const verified = rowsOf<repo.ReportRow>(await ctx.db.execute(repo.reportRowsQuery(r.pledge.id, { ...r.filters, status: 'verified' }, 'city', SUMMARY_TABLE_ROWS)));
+  const verified = rowsOf<repo.ReportRow>(
+    await ctx.db.execute(
+      repo.reportRowsQuery(r.pledge.id, { ...r.filters, status: 'verified' }, 'city', SUMMARY_TABLE_ROWS),
+    ),
+  );
   const signatories = verified
     .map((row) => ({
       city: row.city_name,
@@ -97,14 +110,23 @@ export async function createSnapshot(ctx: ServiceContext, pledgeRef: string, fil
         createdBy: 'userId' in tx.actor ? tx.actor.userId : null,
       })
       .returning();
-    await recordAudit(tx, { action: 'report.snapshot_created', entityType: 'report_snapshot', entityId: snapshot!.id, summary: { pledge: r.pledge.slug, sha256: snapshot!.sha256, rowCount } });
+    await recordAudit(tx, {
+      action: 'report.snapshot_created',
+      entityType: 'report_snapshot',
+      entityId: snapshot!.id,
+      summary: { pledge: r.pledge.slug, sha256: snapshot!.sha256, rowCount },
+    });
     return toSnapshot(snapshot!);
   });
 }
 
 export async function listSnapshots(ctx: ServiceContext, pledgeRef: string) {
   const r = await reportContext(ctx, pledgeRef, {});
-  const rows = await ctx.db.select().from(reportSnapshots).where(eq(reportSnapshots.pledgeId, r.pledge.id)).orderBy(desc(reportSnapshots.createdAt));
+  const rows = await ctx.db
+    .select()
+    .from(reportSnapshots)
+    .where(eq(reportSnapshots.pledgeId, r.pledge.id))
+    .orderBy(desc(reportSnapshots.createdAt));
   // A reviewer sees the snapshots made within their network's scope only.
   return rows.filter((s) => (r.filters.onlyNetworkId ? s.networkId === r.filters.onlyNetworkId : true)).map(toSnapshot);
 }
@@ -114,7 +136,10 @@ export async function snapshotBytes(ctx: ServiceContext, id: string) {
   const actor = ctx.actor;
   const [row] = await ctx.db.select().from(reportSnapshots).where(eq(reportSnapshots.id, id));
   const visible =
-    row && (actor.kind === 'secretariat' || actor.kind === 'system' || (actor.kind === 'network_reviewer' && row.networkId === actor.networkId));
+    row &&
+    (actor.kind === 'secretariat' ||
+      actor.kind === 'system' ||
+      (actor.kind === 'network_reviewer' && row.networkId === actor.networkId));
   if (!visible) throw new NotFoundError('Snapshot');
   return row;
 }

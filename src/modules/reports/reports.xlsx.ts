@@ -5,13 +5,24 @@ import { neutralise, reportColumns, reportRecords } from './reports.export.js';
 import * as repo from './reports.repository.js';
 
 // Columns whose values are longer than their header: wide enough to read without resizing.
-const WIDE_COLUMNS: Record<string, number> = { id: 38, city: 24, countryName: 24, networks: 18, signatoryName: 26, signatoryTitle: 20, certificateSerial: 16 };
+const WIDE_COLUMNS: Record<string, number> = {
+  id: 38,
+  city: 24,
+  countryName: 24,
+  networks: 18,
+  signatoryName: 26,
+  signatoryTitle: 20,
+  certificateSerial: 16,
+};
 
 /** Waits until `stream` drains or closes, leaving no listener behind. */
 async function drainOrClose(stream: PassThrough): Promise<void> {
   const stop = new AbortController();
   const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
-  await Promise.race([quietly(once(stream, 'drain', { signal: stop.signal })), quietly(once(stream, 'close', { signal: stop.signal }))]);
+  await Promise.race([
+    quietly(once(stream, 'drain', { signal: stop.signal })),
+    quietly(once(stream, 'close', { signal: stop.signal })),
+  ]);
   stop.abort();
 }
 
@@ -20,7 +31,13 @@ async function drainOrClose(stream: PassThrough): Promise<void> {
  * auto-filter, typed date and number cells, rows written and released one batch at a time)
  * and a "Summary" sheet with the totals and counts.
  */
-export function xlsxReport(db: Db, pledgeId: string, filters: repo.ReportFilters, areaKeys: string[], onRows?: (n: number) => void): Readable {
+export function xlsxReport(
+  db: Db,
+  pledgeId: string,
+  filters: repo.ReportFilters,
+  areaKeys: string[],
+  onRows?: (n: number) => void,
+): Readable {
   const out = new PassThrough();
   (async () => {
     // Loaded on first use: some 18 MB that an instance which never writes a workbook need not hold.
@@ -33,7 +50,11 @@ export function xlsxReport(db: Db, pledgeId: string, filters: repo.ReportFilters
     sheet.columns = columns.map((header) => ({
       header,
       key: header,
-      width: header.startsWith('area:') ? 8 : dateColumns.has(header) ? 18 : (WIDE_COLUMNS[header] ?? Math.max(12, header.length + 2)),
+      width: header.startsWith('area:')
+        ? 8
+        : dateColumns.has(header)
+          ? 18
+          : (WIDE_COLUMNS[header] ?? Math.max(12, header.length + 2)),
       ...(dateColumns.has(header) ? { style: { numFmt: 'yyyy-mm-dd hh:mm' } } : {}),
     }));
     sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };

@@ -15,19 +15,35 @@ export interface SummaryInput {
   pledgeTitle: string;
   summary: Awaited<ReturnType<typeof summaryQuery>>;
   areaTitles: Record<string, string>;
-  signatories: Array<{ city: string; country: string; region: string; scope: string; areas: number; verifiedAt: string }>;
+  signatories: Array<{
+    city: string;
+    country: string;
+    region: string;
+    scope: string;
+    areas: number;
+    verifiedAt: string;
+  }>;
   moreSignatories: number;
   generatedAt: Date;
 }
 
-const fill = (s: string, v: Record<string, string | number>) => s.replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? ''));
+const fill = (s: string, v: Record<string, string | number>) =>
+  s.replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? ''));
 
 /** The briefing: headline figures, bar charts by area and region, the weekly timeline, the signatories. */
 export async function renderSummaryPdf(input: SummaryInput, language: Language): Promise<Buffer> {
   const PDFDocument = await loadPdfKit();
   const t = template.strings[language];
   const c = template.colors;
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `${t.title}: ${input.pledgeTitle}`, Producer: 'Action Pledge platform', Creator: 'Action Pledge platform' } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    info: {
+      Title: `${t.title}: ${input.pledgeTitle}`,
+      Producer: 'Action Pledge platform',
+      Creator: 'Action Pledge platform',
+    },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -44,7 +60,10 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
 
   doc.font('bold').fontSize(20).fillColor(c.accent).text(t.title!, left, 48, { width });
   doc.font('regular').fontSize(12).fillColor(c.ink).text(input.pledgeTitle, { width });
-  doc.fontSize(9).fillColor(c.muted).text(fill(t.generated!, { date: date(input.generatedAt) }), { width });
+  doc
+    .fontSize(9)
+    .fillColor(c.muted)
+    .text(fill(t.generated!, { date: date(input.generatedAt) }), { width });
   doc.moveDown(1);
 
   // Headline figures in four boxes.
@@ -59,8 +78,16 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
   figures.forEach(([label, value], i) => {
     const x = left + i * (boxW + 10);
     doc.lineWidth(1).strokeColor(c.grid).roundedRect(x, boxY, boxW, 64, 6).stroke();
-    doc.font('bold').fontSize(22).fillColor(c.accent).text(String(value), x, boxY + 10, { width: boxW, align: 'center' });
-    doc.font('regular').fontSize(9).fillColor(c.muted).text(label, x, boxY + 42, { width: boxW, align: 'center' });
+    doc
+      .font('bold')
+      .fontSize(22)
+      .fillColor(c.accent)
+      .text(String(value), x, boxY + 10, { width: boxW, align: 'center' });
+    doc
+      .font('regular')
+      .fontSize(9)
+      .fillColor(c.muted)
+      .text(label, x, boxY + 42, { width: boxW, align: 'center' });
   });
   doc.y = boxY + 84;
 
@@ -78,7 +105,11 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
     for (const item of items) {
       if (doc.y > doc.page.height - 80) doc.addPage();
       const y = doc.y;
-      doc.font('regular').fontSize(9).fillColor(c.ink).text(item.label, left, y + 2, { width: labelW - 8, ellipsis: true, lineBreak: false });
+      doc
+        .font('regular')
+        .fontSize(9)
+        .fillColor(c.ink)
+        .text(item.label, left, y + 2, { width: labelW - 8, ellipsis: true, lineBreak: false });
       const w = Math.max(2, (item.count / max) * barMax);
       doc.rect(left + labelW, y, w, 14).fill(c.bar);
       doc.fillColor(c.ink).text(String(item.count), left + labelW + w + 6, y + 2, { lineBreak: false });
@@ -87,8 +118,14 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
     doc.moveDown(1);
   };
 
-  barChart(t.byArea!, input.summary.byArea.map((a) => ({ label: input.areaTitles[a.key] ?? a.key, count: a.count })));
-  barChart(t.byRegion!, input.summary.byRegion.map((r) => ({ label: regionName(r.key), count: r.count })));
+  barChart(
+    t.byArea!,
+    input.summary.byArea.map((a) => ({ label: input.areaTitles[a.key] ?? a.key, count: a.count })),
+  );
+  barChart(
+    t.byRegion!,
+    input.summary.byRegion.map((r) => ({ label: regionName(r.key), count: r.count })),
+  );
 
   // The weekly timeline as columns.
   if (doc.y > doc.page.height - 220) doc.addPage();
@@ -100,12 +137,25 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
   const maxWeek = Math.max(...weeks.map((w) => w.count), 1);
   // A few weeks get narrow columns from the left, not one bar across the page.
   const colW = Math.min(weeks.length > 0 ? width / weeks.length : width, 36);
-  doc.lineWidth(0.5).strokeColor(c.grid).moveTo(left, top + chartH).lineTo(left + width, top + chartH).stroke();
+  doc
+    .lineWidth(0.5)
+    .strokeColor(c.grid)
+    .moveTo(left, top + chartH)
+    .lineTo(left + width, top + chartH)
+    .stroke();
   weeks.forEach((w, i) => {
     const h = (w.count / maxWeek) * (chartH - 16);
     doc.rect(left + i * colW + colW * 0.15, top + chartH - h, colW * 0.7, h).fill(c.bar);
     if (weeks.length <= 26 && w.count > 0) {
-      doc.font('regular').fontSize(7).fillColor(c.ink).text(String(w.count), left + i * colW, top + chartH - h - 10, { width: colW, align: 'center', lineBreak: false });
+      doc
+        .font('regular')
+        .fontSize(7)
+        .fillColor(c.ink)
+        .text(String(w.count), left + i * colW, top + chartH - h - 10, {
+          width: colW,
+          align: 'center',
+          lineBreak: false,
+        });
     }
   });
   if (weeks.length > 0) {
@@ -113,7 +163,11 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
     doc.text(weeks[0]!.date, left, top + chartH + 4, { lineBreak: false });
     if (weeks.length > 1) {
       const end = left + weeks.length * colW;
-      doc.text(weeks[weeks.length - 1]!.date, Math.max(left + 70, end - 60), top + chartH + 4, { width: 60, align: 'right', lineBreak: false });
+      doc.text(weeks[weeks.length - 1]!.date, Math.max(left + 70, end - 60), top + chartH + 4, {
+        width: 60,
+        align: 'right',
+        lineBreak: false,
+      });
     }
   }
   doc.y = top + chartH + 24;
@@ -133,19 +187,35 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
     if (doc.y > doc.page.height - 60) doc.addPage();
     const y = doc.y;
     let x = left;
-    doc.font(bold ? 'bold' : 'regular').fontSize(9).fillColor(c.ink);
+    doc
+      .font(bold ? 'bold' : 'regular')
+      .fontSize(9)
+      .fillColor(c.ink);
     cells.forEach((cell, i) => {
       doc.text(cell, x, y, { width: cols[i]!.w - 6, lineBreak: false, ellipsis: true });
       x += cols[i]!.w;
     });
     doc.y = y + 15;
   };
-  row(cols.map((col) => col.key), true);
+  row(
+    cols.map((col) => col.key),
+    true,
+  );
   for (const s of input.signatories) {
-    row([s.city, countryName(s.country, language), regionName(s.region), s.scope === 'whole' ? t.whole! : String(s.areas), date(new Date(s.verifiedAt))]);
+    row([
+      s.city,
+      countryName(s.country, language),
+      regionName(s.region),
+      s.scope === 'whole' ? t.whole! : String(s.areas),
+      date(new Date(s.verifiedAt)),
+    ]);
   }
   if (input.moreSignatories > 0) {
-    doc.font('regular').fontSize(9).fillColor(c.muted).text(fill(t.more!, { n: input.moreSignatories }), left, doc.y + 4);
+    doc
+      .font('regular')
+      .fontSize(9)
+      .fillColor(c.muted)
+      .text(fill(t.more!, { n: input.moreSignatories }), left, doc.y + 4);
   }
   doc.end();
   return done;

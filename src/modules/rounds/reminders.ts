@@ -17,7 +17,13 @@ export async function queueDeadlineReminders(db: Db, baseUrl: string, now = new 
     if (!version || !pledge) continue;
     await remindSilentNetwork(
       db,
-      { roundId: item.roundId, pledgeTitle: pledge.title.en, versionNumber: version.number, deadline: item.deadline, baseUrl },
+      {
+        roundId: item.roundId,
+        pledgeTitle: pledge.title.en,
+        versionNumber: version.number,
+        deadline: item.deadline,
+        baseUrl,
+      },
       item.networkId,
     );
   }

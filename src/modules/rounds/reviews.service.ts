@@ -14,12 +14,17 @@ import { findVisibleRound, type RoundDeps, toComment } from './rounds.service.js
 async function reviewerNetwork(ctx: ServiceContext, roundId: string) {
   const { round, networks } = await findVisibleRound(ctx, roundId, true);
   const actor = ctx.actor;
-  if (actor.kind !== 'network_reviewer') throw new ForbiddenError('Only reviewers of the invited networks may do this.');
+  if (actor.kind !== 'network_reviewer')
+    throw new ForbiddenError('Only reviewers of the invited networks may do this.');
   const mine = networks.find((n) => n.networkId === actor.networkId)!;
   return { round, mine };
 }
 
-export async function addComment(ctx: ServiceContext, roundId: string, input: { areaKey?: string | null; body: string }) {
+export async function addComment(
+  ctx: ServiceContext,
+  roundId: string,
+  input: { areaKey?: string | null; body: string },
+) {
   return withTx(ctx, async (tx) => {
     const { round, mine } = await reviewerNetwork(tx, roundId);
     roundStateMachine.assert('comment', round.status);
@@ -27,7 +32,9 @@ export async function addComment(ctx: ServiceContext, roundId: string, input: { 
     if (areaKey) {
       const areas = await pledgesRepo.areasOf(tx.db, round.versionId);
       if (!areas.some((a) => a.key === areaKey)) {
-        throw new ValidationError(`The version under review has no area ${areaKey}.`, [{ path: 'areaKey', message: `unknown area key ${areaKey}` }]);
+        throw new ValidationError(`The version under review has no area ${areaKey}.`, [
+          { path: 'areaKey', message: `unknown area key ${areaKey}` },
+        ]);
       }
     }
     const now = new Date();
@@ -50,7 +57,11 @@ export async function addComment(ctx: ServiceContext, roundId: string, input: { 
   });
 }
 
-export async function listComments(ctx: ServiceContext, roundId: string, f: { network?: string; areaKey?: string; resolved?: boolean }) {
+export async function listComments(
+  ctx: ServiceContext,
+  roundId: string,
+  f: { network?: string; areaKey?: string; resolved?: boolean },
+) {
   const { round } = await findVisibleRound(ctx, roundId);
   let networkId: string | undefined;
   if (f.network) {
@@ -63,7 +74,12 @@ export async function listComments(ctx: ServiceContext, roundId: string, f: { ne
 }
 
 /** The secretariat answers a comment; it may revise its answer, and the audit log keeps each. */
-export async function resolveComment(ctx: ServiceContext, roundId: string, commentId: string, input: { status: 'accepted' | 'rejected' | 'noted'; response: string }) {
+export async function resolveComment(
+  ctx: ServiceContext,
+  roundId: string,
+  commentId: string,
+  input: { status: 'accepted' | 'rejected' | 'noted'; response: string },
+) {
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
     await findVisibleRound(tx, roundId);
@@ -75,14 +91,18 @@ export async function resolveComment(ctx: ServiceContext, roundId: string, comme
       resolvedAt: new Date(),
       resolvedBy: 'userId' in tx.actor ? tx.actor.userId : null,
     });
-    const [{ code } = { code: '' }] = (await repo.commentsOf(tx.db, roundId)).filter((c) => c.comment.id === comment.id);
+    const [{ code } = { code: '' }] = (await repo.commentsOf(tx.db, roundId)).filter(
+      (c) => c.comment.id === comment.id,
+    );
     await recordAudit(tx, {
       action: 'round.comment_resolved',
       entityType: 'validation_round',
       entityId: roundId,
       summary: {
         commentId,
-        before: comment.resolutionStatus ? { status: comment.resolutionStatus, response: comment.resolutionResponse } : null,
+        before: comment.resolutionStatus
+          ? { status: comment.resolutionStatus, response: comment.resolutionResponse }
+          : null,
         after: { status: input.status, response: input.response },
       },
     });
@@ -132,6 +152,13 @@ export async function setVerdict(
       entityId: roundId,
       summary: { network: mine.code, before: { verdict: mine.verdict }, after: { verdict: input.verdict, late } },
     });
-    return { code: mine.code, name: mine.name, verdict: input.verdict, summary: input.summary ?? null, late, decidedAt };
+    return {
+      code: mine.code,
+      name: mine.name,
+      verdict: input.verdict,
+      summary: input.summary ?? null,
+      late,
+      decidedAt,
+    };
   });
 }

@@ -24,7 +24,11 @@ export async function insertRound(db: Db, values: typeof validationRounds.$infer
   return row!;
 }
 
-export async function updateRound(db: Db, id: string, set: Partial<typeof validationRounds.$inferInsert>): Promise<RoundRow> {
+export async function updateRound(
+  db: Db,
+  id: string,
+  set: Partial<typeof validationRounds.$inferInsert>,
+): Promise<RoundRow> {
   const [row] = await db.update(validationRounds).set(set).where(eq(validationRounds.id, id)).returning();
   return row!;
 }
@@ -50,7 +54,12 @@ export async function roundNetworksOf(db: Db, roundId: string) {
     .orderBy(asc(networks.code));
 }
 
-export async function setVerdict(db: Db, roundId: string, networkId: string, set: Partial<typeof roundNetworks.$inferInsert>): Promise<void> {
+export async function setVerdict(
+  db: Db,
+  roundId: string,
+  networkId: string,
+  set: Partial<typeof roundNetworks.$inferInsert>,
+): Promise<void> {
   await db
     .update(roundNetworks)
     .set(set)
@@ -70,16 +79,27 @@ export async function findComment(db: Db, roundId: string, commentId: string): P
   return row;
 }
 
-export async function updateComment(db: Db, id: string, set: Partial<typeof roundComments.$inferInsert>): Promise<CommentRow> {
+export async function updateComment(
+  db: Db,
+  id: string,
+  set: Partial<typeof roundComments.$inferInsert>,
+): Promise<CommentRow> {
   const [row] = await db.update(roundComments).set(set).where(eq(roundComments.id, id)).returning();
   return row!;
 }
 
-export async function commentsOf(db: Db, roundId: string, f: { networkId?: string; areaKey?: string; resolved?: boolean } = {}) {
+export async function commentsOf(
+  db: Db,
+  roundId: string,
+  f: { networkId?: string; areaKey?: string; resolved?: boolean } = {},
+) {
   const conditions = [eq(roundComments.roundId, roundId)];
   if (f.networkId) conditions.push(eq(roundComments.networkId, f.networkId));
   if (f.areaKey !== undefined) conditions.push(eq(roundComments.areaKey, f.areaKey));
-  if (f.resolved !== undefined) conditions.push(f.resolved ? sql`${roundComments.resolutionStatus} IS NOT NULL` : isNull(roundComments.resolutionStatus));
+  if (f.resolved !== undefined)
+    conditions.push(
+      f.resolved ? sql`${roundComments.resolutionStatus} IS NOT NULL` : isNull(roundComments.resolutionStatus),
+    );
   return db
     .select({ comment: roundComments, code: networks.code })
     .from(roundComments)
@@ -100,7 +120,12 @@ export async function reviewersOf(db: Db, networkIds: string[]) {
 /** Open rounds whose deadline falls within the reminder window, with their silent networks. */
 export async function silentNetworksNearDeadline(db: Db, now: Date, windowMs: number) {
   return db
-    .select({ roundId: validationRounds.id, deadline: validationRounds.deadline, versionId: validationRounds.versionId, networkId: roundNetworks.networkId })
+    .select({
+      roundId: validationRounds.id,
+      deadline: validationRounds.deadline,
+      versionId: validationRounds.versionId,
+      networkId: roundNetworks.networkId,
+    })
     .from(validationRounds)
     .innerJoin(roundNetworks, eq(roundNetworks.roundId, validationRounds.id))
     .where(

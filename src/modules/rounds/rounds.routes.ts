@@ -39,7 +39,9 @@ const roundsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await rounds.openRound(app.ctx(request), deps, request.params.pledgeId, request.params.n, request.body)),
+      reply
+        .code(201)
+        .send(await rounds.openRound(app.ctx(request), deps, request.params.pledgeId, request.params.n, request.body)),
   );
 
   app.get(
@@ -65,14 +67,16 @@ const roundsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'addRoundComment',
         tags,
-        summary: 'Comment in general or on one area (reviewer of an invited network, round open); late ones are flagged',
+        summary:
+          'Comment in general or on one area (reviewer of an invited network, round open); late ones are flagged',
         security,
         params: roundParamsSchema,
         body: addCommentSchema,
         response: { 201: commentSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await reviews.addComment(app.ctx(request), request.params.roundId, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await reviews.addComment(app.ctx(request), request.params.roundId, request.body)),
   );
 
   app.get(
@@ -89,7 +93,12 @@ const roundsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: pageSchema(commentSchema) },
       },
     },
-    async (request) => pageArray(await reviews.listComments(app.ctx(request), request.params.roundId, request.query), request.query, (c) => c.id),
+    async (request) =>
+      pageArray(
+        await reviews.listComments(app.ctx(request), request.params.roundId, request.query),
+        request.query,
+        (c) => c.id,
+      ),
   );
 
   app.post(
@@ -106,7 +115,8 @@ const roundsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: commentSchema },
       },
     },
-    async (request) => reviews.resolveComment(app.ctx(request), request.params.roundId, request.params.commentId, request.body),
+    async (request) =>
+      reviews.resolveComment(app.ctx(request), request.params.roundId, request.params.commentId, request.body),
   );
 
   app.put(
@@ -123,7 +133,8 @@ const roundsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: roundNetworkSchema },
       },
     },
-    async (request) => reviews.setVerdict(app.ctx(request), deps, request.params.roundId, request.params.networkCode, request.body),
+    async (request) =>
+      reviews.setVerdict(app.ctx(request), deps, request.params.roundId, request.params.networkCode, request.body),
   );
 
   app.post(
@@ -133,7 +144,8 @@ const roundsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'closeRound',
         tags,
-        summary: 'Close a round (secretariat): approved only if every invited network approved; silence blocks unless force',
+        summary:
+          'Close a round (secretariat): approved only if every invited network approved; silence blocks unless force',
         security,
         params: roundParamsSchema,
         body: closeRoundSchema,

@@ -25,7 +25,12 @@ export const commentSchema = z.object({
   authorId: z.uuid().nullable(),
   createdAt: z.date(),
   resolution: z
-    .object({ status: z.enum(resolutionStatuses), response: z.string(), resolvedAt: z.date(), resolvedBy: z.uuid().nullable() })
+    .object({
+      status: z.enum(resolutionStatuses),
+      response: z.string(),
+      resolvedAt: z.date(),
+      resolvedBy: z.uuid().nullable(),
+    })
     .nullable(),
 });
 
@@ -65,7 +70,10 @@ export const addCommentSchema = z
 export const commentQuerySchema = listQuerySchema.extend({
   network: networkCodeSchema.optional(),
   areaKey: z.string().trim().max(64).optional(),
-  resolved: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  resolved: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const resolutionSchema = z

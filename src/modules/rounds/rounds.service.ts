@@ -29,13 +29,22 @@ export function toComment(row: repo.CommentRow, networkCode: string) {
     createdAt: row.createdAt,
     resolution:
       row.resolutionStatus && row.resolvedAt
-        ? { status: row.resolutionStatus, response: row.resolutionResponse ?? '', resolvedAt: row.resolvedAt, resolvedBy: row.resolvedBy }
+        ? {
+            status: row.resolutionStatus,
+            response: row.resolutionResponse ?? '',
+            resolvedAt: row.resolvedAt,
+            resolvedBy: row.resolvedBy,
+          }
         : null,
   };
 }
 
 /** The answer about a round; pass its networks when the caller has just read them. */
-export async function roundView(db: Db, round: repo.RoundRow, loadedNetworks?: Awaited<ReturnType<typeof repo.roundNetworksOf>>): Promise<RoundView> {
+export async function roundView(
+  db: Db,
+  round: repo.RoundRow,
+  loadedNetworks?: Awaited<ReturnType<typeof repo.roundNetworksOf>>,
+): Promise<RoundView> {
   const version = (await pledgesRepo.findVersionById(db, round.versionId))!;
   const pledge = (await pledgesRepo.findPledge(db, version.pledgeId))!;
   const networks = loadedNetworks ?? (await repo.roundNetworksOf(db, round.id));
@@ -67,7 +76,9 @@ export async function findVisibleRound(ctx: ServiceContext, roundId: string, for
   const networks = await repo.roundNetworksOf(ctx.db, round.id);
   const actor = ctx.actor;
   const visible =
-    actor.kind === 'secretariat' || actor.kind === 'system' || (actor.kind === 'network_reviewer' && networks.some((n) => n.networkId === actor.networkId));
+    actor.kind === 'secretariat' ||
+    actor.kind === 'system' ||
+    (actor.kind === 'network_reviewer' && networks.some((n) => n.networkId === actor.networkId));
   if (!visible) throw new NotFoundError('Round');
   return { round, networks };
 }
@@ -93,7 +104,8 @@ export async function openRound(
     // The state first: a version in review (it has its open round) is an invalid_state like any
     // other non-draft; the open-round check and the unique index stay as backstops.
     const status = versionStateMachine.assert('open_round', version.status);
-    if (await repo.findOpenRoundOfVersion(tx.db, version.id)) throw new ConflictError(`Version ${number} already has an open round.`);
+    if (await repo.findOpenRoundOfVersion(tx.db, version.id))
+      throw new ConflictError(`Version ${number} already has an open round.`);
     const networks = await resolveNetworkCodes(tx, input.networks);
     if ((await pledgesRepo.areasOf(tx.db, version.id)).length === 0) {
       throw new InvalidStateError(`Version ${number} has no action areas yet: there is nothing to review.`);
@@ -111,10 +123,20 @@ export async function openRound(
       if (isUniqueViolation(err)) throw new ConflictError(`Version ${number} already has an open round.`);
       throw err;
     }
-    await repo.insertRoundNetworks(tx.db, round.id, networks.map((n) => n.id));
+    await repo.insertRoundNetworks(
+      tx.db,
+      round.id,
+      networks.map((n) => n.id),
+    );
     await notifyRoundOpened(
       tx.db,
-      { roundId: round.id, pledgeTitle: pledge.title.en, versionNumber: number, deadline: round.deadline, baseUrl: deps.publicBaseUrl },
+      {
+        roundId: round.id,
+        pledgeTitle: pledge.title.en,
+        versionNumber: number,
+        deadline: round.deadline,
+        baseUrl: deps.publicBaseUrl,
+      },
       networks.map((n) => n.id),
     );
     await recordAudit(tx, {
@@ -137,14 +159,21 @@ export async function openRound(
  * Closes a round: approved only when every invited network approved. A network that has not
  * answered blocks closing unless `force`; forced, its silence counts as not approving.
  */
-export async function closeRound(ctx: ServiceContext, deps: RoundDeps, roundId: string, force = false): Promise<RoundView> {
+export async function closeRound(
+  ctx: ServiceContext,
+  deps: RoundDeps,
+  roundId: string,
+  force = false,
+): Promise<RoundView> {
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
     const { round, networks } = await findVisibleRound(tx, roundId, true);
     roundStateMachine.assert('close', round.status);
     const silent = networks.filter((n) => n.verdict === null).map((n) => n.code);
     if (silent.length > 0 && !force) {
-      throw new InvalidStateError(`Not every network has answered (${silent.join(', ')}); close with force: true to close anyway.`);
+      throw new InvalidStateError(
+        `Not every network has answered (${silent.join(', ')}); close with force: true to close anyway.`,
+      );
     }
     const outcome = networks.every((n) => n.verdict === 'approve') ? 'approved' : 'changes_requested';
     const version = (await pledgesRepo.findVersionById(tx.db, round.versionId))!;
@@ -160,7 +189,14 @@ export async function closeRound(ctx: ServiceContext, deps: RoundDeps, roundId: 
     });
     await notifyRoundClosed(
       tx.db,
-      { roundId: round.id, pledgeTitle: pledge.title.en, versionNumber: version.number, deadline: round.deadline, baseUrl: deps.publicBaseUrl, outcome },
+      {
+        roundId: round.id,
+        pledgeTitle: pledge.title.en,
+        versionNumber: version.number,
+        deadline: round.deadline,
+        baseUrl: deps.publicBaseUrl,
+        outcome,
+      },
       networks.map((n) => n.networkId),
     );
     await recordAudit(tx, {

@@ -8,11 +8,15 @@ import { refreshTokens, users, type Role } from '../../db/schema/index.js';
 export type UserRow = typeof users.$inferSelect;
 
 // Every authenticated request runs this.
-const activeUserScope = preparedStatement(() => sql`SELECT id, role, city_id, network_id FROM users WHERE id = ${sql.placeholder('id')}::uuid AND active`);
+const activeUserScope = preparedStatement(
+  () => sql`SELECT id, role, city_id, network_id FROM users WHERE id = ${sql.placeholder('id')}::uuid AND active`,
+);
 
 export async function findActiveUserScope(db: Db, id: string) {
   if (!isUuid(id)) return undefined;
-  const [row] = rowsOf<{ id: string; role: string; city_id: string | null; network_id: string | null }>(await activeUserScope(db, 'only', { id }));
+  const [row] = rowsOf<{ id: string; role: string; city_id: string | null; network_id: string | null }>(
+    await activeUserScope(db, 'only', { id }),
+  );
   return row && { id: row.id, role: row.role, cityId: row.city_id, networkId: row.network_id };
 }
 
@@ -22,7 +26,10 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
   return row;
 }
 
@@ -31,7 +38,11 @@ export async function insertUser(db: Db, values: typeof users.$inferInsert): Pro
   return row!;
 }
 
-export async function updateUser(db: Db, id: string, set: Partial<typeof users.$inferInsert>): Promise<UserRow | undefined> {
+export async function updateUser(
+  db: Db,
+  id: string,
+  set: Partial<typeof users.$inferInsert>,
+): Promise<UserRow | undefined> {
   const [row] = await db
     .update(users)
     .set({ ...set, updatedAt: new Date() })
@@ -65,7 +76,9 @@ export async function listUsers(db: Db, f: UserFilters): Promise<UserRow[]> {
   }
   if (f.after) {
     const [email, id] = f.after;
-    conditions.push(or(gt(sql`lower(${users.email})`, email), and(eq(sql`lower(${users.email})`, email), gt(users.id, id)))!);
+    conditions.push(
+      or(gt(sql`lower(${users.email})`, email), and(eq(sql`lower(${users.email})`, email), gt(users.id, id)))!,
+    );
   }
   return db
     .select()

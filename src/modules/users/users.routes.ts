@@ -1,5 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { userIdParamsSchema, userListQuerySchema, userListSchema, userPatchSchema, userSchema } from './users.schemas.js';
+import {
+  userIdParamsSchema,
+  userListQuerySchema,
+  userListSchema,
+  userPatchSchema,
+  userSchema,
+} from './users.schemas.js';
 import * as service from './users.service.js';
 
 const security = [{ bearerAuth: [] }];

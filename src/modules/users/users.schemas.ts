@@ -3,7 +3,10 @@ import { roles } from '../../db/schema/index.js';
 import { pageSchema } from '../../lib/pagination.js';
 
 export const roleSchema = z.enum(roles);
-export const emailSchema = z.email().max(254).transform((e) => e.trim().toLowerCase());
+export const emailSchema = z
+  .email()
+  .max(254)
+  .transform((e) => e.trim().toLowerCase());
 
 /** What a signed-in user learns about themselves (GET /me and login answers). */
 export const meSchema = z.object({
@@ -27,7 +30,10 @@ export const userListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(500).optional(),
   role: roleSchema.optional(),
-  active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   q: z.string().trim().min(1).max(200).optional(),
 });
 

@@ -19,7 +19,14 @@ export function toPublicUser({ passwordHash: _hidden, ...user }: repo.UserRow): 
 }
 
 export function toMe(user: repo.UserRow) {
-  return { id: user.id, email: user.email, name: user.name, role: user.role, cityId: user.cityId, networkId: user.networkId };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    cityId: user.cityId,
+    networkId: user.networkId,
+  };
 }
 
 export interface NewUser {
@@ -39,13 +46,21 @@ export async function assertRoleScope(
   networkId: string | null | undefined,
 ): Promise<{ cityId: string | null; networkId: string | null }> {
   if (role === 'city_official') {
-    if (!cityId) throw new ValidationError('A city official needs a city.', [{ path: 'cityId', message: 'is required for city_official' }]);
-    if (!(await findCityById(ctx.db, cityId))) throw new ValidationError('Unknown city.', [{ path: 'cityId', message: 'no such city' }]);
+    if (!cityId)
+      throw new ValidationError('A city official needs a city.', [
+        { path: 'cityId', message: 'is required for city_official' },
+      ]);
+    if (!(await findCityById(ctx.db, cityId)))
+      throw new ValidationError('Unknown city.', [{ path: 'cityId', message: 'no such city' }]);
     return { cityId, networkId: null };
   }
   if (role === 'network_reviewer') {
-    if (!networkId) throw new ValidationError('A network reviewer needs a network.', [{ path: 'networkId', message: 'is required for network_reviewer' }]);
-    if (!(await findNetworkById(ctx.db, networkId))) throw new ValidationError('Unknown network.', [{ path: 'networkId', message: 'no such network' }]);
+    if (!networkId)
+      throw new ValidationError('A network reviewer needs a network.', [
+        { path: 'networkId', message: 'is required for network_reviewer' },
+      ]);
+    if (!(await findNetworkById(ctx.db, networkId)))
+      throw new ValidationError('Unknown network.', [{ path: 'networkId', message: 'no such network' }]);
     return { cityId: null, networkId };
   }
   return { cityId: null, networkId: null };
@@ -61,10 +76,17 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<r
   const passwordHash = await hashPassword(input.password);
   return withTx(ctx, async (tx) => {
     const scope = await assertRoleScope(tx, input.role, input.cityId, input.networkId);
-    if (await repo.findUserByEmail(tx.db, input.email)) throw new ConflictError(`A user with e-mail ${input.email} already exists.`);
+    if (await repo.findUserByEmail(tx.db, input.email))
+      throw new ConflictError(`A user with e-mail ${input.email} already exists.`);
     let user: repo.UserRow;
     try {
-      user = await repo.insertUser(tx.db, { email: input.email.toLowerCase(), name: input.name, role: input.role, ...scope, passwordHash });
+      user = await repo.insertUser(tx.db, {
+        email: input.email.toLowerCase(),
+        name: input.name,
+        role: input.role,
+        ...scope,
+        passwordHash,
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`A user with e-mail ${input.email} already exists.`);
       throw err;
@@ -79,7 +101,10 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<r
   });
 }
 
-export async function listUsers(ctx: ServiceContext, q: { limit: number; cursor?: string; role?: Role; active?: boolean; q?: string }) {
+export async function listUsers(
+  ctx: ServiceContext,
+  q: { limit: number; cursor?: string; role?: Role; active?: boolean; q?: string },
+) {
   requireSecretariat(ctx.actor);
   const after = decodeCursor(q.cursor, z.tuple([z.string(), z.uuid()])) as [string, string] | undefined;
   const rows = await repo.listUsers(ctx.db, { ...q, after });
@@ -114,7 +139,13 @@ export async function updateUser(ctx: ServiceContext, id: string, patch: UserPat
     // Deactivation ends every session at once: refresh tokens die here, access tokens at the
     // next request (authentication reads the user's row).
     if (before.active && !after.active) await repo.revokeAllRefreshTokensOfUser(tx.db, id);
-    const pick = (u: repo.UserRow) => ({ name: u.name, role: u.role, active: u.active, cityId: u.cityId, networkId: u.networkId });
+    const pick = (u: repo.UserRow) => ({
+      name: u.name,
+      role: u.role,
+      active: u.active,
+      cityId: u.cityId,
+      networkId: u.networkId,
+    });
     await recordAudit(tx, {
       action: before.active && !after.active ? 'user.deactivated' : 'user.updated',
       entityType: 'user',

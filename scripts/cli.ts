@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config.js';
 import { AppError } from '../src/lib/errors.js';
 
@@ -19,19 +20,28 @@ export async function runCli(main: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Reads `--name value` pairs; a flag without a value is an error. */
-export function parseFlags(argv: string[], known: string[]): Record<string, string> {
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new CliError(`Unexpected argument: ${arg}`);
-    const name = arg.slice(2);
-    if (!known.includes(name))
-      throw new CliError(`Unknown option --${name} (known: ${known.map((k) => `--${k}`).join(', ')})`);
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith('--')) throw new CliError(`--${name} needs a value`);
-    flags[name] = value;
-    i++;
+/** node:util's parseArgs error codes: the command line, not the program, is wrong. */
+export function isParseArgsError(err: unknown): err is Error & { code: string } {
+  return (
+    err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS_')
+  );
+}
+
+/**
+ * Reads `--name value` options with node:util's parseArgs (strict: no unknown option, no
+ * positional argument, every option with its value); a bad command line is a CliError that ends
+ * with the usage line.
+ */
+export function parseFlags<const K extends string>(
+  argv: string[],
+  names: readonly K[],
+  usage: string,
+): Partial<Record<K, string>> {
+  const options = Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<K, { type: 'string' }>;
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    if (isParseArgsError(err)) throw new CliError(`${err.message}\n${usage}`);
+    throw err;
   }
-  return flags;
 }

@@ -71,7 +71,8 @@ describe('the public pages’ cache', () => {
     });
     expect(refused.statusCode).toBe(400);
     await t.db.execute(
-      sql`UPDATE cities SET name = 'Renamed behind its back' WHERE id = (SELECT city_id FROM endorsements WHERE id = ${endorsementId})`,
+      sql`UPDATE cities SET name = 'Renamed behind its back'
+          WHERE id = (SELECT city_id FROM endorsements WHERE id = ${endorsementId})`,
     );
     expect((await signatories()).body).toBe(before);
     const missing = await t.app.inject({ method: 'GET', url: api('/public/pledges/no-such-pledge/signatories') });
@@ -156,6 +157,18 @@ describe('ResponseCache', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('hands a body begun before clear() to those waiting for it, but neither keeps nor shares it after', async () => {
+    const cache = new ResponseCache(60_000);
+    let finish: (text: string) => void = () => undefined;
+    const before = cache.get('k', () => new Promise<string>((resolve) => (finish = resolve)));
+    cache.clear();
+    const after = cache.get('k', async () => 'after the write');
+    finish('before the write');
+    expect(await before).toBe('before the write');
+    expect(await after).toBe('after the write');
+    expect(await cache.get('k', async () => 'not asked')).toBe('after the write');
   });
 
   it('does not keep a failure, and forgets everything on clear()', async () => {

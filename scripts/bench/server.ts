@@ -6,10 +6,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { startBackgroundJobs } from '../../src/jobs.js';
-import { keepHeapCompact } from '../../src/lib/heap.js';
 import { benchPool } from './service.js';
-
-keepHeapCompact();
 
 const mode = process.argv[2];
 // A normal exit on SIGTERM, so that --cpu-prof can write its profile.
@@ -43,14 +40,20 @@ if (mode === 'app') {
     const b = request.body as { pledgeId: string; versionId: string; cityId: string };
     const { rows } = await pool.query(
       `WITH ins AS (
-         INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language)
-         SELECT $1, $3, v.id, v.number, v.content_hash, 'whole', '["a"]', 'Mayor', 'Mayor', 'en' FROM pledge_versions v WHERE v.id = $2 AND v.status = 'published'
+         INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys,
+                                   signatory_name, signatory_title, language)
+         SELECT $1, $3, v.id, v.number, v.content_hash, 'whole', '["a"]', 'Mayor', 'Mayor', 'en'
+         FROM pledge_versions v WHERE v.id = $2 AND v.status = 'published'
          RETURNING id, scope, area_keys, version_number, content_hash),
-       rev AS (INSERT INTO endorsement_revisions (endorsement_id, revision, at, actor_role, action, status, scope, area_keys, version_number, content_hash)
-         SELECT id, 1, now(), 'secretariat', 'submitted', 'submitted', scope, area_keys, version_number, content_hash FROM ins),
-       mail AS (INSERT INTO mail_outbox ("to", subject, text, dedupe_key) SELECT 'bench@example.org', 'Submitted', 'Submitted', 'bare:' || ins.id FROM ins),
+       rev AS (INSERT INTO endorsement_revisions (endorsement_id, revision, at, actor_role, action, status, scope,
+                                                  area_keys, version_number, content_hash)
+         SELECT id, 1, now(), 'secretariat', 'submitted', 'submitted', scope, area_keys, version_number, content_hash
+         FROM ins),
+       mail AS (INSERT INTO mail_outbox ("to", subject, text, dedupe_key)
+         SELECT 'bench@example.org', 'Submitted', 'Submitted', 'bare:' || ins.id FROM ins),
        aud AS (INSERT INTO audit_events (id, at, actor_role, action, entity_type, entity_id, summary)
-         SELECT gen_random_uuid(), now(), 'secretariat', 'endorsement.submitted', 'endorsement', ins.id::text, '{}' FROM ins)
+         SELECT gen_random_uuid(), now(), 'secretariat', 'endorsement.submitted', 'endorsement', ins.id::text, '{}'
+         FROM ins)
        SELECT id FROM ins`,
       [b.pledgeId, b.versionId, b.cityId],
     );

@@ -15,6 +15,16 @@ export function buildForBench() {
   if (result.status !== 0) throw new Error('the build failed');
 }
 
+/**
+ * The service's live heap is small (some 20 MB), and its long tasks make many short-lived objects
+ * (a report streamed row by row, a ZIP of certificates). V8 lets the heap grow to several times
+ * the live size before a full collection, so an export's peak memory followed its length; growing
+ * by a quarter keeps it flat at no cost in time (`npm run bench -- reports`, peak RSS at 100,000
+ * and 300,000 rows: 215 and 231 MB without the flag, 141 and 142 MB with it). A V8 flag on the
+ * command line (Dockerfile, `npm start`), not set at run time: NODE_OPTIONS does not take it.
+ */
+const HEAP_FLAGS = ['--heap-growing-percent=25'];
+
 export function startServer(
   mode: 'app' | 'bare',
   url: string,
@@ -22,7 +32,8 @@ export function startServer(
   env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; origin: string }> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, 'dist/scripts/bench/server.js', mode], {
+  // As the Dockerfile starts the service: V8's heap grows by a quarter between collections.
+  const child = spawn(process.execPath, [...profile, ...HEAP_FLAGS, 'dist/scripts/bench/server.js', mode], {
     env: { ...process.env, DATABASE_URL: url, JWT_SECRET: jwtSecret, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -58,7 +58,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   // A connection can also fail while checked out and between queries (the server ends the session,
   // say): without a listener that error would end the process.
   pool.on('connect', (client) => client.on('error', (err) => options.onPoolError?.(err)));
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const db: Db = drizzlePg(pool, { schema });
   let closed = false;
   return {
     db,
@@ -93,7 +93,7 @@ async function openPglite(dir: string): Promise<Database> {
 /** Wraps a PGlite instance (tests pass clones of a migrated template: far faster than migrating). */
 export function databaseFromPglite(client: PGlite): Database {
   const pgliteDb = drizzlePglite(client, { schema });
-  const db = pgliteDb as unknown as Db;
+  const db: Db = pgliteDb;
   return {
     db,
     driver: 'pglite',

@@ -12,7 +12,7 @@ export interface DbContext {
  */
 export async function withTx<C extends DbContext, T>(ctx: C, fn: (txCtx: C) => Promise<T>): Promise<T> {
   if (ctx.inTx) return fn(ctx);
-  return ctx.db.transaction(async (tx) => fn({ ...ctx, db: tx as unknown as Db, inTx: true }));
+  return ctx.db.transaction(async (tx) => fn({ ...ctx, db: tx, inTx: true }));
 }
 
 /** Rows of a raw query, whichever driver ran it (both return `{ rows }`). */

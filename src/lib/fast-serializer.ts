@@ -8,6 +8,7 @@ import { z } from 'zod';
  */
 export function fastSerializerCompiler({ schema }: { schema: unknown }) {
   const jsonSchema = z.toJSONSchema(schema as z.ZodType, { target: 'draft-7', unrepresentable: 'any', io: 'output' });
-  const { $schema: _draft, ...rest } = jsonSchema as Record<string, unknown>;
-  return fastJson(rest as unknown as Parameters<typeof fastJson>[0]);
+  const { $schema: _draft, ...rest } = jsonSchema;
+  // zod's JSON Schema type is wider than fast-json-stringify's (any `type`, any keyword).
+  return fastJson(rest as fastJson.Schema);
 }

@@ -1,20 +1,39 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Finished response bodies for a short time, for public pages that everyone reads alike. A burst
  * of identical requests costs one database query a `ttlMs` (concurrent misses share it). Bounded
- * by entries and by bytes, the oldest going first, and expired bodies are dropped as new ones come
- * in, so odd requests cannot fill memory. `clear()` empties it: the app calls it after every
- * successful write it handles, so this instance never serves what it knows to be old; other
- * instances may, for at most `ttlMs`.
+ * by entries and by bytes (lru-cache), the least recently used going first, and expired bodies are
+ * dropped as new ones come in, so odd requests cannot fill memory. `clear()` empties it: the app
+ * calls it after every successful write it handles, so this instance never serves what it knows
+ * to be old; other instances may, for at most `ttlMs`.
  */
 export class ResponseCache {
-  private readonly entries = new Map<string, { expires: number; body: Promise<string>; bytes: number }>();
-  private bytes = 0;
+  private readonly bodies: LRUCache<string, string>;
+  /**
+   * Bodies being made. Kept apart from `bodies` (rather than lru-cache's `fetchMethod`) so that
+   * `clear()` simply forgets them: a body begun before a write is handed to the requests already
+   * waiting for it, never kept, and never shared with a request that comes after the write.
+   */
+  private readonly pending = new Map<string, Promise<string>>();
 
   constructor(
     readonly ttlMs: number,
-    private readonly maxEntries = 1_000,
-    private readonly maxBytes = 32 * 2 ** 20,
-  ) {}
+    maxEntries = 1_000,
+    maxBytes = 32 * 2 ** 20,
+  ) {
+    this.bodies = new LRUCache<string, string>({
+      max: maxEntries,
+      maxSize: maxBytes,
+      // lru-cache wants a positive size; an empty body still takes an entry.
+      sizeCalculation: (body) => Math.max(1, Buffer.byteLength(body)),
+      ttl: Math.max(0, ttlMs),
+      // Every age is read from the clock, none from a value lru-cache remembers for a millisecond:
+      // the wall clock (as tests can move it), read at each call.
+      ttlResolution: 0,
+      perf: { now: () => Date.now() },
+    });
+  }
 
   get enabled(): boolean {
     return this.ttlMs > 0;
@@ -22,56 +41,36 @@ export class ResponseCache {
 
   /** Bodies kept now (for tests and metrics). */
   get size(): number {
-    return this.entries.size;
+    return this.bodies.size;
   }
 
   async get(key: string, produce: () => Promise<string>): Promise<string> {
     if (!this.enabled) return produce();
-    const now = Date.now();
-    const hit = this.entries.get(key);
-    if (hit && hit.expires > now) return hit.body;
-    if (hit) this.remove(key);
-    // Entries go in with the same TTL, so the expired ones are at the front.
-    for (const [oldKey, entry] of this.entries) {
-      if (entry.expires > now) break;
-      this.remove(oldKey);
-    }
-    const body = produce();
-    const entry = { expires: now + this.ttlMs, body, bytes: 0 };
-    this.entries.set(key, entry);
-    body.then(
+    const hit = this.bodies.get(key);
+    if (hit !== undefined) return hit;
+    const running = this.pending.get(key);
+    if (running) return running;
+    this.bodies.purgeStale();
+    const body: Promise<string> = produce().then(
       (text) => {
-        if (this.entries.get(key) !== entry) return;
-        entry.bytes = Buffer.byteLength(text);
-        this.bytes += entry.bytes;
-        this.evict();
+        if (this.pending.get(key) === body) {
+          this.pending.delete(key);
+          this.bodies.set(key, text);
+        }
+        return text;
       },
       // A failure is not kept: the next request tries again.
-      () => {
-        if (this.entries.get(key) === entry) this.remove(key);
+      (err: unknown) => {
+        if (this.pending.get(key) === body) this.pending.delete(key);
+        throw err;
       },
     );
-    this.evict();
+    this.pending.set(key, body);
     return body;
   }
 
   clear(): void {
-    this.entries.clear();
-    this.bytes = 0;
-  }
-
-  private evict() {
-    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) return;
-      this.remove(oldest.value);
-    }
-  }
-
-  private remove(key: string) {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.bytes -= entry.bytes;
-    this.entries.delete(key);
+    this.bodies.clear();
+    this.pending.clear();
   }
 }

@@ -1,22 +1,8 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type FieldError, pgErrorCode } from '../lib/errors.js';
-
-const titles: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  412: 'Precondition Failed',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 const codeForStatus: Record<number, string> = {
   400: 'validation_failed',
@@ -53,7 +39,7 @@ export function sendProblem(
 ) {
   const problem: Problem = {
     type: `urn:action-pledge:problem:${code}`,
-    title: titles[status] ?? (status >= 500 ? 'Server Error' : 'Request Error'),
+    title: STATUS_CODES[status] ?? (status >= 500 ? 'Server Error' : 'Request Error'),
     status,
     detail,
     instance: request.url.split('?')[0] ?? request.url,
@@ -98,6 +84,18 @@ function problemForPgCode(code: string | undefined): { status: number; code: str
           }
         : undefined;
   }
+}
+
+/**
+ * Fastify closes the connection after a body it refused as too large, since the client may still
+ * be sending it. When the declared length is at most twice the route's limit, Node reads the rest
+ * and drops it instead (no more than an accepted upload would cost): the client gets its 413 whole
+ * rather than a reset while it is still sending, and keeps its keep-alive connection. A longer
+ * body, or one of unknown length (chunked), still closes it.
+ */
+function drainsRefusedBody(request: FastifyRequest): boolean {
+  const declared = Number(request.headers['content-length']);
+  return Number.isSafeInteger(declared) && declared <= 2 * request.routeOptions.bodyLimit;
 }
 
 function zodFieldErrors(error: FastifyError): FieldError[] {
@@ -161,6 +159,7 @@ export default fp(
                   ? 'The body is not valid JSON.'
                   : error.message;
         if (status === 429 && error.message) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
+        if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && drainsRefusedBody(request)) reply.removeHeader('connection');
         return sendProblem(request, reply, status, code, detail);
       }
       // Everything else is ours: log it whole, tell the client nothing about it.

@@ -47,7 +47,8 @@ export function certificatesZip(
   batchSize = BATCH,
 ): Readable {
   const zip = new yazl.ZipFile();
-  const output = zip.outputStream as unknown as Readable;
+  // @types/yazl declares the output as the bare NodeJS.ReadableStream interface; yazl makes a PassThrough.
+  const output = zip.outputStream as Readable;
   let rendered = 0;
   const addBatch = async (after?: { issuedAt: Date; id: string }) => {
     const rows = await repo.validCertificatesOfPledge(db, pledgeId, after, batchSize);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { countryName, type Language } from '../../lib/countries.js';
 import { templatesDir } from '../../lib/paths.js';
 import { dejavuFont, loadPdfKit } from '../../lib/pdf-fonts.js';
-import type { summary as summaryQuery } from './reports.repository.js';
+import type { Summary } from './reports.summary.js';
 
 type Strings = Record<string, string>;
 const template = JSON.parse(readFileSync(join(templatesDir, 'summary.json'), 'utf8')) as {
@@ -13,7 +13,7 @@ const template = JSON.parse(readFileSync(join(templatesDir, 'summary.json'), 'ut
 
 export interface SummaryInput {
   pledgeTitle: string;
-  summary: Awaited<ReturnType<typeof summaryQuery>>;
+  summary: Summary;
   areaTitles: Record<string, string>;
   signatories: Array<{
     city: string;

@@ -3,12 +3,10 @@
 // of the very query the service runs; then the summary's latency. Prints JSON.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/client.js';
-import { STALE_AFTER_MS } from '../../src/modules/endorsements/endorsements.view.js';
-import { reportAreaKeys, reportCsvQuery } from '../../src/modules/reports/reports.repository.js';
-import { createUser } from '../../src/modules/users/users.service.js';
+import { csvExportQuery } from '../../src/modules/reports/index.js';
+import { createUser } from '../../src/modules/users/index.js';
 import { benchPool, rssOf, startServer, stopServer } from './service.js';
 
 const [baseUrl, countArg] = process.argv.slice(2);
@@ -24,7 +22,7 @@ const jwtSecret = randomBytes(32).toString('hex');
 let service: Awaited<ReturnType<typeof startServer>> | undefined;
 
 /** A query with its parameters written in as literals, for psql. */
-function inline(query: ReturnType<PgDialect['sqlToQuery']>): string {
+function inline(query: { sql: string; params: unknown[] }): string {
   return query.sql.replace(
     /\$(\d+)/g,
     (_, n: string) => `'${String(query.params[Number(n) - 1]).replaceAll("'", "''")}'`,
@@ -41,48 +39,54 @@ try {
   const {
     rows: [version],
   } = await pool.query(
-    `INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`,
+    `INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash)
+     VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`,
     [pledge.id, 'a'.repeat(64)],
   );
   await pool.query(
-    `INSERT INTO action_areas (version_id, key, position, title, description) SELECT $1, 'area-' || g, g, '{"en":"Area"}', '{"en":"Area"}' FROM generate_series(1, 6) g`,
+    `INSERT INTO action_areas (version_id, key, position, title, description)
+     SELECT $1, 'area-' || g, g, '{"en":"Area"}', '{"en":"Area"}' FROM generate_series(1, 6) g`,
     [version.id],
   );
   // Cities across a few countries, a third of them in a network; endorsements in every status,
   // whole or partial, created over 400 days; progress on a tenth of them.
   await pool.query(
     `INSERT INTO cities (name, country, kind, region)
-     SELECT 'City ' || g, (ARRAY['EC','BR','FR','KE','IN','JP'])[1 + g % 6], 'city', (ARRAY['Americas','Americas','Europe','Africa','Asia','Asia'])[1 + g % 6]
+     SELECT 'City ' || g, (ARRAY['EC','BR','FR','KE','IN','JP'])[1 + g % 6], 'city',
+            (ARRAY['Americas','Americas','Europe','Africa','Asia','Asia'])[1 + g % 6]
      FROM generate_series(1, $1) g`,
     [count],
   );
   await pool.query(
-    `INSERT INTO city_networks (city_id, network_id) SELECT c.id, n.id FROM cities c JOIN networks n ON n.code = 'MMC' WHERE random() < 0.33`,
+    `INSERT INTO city_networks (city_id, network_id)
+     SELECT c.id, n.id FROM cities c JOIN networks n ON n.code = 'MMC' WHERE random() < 0.33`,
   );
   await pool.query(
-    `INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language, status, verified_at, withdrawn_at, created_at, submitted_at)
+    `INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys,
+                               signatory_name, signatory_title, language, status, verified_at, withdrawn_at,
+                               created_at, submitted_at)
      SELECT $1, c.id, $2, 1, $3, s.scope, s.areas::jsonb, 'Mayor ' || c.name, 'Mayor', 'en', s.status,
-            CASE WHEN s.status = 'verified' THEN now() END, CASE WHEN s.status = 'withdrawn' THEN now() END, s.created, s.created
+            CASE WHEN s.status = 'verified' THEN now() END, CASE WHEN s.status = 'withdrawn' THEN now() END,
+            s.created, s.created
      FROM (SELECT c.*, row_number() OVER () AS g FROM cities c) c
      CROSS JOIN LATERAL (SELECT CASE WHEN c.g % 3 = 0 THEN 'whole' ELSE 'areas' END AS scope,
-       CASE WHEN c.g % 3 = 0 THEN '["area-1","area-2","area-3","area-4","area-5","area-6"]' ELSE '["area-1","area-3"]' END AS areas,
-       (ARRAY['verified','verified','verified','verified','verified','verified','verified','submitted','submitted','withdrawn','rejected'])[1 + c.g % 11] AS status,
+       CASE WHEN c.g % 3 = 0 THEN '["area-1","area-2","area-3","area-4","area-5","area-6"]'
+            ELSE '["area-1","area-3"]' END AS areas,
+       (ARRAY['verified','verified','verified','verified','verified','verified','verified',
+              'submitted','submitted','withdrawn','rejected'])[1 + c.g % 11] AS status,
        now() - random() * 400 * interval '1 day' AS created) s`,
     [pledge.id, version.id, 'a'.repeat(64)],
   );
   await pool.query(
     `INSERT INTO progress_updates (endorsement_id, area_key, stage, narrative, created_at)
-     SELECT e.id, 'area-1', 'in_progress', 'Office opened', e.created_at + interval '30 days' FROM endorsements e WHERE random() < 0.1`,
+     SELECT e.id, 'area-1', 'in_progress', 'Office opened', e.created_at + interval '30 days'
+     FROM endorsements e WHERE random() < 0.1`,
   );
   await pool.query('ANALYZE');
 
   // psql's \copy of the service's own query (the same rows and the same SQL), to CSV.
-  const areaKeys = await reportAreaKeys(database.db, pledge.id);
-  const serviceQuery = inline(
-    new PgDialect().sqlToQuery(
-      reportCsvQuery(pledge.id, {}, { areaKeys, staleBefore: new Date(Date.now() - STALE_AFTER_MS) }),
-    ),
-  );
+  const system = { db: database.db, actor: { kind: 'system', label: 'bench' } } as const;
+  const serviceQuery = inline(await csvExportQuery(system, pledge.id));
   // Each side three times, taking the median: one run on a shared machine is too noisy a figure.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const copyRuns: number[] = [];
@@ -99,10 +103,7 @@ try {
   const copySeconds = median(copyRuns);
 
   const password = randomBytes(12).toString('hex');
-  await createUser(
-    { db: database.db, actor: { kind: 'system', label: 'bench' } },
-    { email: 'bench@example.org', name: 'Bench', role: 'secretariat', password },
-  );
+  await createUser(system, { email: 'bench@example.org', name: 'Bench', role: 'secretariat', password });
   service = await startServer('app', dbUrl, jwtSecret);
   const login = await fetch(`${service.origin}/api/v1/auth/login`, {
     method: 'POST',
@@ -114,7 +115,7 @@ try {
     const res = await fetch(`${service!.origin}/api/v1/pledges/bench/reports/${path}`, { headers });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     let bytes = 0;
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+    for await (const chunk of res.body ?? []) bytes += chunk.length;
     return bytes;
   };
 

@@ -1,12 +1,9 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../../db/client.js';
-import { cursorPages } from '../../db/cursor.js';
-import { jsonColumn } from '../../db/tx.js';
 import { countryName, countryNames } from '../../lib/countries.js';
-import type { EndorsementStatus } from '../../db/schema/index.js';
-import { isLive } from '../endorsements/endorsement.state.js';
-import { STALE_AFTER_MS } from '../endorsements/endorsements.view.js';
+import { endorsesArea, isStale } from '../endorsements/index.js';
+import { typedCursorPages } from './reports.cursor.js';
 import * as repo from './reports.repository.js';
 
 // Rows per cursor fetch: measured on the CSV, larger pages were no faster and took more memory.
@@ -20,7 +17,7 @@ export function neutralise(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-const iso = (v: string | Date | null) => (v === null ? '' : new Date(v).toISOString());
+const iso = (v: Date | null) => (v === null ? '' : v.toISOString());
 
 export function reportColumns(areaKeys: string[]): string[] {
   return [
@@ -47,31 +44,28 @@ export function reportColumns(areaKeys: string[]): string[] {
 }
 
 /** One endorsement as a report record: 1/0 per area key, the latest progress stage per area. */
-export function reportRecord(row: repo.ReportRow, areaKeys: string[], now = Date.now()) {
-  const endorsed = jsonColumn<string[]>(row.area_keys);
-  const progress = jsonColumn<Record<string, { stage: string; at: string }> | null>(row.progress) ?? {};
-  // DOMAIN.md: an endorsed area of a live endorsement with no update for a year is stale.
-  const live = isLive(row.status as EndorsementStatus);
-  const since = (k: string) => new Date(progress[k]?.at ?? row.created_at).getTime();
-  const staleAreas = live ? endorsed.filter((k) => now - since(k) > STALE_AFTER_MS) : [];
+export function reportRecord(row: repo.ReportRow, areaKeys: string[], now = new Date()) {
+  const progress = row.progress ?? {};
+  const lastActivity = (k: string) => new Date(progress[k]?.at ?? row.createdAt);
+  const staleAreas = row.areaKeys.filter((k) => isStale(row.status, lastActivity(k), now));
   return {
     id: row.id,
-    city: row.city_name,
+    city: row.cityName,
     country: row.country,
     countryName: countryName(row.country, 'en'),
     region: row.region,
     networks: row.networks ?? '',
     status: row.status,
-    version: Number(row.version_number),
+    version: row.versionNumber,
     scope: row.scope,
-    areas: Object.fromEntries(areaKeys.map((k) => [k, endorsed.includes(k) ? 1 : 0])),
-    signatoryName: row.signatory_name,
-    signatoryTitle: row.signatory_title,
+    areas: Object.fromEntries(areaKeys.map((k) => [k, endorsesArea(row.areaKeys, k) ? 1 : 0])),
+    signatoryName: row.signatoryName,
+    signatoryTitle: row.signatoryTitle,
     language: row.language,
-    submittedAt: iso(row.submitted_at),
-    verifiedAt: iso(row.verified_at),
-    withdrawnAt: iso(row.withdrawn_at),
-    certificateSerial: row.certificate_serial ?? '',
+    submittedAt: iso(row.submittedAt),
+    verifiedAt: iso(row.verifiedAt),
+    withdrawnAt: iso(row.withdrawnAt),
+    certificateSerial: row.certificateSerial ?? '',
     progress: Object.fromEntries(areaKeys.map((k) => [k, progress[k]?.stage ?? ''])),
     staleAreas,
   };
@@ -85,8 +79,9 @@ export async function* reportRecords(
   filters: repo.ReportFilters,
   areaKeys: string[],
 ): AsyncGenerator<ReportRecord[]> {
-  for await (const rows of cursorPages<repo.ReportRow>(db, repo.reportRowsQuery(pledgeId, filters), BATCH)) {
-    yield rows.map((row) => reportRecord(row, areaKeys));
+  const now = new Date();
+  for await (const rows of typedCursorPages(db, repo.reportRowsQuery(db, pledgeId, filters), BATCH)) {
+    yield rows.map((row) => reportRecord(row, areaKeys, now));
   }
 }
 
@@ -115,19 +110,17 @@ export function csvReport(
   onRows?: (n: number) => void,
   pageSize = BATCH,
 ): Readable {
-  const options = { areaKeys, staleBefore: new Date(Date.now() - STALE_AFTER_MS) };
+  const query = repo.reportCsvQuery(db, pledgeId, filters, { areaKeys, now: new Date() });
   return Readable.from(
     (async function* () {
       yield '\uFEFF' + stringify([reportColumns(areaKeys)], { record_delimiter: '\r\n' });
       let rows = 0;
-      for await (const page of cursorPages<repo.CsvPageRow>(
-        db,
-        repo.reportCsvQuery(pledgeId, filters, options),
-        pageSize,
-      )) {
+      for await (const page of typedCursorPages(db, query, pageSize)) {
         let text = '';
         for (const r of page) {
-          text += `${r.id},${csvText(r.city)},${r.country},${csvText(countryNames(r.country).en)},${r.region},${csvText(r.networks)},${r.middle},${csvText(r.signatory_name)},${csvText(r.signatory_title)},${r.tail}\r\n`;
+          text +=
+            `${r.id},${csvText(r.city)},${r.country},${csvText(countryNames(r.country).en)},${r.region},` +
+            `${csvText(r.networks)},${r.middle},${csvText(r.signatoryName)},${csvText(r.signatoryTitle)},${r.tail}\r\n`;
         }
         rows += page.length;
         onRows?.(rows);

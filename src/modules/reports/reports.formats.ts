@@ -12,9 +12,11 @@ type Writer = (
   onRows?: (n: number) => void,
 ) => Readable;
 
+export type ReportFormat = 'csv' | 'xlsx' | 'json';
+
 /** The endorsement report's formats: one table for the routes and for `npm run export`. */
 export const reportFormats: Record<
-  'csv' | 'xlsx' | 'json',
+  ReportFormat,
   { write: Writer; contentType: string; operationId: string; summary: string }
 > = {
   csv: {

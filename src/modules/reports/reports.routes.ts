@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { endorsementStatuses } from '../../db/schema/index.js';
 import { languages, regions } from '../../lib/countries.js';
-import { countryCodeSchema } from '../cities/cities.schemas.js';
-import { networkCodeSchema } from '../networks/networks.schemas.js';
-import { areaKeySchema, pledgeParamsSchema } from '../pledges/pledges.schemas.js';
-import { reportFormats } from './reports.formats.js';
+import { countryCodeSchema } from '../cities/index.js';
+import { networkCodeSchema } from '../networks/index.js';
+import { areaKeySchema, pledgeParamsSchema } from '../pledges/index.js';
+import { type ReportFormat, reportFormats } from './reports.formats.js';
 import * as service from './reports.service.js';
 
 const security = [{ bearerAuth: [] }];
@@ -64,7 +64,8 @@ const snapshotSchema = z.object({
 });
 
 const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
-  for (const [extension, format] of Object.entries(reportFormats)) {
+  for (const extension of Object.keys(reportFormats) as ReportFormat[]) {
+    const format = reportFormats[extension];
     app.get(
       `/pledges/:pledgeId/reports/endorsements.${extension}`,
       {
@@ -79,11 +80,11 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
       async (request, reply) => {
-        const r = await service.reportContext(app.ctx(request), request.params.pledgeId, request.query);
+        const report = await service.exportReport(app.ctx(request), request.params.pledgeId, extension, request.query);
         return reply
-          .type(format.contentType)
-          .header('content-disposition', `attachment; filename="${r.pledge.slug}-endorsements.${extension}"`)
-          .send(format.write(app.database.db, r.pledge.id, r.filters, r.areaKeys));
+          .type(report.contentType)
+          .header('content-disposition', `attachment; filename="${report.filename}"`)
+          .send(report.stream);
       },
     );
   }

@@ -1,38 +1,33 @@
-import { desc, eq } from 'drizzle-orm';
-import { reportSnapshots } from '../../db/schema/index.js';
-import { jsonColumn, rowsOf, withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
-import { requireSignedIn } from '../../lib/authorize.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { sha256Hex } from '../../lib/hash.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { findPledge } from '../pledges/pledges.repository.js';
-import { csvReport } from './reports.export.js';
-import * as repo from './reports.repository.js';
-import { renderSummaryPdf } from './summary.pdf.js';
+import type { Readable } from 'node:stream';
+import { withTx } from '../../db/tx.js';
+import { actorUserId } from '../../lib/actor.js';
 import type { Language } from '../../lib/countries.js';
+import { sha256Hex } from '../../lib/hash.js';
+import { recordAudit } from '../audit/index.js';
+import type { ServiceContext } from '../context.js';
+import { findReportablePledge, findVisibleSnapshot, visibleSnapshotsNetwork } from './reports.access.js';
+import { csvReport } from './reports.export.js';
+import { type ReportFormat, reportFormats } from './reports.formats.js';
+import * as repo from './reports.repository.js';
+import { summary as summaryFigures } from './reports.summary.js';
+import { renderSummaryPdf } from './summary.pdf.js';
 
 /**
- * Reports are the secretariat's; a reviewer gets the same, limited to their network's member
- * cities; for anyone else they do not exist.
+ * A report's pledge (reports.access.ts: one the reader may see), the filters it runs with (the
+ * reader's, within their scope) and its area keys (one column each).
  */
 export async function reportContext(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters) {
-  requireSignedIn(ctx.actor);
-  const actor = ctx.actor;
-  if (actor.kind !== 'secretariat' && actor.kind !== 'system' && actor.kind !== 'network_reviewer')
-    throw new NotFoundError('Pledge');
-  const pledge = await findPledge(ctx.db, pledgeRef);
-  if (!pledge) throw new NotFoundError('Pledge');
+  const { pledge, scope } = await findReportablePledge(ctx, pledgeRef);
   const scoped: repo.ReportFilters = {
     ...filters,
-    ...(actor.kind === 'network_reviewer' ? { onlyNetworkId: actor.networkId } : {}),
+    ...(scope.onlyNetworkId === undefined ? {} : { onlyNetworkId: scope.onlyNetworkId }),
   };
   return { pledge, filters: scoped, areaKeys: await repo.reportAreaKeys(ctx.db, pledge.id) };
 }
 
 export async function summary(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters) {
   const r = await reportContext(ctx, pledgeRef, filters);
-  return repo.summary(ctx.db, r.pledge.id, r.filters);
+  return summaryFigures(ctx.db, r.pledge.id, r.filters, r.areaKeys);
 }
 
 const SUMMARY_TABLE_ROWS = 150;
@@ -45,28 +40,24 @@ export async function summaryPdf(
   language: Language,
 ) {
   const r = await reportContext(ctx, pledgeRef, filters);
-  const figures = await repo.summary(ctx.db, r.pledge.id, r.filters);
-  const titles = await repo.reportAreaTitles(ctx.db, r.pledge.id);
-  const verified = rowsOf<repo.ReportRow>(
-    await ctx.db.execute(
-      repo.reportRowsQuery(r.pledge.id, { ...r.filters, status: 'verified' }, 'city', SUMMARY_TABLE_ROWS),
-    ),
-  );
-  const signatories = verified
+  const figures = await summaryFigures(ctx.db, r.pledge.id, r.filters, r.areaKeys);
+  const areas = await repo.reportAreas(ctx.db, r.pledge.id);
+  const verified = { ...r.filters, status: 'verified' as const };
+  const signatories = (await repo.firstReportRows(ctx.db, r.pledge.id, verified, 'city', SUMMARY_TABLE_ROWS))
     .map((row) => ({
-      city: row.city_name,
+      city: row.cityName,
       country: row.country,
       region: row.region,
       scope: row.scope,
-      areas: jsonColumn<string[]>(row.area_keys).length,
-      verifiedAt: new Date(row.verified_at ?? row.submitted_at).toISOString(),
+      areas: row.areaKeys.length,
+      verifiedAt: (row.verifiedAt ?? row.submittedAt).toISOString(),
     }))
     .sort((a, b) => a.city.localeCompare(b.city, language));
   const pdf = await renderSummaryPdf(
     {
       pledgeTitle: r.pledge.title[language] ?? r.pledge.title.en,
       summary: figures,
-      areaTitles: Object.fromEntries([...titles].map(([key, title]) => [key, title[language] ?? title.en])),
+      areaTitles: Object.fromEntries([...areas].map(([key, title]) => [key, title[language] ?? title.en])),
       signatories,
       moreSignatories: Math.max(0, figures.totals.verified - signatories.length),
       generatedAt: new Date(),
@@ -76,20 +67,60 @@ export async function summaryPdf(
   return { pdf, slug: r.pledge.slug };
 }
 
+/** An export's progress: the rows written so far, of the total counted before it began. */
+export type ExportProgress = (written: number, total: number) => void;
+
+export interface ReportExport {
+  pledge: { id: string; slug: string };
+  contentType: string;
+  /** The name to save it under: `<slug>-endorsements.<format>`. */
+  filename: string;
+  /** The rows counted before the export began: only with a progress reporter (a count costs a query). */
+  rowCount: number | null;
+  /** The report, streamed from one snapshot of the database as the reader takes it. */
+  stream: Readable;
+}
+
+/**
+ * The endorsement report in a format, for the routes and for `npm run export` (which acts as the
+ * system): the same rules (who may read which pledge's report, over which cities) for both.
+ */
+export async function exportReport(
+  ctx: ServiceContext,
+  pledgeRef: string,
+  format: ReportFormat,
+  filters: repo.ReportFilters,
+  onRows?: ExportProgress,
+): Promise<ReportExport> {
+  const r = await reportContext(ctx, pledgeRef, filters);
+  // Counted before the stream opens its transaction: on PGlite a query outside it would wait for it.
+  const rowCount = onRows ? await repo.countReportRows(ctx.db, r.pledge.id, r.filters) : null;
+  const progress = onRows && ((n: number) => onRows(n, rowCount ?? n));
+  const { write, contentType } = reportFormats[format];
+  return {
+    pledge: { id: r.pledge.id, slug: r.pledge.slug },
+    contentType,
+    filename: `${r.pledge.slug}-endorsements.${format}`,
+    rowCount,
+    stream: write(ctx.db, r.pledge.id, r.filters, r.areaKeys, progress),
+  };
+}
+
+/** The query the CSV export runs, as SQL and parameters: for psql's \copy beside it in the benchmark. */
+export async function csvExportQuery(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters = {}) {
+  const r = await reportContext(ctx, pledgeRef, filters);
+  return repo.reportCsvQuery(ctx.db, r.pledge.id, r.filters, { areaKeys: r.areaKeys, now: new Date() }).toSQL();
+}
+
 async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks);
 }
 
-const toSnapshot = (s: typeof reportSnapshots.$inferSelect) => ({
-  id: s.id,
-  pledgeId: s.pledgeId,
+const toSnapshot = ({ networkId: _, ...s }: Awaited<ReturnType<typeof repo.insertSnapshot>>) => ({
+  ...s,
   filters: s.filters as Record<string, unknown>,
-  sha256: s.sha256,
-  rowCount: s.rowCount,
-  createdBy: s.createdBy,
-  createdAt: s.createdAt,
 });
 
 /** Freezes the CSV report as it is now: its exact bytes and their SHA-256, kept for good. */
@@ -98,48 +129,32 @@ export async function createSnapshot(ctx: ServiceContext, pledgeRef: string, fil
   return withTx(ctx, async (tx) => {
     let rowCount = 0;
     const content = await collect(csvReport(tx.db, r.pledge.id, r.filters, r.areaKeys, (n) => (rowCount = n)));
-    const [snapshot] = await tx.db
-      .insert(reportSnapshots)
-      .values({
-        pledgeId: r.pledge.id,
-        filters: JSON.parse(JSON.stringify(r.filters)),
-        content,
-        sha256: sha256Hex(content),
-        rowCount,
-        networkId: r.filters.onlyNetworkId ?? null,
-        createdBy: 'userId' in tx.actor ? tx.actor.userId : null,
-      })
-      .returning();
+    const snapshot = await repo.insertSnapshot(tx.db, {
+      pledgeId: r.pledge.id,
+      filters: JSON.parse(JSON.stringify(r.filters)),
+      content,
+      sha256: sha256Hex(content),
+      rowCount,
+      networkId: r.filters.onlyNetworkId ?? null,
+      createdBy: actorUserId(tx.actor),
+    });
     await recordAudit(tx, {
       action: 'report.snapshot_created',
       entityType: 'report_snapshot',
-      entityId: snapshot!.id,
-      summary: { pledge: r.pledge.slug, sha256: snapshot!.sha256, rowCount },
+      entityId: snapshot.id,
+      summary: { pledge: r.pledge.slug, sha256: snapshot.sha256, rowCount },
     });
-    return toSnapshot(snapshot!);
+    return toSnapshot(snapshot);
   });
 }
 
+/** The pledge's snapshots the reader may see, newest first. */
 export async function listSnapshots(ctx: ServiceContext, pledgeRef: string) {
-  const r = await reportContext(ctx, pledgeRef, {});
-  const rows = await ctx.db
-    .select()
-    .from(reportSnapshots)
-    .where(eq(reportSnapshots.pledgeId, r.pledge.id))
-    .orderBy(desc(reportSnapshots.createdAt));
-  // A reviewer sees the snapshots made within their network's scope only.
-  return rows.filter((s) => (r.filters.onlyNetworkId ? s.networkId === r.filters.onlyNetworkId : true)).map(toSnapshot);
+  const { pledge, scope } = await findReportablePledge(ctx, pledgeRef);
+  return (await repo.listSnapshots(ctx.db, pledge.id, visibleSnapshotsNetwork(scope))).map(toSnapshot);
 }
 
+/** A snapshot's frozen bytes, for a reader who may see it. */
 export async function snapshotBytes(ctx: ServiceContext, id: string) {
-  requireSignedIn(ctx.actor);
-  const actor = ctx.actor;
-  const [row] = await ctx.db.select().from(reportSnapshots).where(eq(reportSnapshots.id, id));
-  const visible =
-    row &&
-    (actor.kind === 'secretariat' ||
-      actor.kind === 'system' ||
-      (actor.kind === 'network_reviewer' && row.networkId === actor.networkId));
-  if (!visible) throw new NotFoundError('Snapshot');
-  return row;
+  return findVisibleSnapshot(ctx, id);
 }

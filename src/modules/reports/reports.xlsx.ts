@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Db } from '../../db/client.js';
 import { neutralise, reportColumns, reportRecords } from './reports.export.js';
-import * as repo from './reports.repository.js';
+import type { ReportFilters } from './reports.repository.js';
+import { summary as summaryFigures } from './reports.summary.js';
 
 // Columns whose values are longer than their header: wide enough to read without resizing.
 const WIDE_COLUMNS: Record<string, number> = {
@@ -34,7 +35,7 @@ async function drainOrClose(stream: PassThrough): Promise<void> {
 export function xlsxReport(
   db: Db,
   pledgeId: string,
-  filters: repo.ReportFilters,
+  filters: ReportFilters,
   areaKeys: string[],
   onRows?: (n: number) => void,
 ): Readable {
@@ -97,7 +98,7 @@ export function xlsxReport(
     }
     sheet.commit();
 
-    const s = await repo.summary(db, pledgeId, filters);
+    const s = await summaryFigures(db, pledgeId, filters, areaKeys);
     const summary = workbook.addWorksheet('Summary');
     summary.columns = [
       { header: 'Measure', key: 'measure', width: 28 },

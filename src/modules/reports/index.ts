@@ -1,0 +1,4 @@
+// What other modules and the command line may use of the reports module; its repository is its own.
+export { csvExportQuery, exportReport, type ExportProgress, type ReportExport } from './reports.service.js';
+export { type ReportFormat, reportFormats } from './reports.formats.js';
+export type { ReportFilters } from './reports.repository.js';

@@ -1,13 +1,14 @@
 // npm run admin:create -- --email E --password P [--name N] — creates a secretariat user.
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { createUser } from '../src/modules/users/users.service.js';
+import { createUser } from '../src/modules/users/index.js';
 import { CliError, parseFlags, runCli } from './cli.js';
 
+const usage = 'Usage: npm run admin:create -- --email E --password P [--name N]';
+
 await runCli(async () => {
-  const flags = parseFlags(process.argv.slice(2), ['email', 'password', 'name']);
-  if (!flags.email || !flags.password)
-    throw new CliError('Usage: npm run admin:create -- --email E --password P [--name N]');
+  const flags = parseFlags(process.argv.slice(2), ['email', 'password', 'name'], usage);
+  if (!flags.email || !flags.password) throw new CliError(usage);
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(flags.email)) throw new CliError(`Not an e-mail address: ${flags.email}`);
   const config = loadConfig();
   const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });

@@ -3,15 +3,17 @@
 // GET /api/v1/certificates/keys, or one PEM public key. Exit 0 valid, 1 not, with a one-line reason.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { extractProof } from '../src/modules/certificates/certificate.pdf.js';
-import { checkPdfOffline } from '../src/modules/certificates/certificate-check.js';
+import { parseArgs } from 'node:util';
+import { checkPdfOffline, extractProof } from '../src/modules/certificates/index.js';
+import { isParseArgsError } from './cli.js';
 
 function fail(reason: string, code = 1): never {
   console.log(`NOT VALID: ${reason}`);
   process.exit(code);
 }
 
-function usage(): never {
+function usage(problem?: string): never {
+  if (problem) console.error(`Error: ${problem}`);
   console.error('Usage: npm run certificates:verify -- FILE.pdf --key KEYFILE');
   process.exit(2);
 }
@@ -36,10 +38,16 @@ function loadKey(file: string, keyId: string): KeyObject {
   }
 }
 
-const args = process.argv.slice(2);
-const keyAt = args.indexOf('--key');
-const keyFile = keyAt >= 0 ? args[keyAt + 1] : undefined;
-const pdfFile = args.find((a, i) => !a.startsWith('--') && i !== keyAt + 1);
+let args: { values: { key?: string }; positionals: string[] };
+try {
+  args = parseArgs({ args: process.argv.slice(2), options: { key: { type: 'string' } }, allowPositionals: true });
+} catch (err) {
+  if (isParseArgsError(err)) usage(err.message);
+  throw err;
+}
+const keyFile = args.values.key;
+const [pdfFile, ...extra] = args.positionals;
+if (extra.length > 0) usage(`Unexpected argument '${extra[0]}': one PDF file at a time`);
 if (!pdfFile || !keyFile) usage();
 
 let pdf: Buffer;
@@ -54,7 +62,10 @@ if (!proof) fail('the PDF carries no Action Pledge certificate data');
 const result = await checkPdfOffline(pdf, proof, loadKey(keyFile, proof.keyId));
 if (!result.ok) fail(result.reason);
 const p = proof.payload;
+const endorsed = p.scope === 'whole' ? 'the whole pledge' : `${p.areas.length} action area(s)`;
 console.log(
-  `VALID: certificate ${p.serial}, ${p.city.name} (${p.city.country}), ${p.scope === 'whole' ? 'the whole pledge' : `${p.areas.length} action area(s)`} of "${p.pledge.title.en}" version ${p.version.number}, signed with ${proof.keyId}. Whether it was since superseded or revoked can only be checked online: ${p.verifyUrl}`,
+  `VALID: certificate ${p.serial}, ${p.city.name} (${p.city.country}), ${endorsed} of "${p.pledge.title.en}" ` +
+    `version ${p.version.number}, signed with ${proof.keyId}. ` +
+    `Whether it was since superseded or revoked can only be checked online: ${p.verifyUrl}`,
 );
 process.exit(0);

@@ -5,32 +5,30 @@ import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { keepHeapCompact } from '../src/lib/heap.js';
-import { countValidOfPledge } from '../src/modules/certificates/certificates.repository.js';
-import { certificatesZip } from '../src/modules/certificates/certificates.zip.js';
-import { findPledge } from '../src/modules/pledges/pledges.repository.js';
+import { pledgeCertificatesZip } from '../src/modules/certificates/index.js';
+import { NotFoundError } from '../src/lib/errors.js';
 import { CliError, parseFlags, runCli } from './cli.js';
 
-keepHeapCompact();
+const usage = 'Usage: npm run certificates:zip -- --pledge SLUG --out FILE';
+
 await runCli(async () => {
-  const flags = parseFlags(process.argv.slice(2), ['pledge', 'out']);
-  if (!flags.pledge || !flags.out) throw new CliError('Usage: npm run certificates:zip -- --pledge SLUG --out FILE');
+  const flags = parseFlags(process.argv.slice(2), ['pledge', 'out'], usage);
+  if (!flags.pledge || !flags.out) throw new CliError(usage);
   const config = loadConfig();
   const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
   try {
-    const pledge = await findPledge(database.db, flags.pledge);
-    if (!pledge) throw new CliError(`No pledge ${flags.pledge}.`);
-    const total = await countValidOfPledge(database.db, pledge.id);
+    const system = { db: database.db, actor: { kind: 'system', label: 'certificates:zip' } } as const;
     const bar = process.stdout.isTTY
       ? new cliProgress.SingleBar({ format: 'certificates {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)
       : undefined;
+    const zip = await pledgeCertificatesZip(system, flags.pledge, (done) => bar?.update(done)).catch((err) => {
+      throw err instanceof NotFoundError ? new CliError(`No pledge ${flags.pledge}.`) : err;
+    });
+    const total = await zip.count();
     bar?.start(total, 0);
-    await pipeline(
-      certificatesZip(database.db, pledge.id, (done) => bar?.update(done)),
-      createWriteStream(flags.out),
-    );
+    await pipeline(zip.stream(), createWriteStream(flags.out));
     bar?.stop();
-    console.log(`${total} certificate(s) of ${pledge.slug} written to ${flags.out}.`);
+    console.log(`${total} certificate(s) of ${zip.slug} written to ${flags.out}.`);
   } finally {
     await database.close();
   }

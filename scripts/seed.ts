@@ -1,7 +1,7 @@
 // npm run db:seed — demo data into an empty database (refused in production).
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { seedDemoDataIfEmpty } from '../src/db/seed.js';
+import { seedDemoDataIfEmpty } from '../src/demo/seed.js';
 import { CliError, runCli } from './cli.js';
 
 await runCli(async () => {

@@ -61,7 +61,9 @@ const envSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['CERT_SIGNING_KEY'],
-          message: `must be a PEM-encoded Ed25519 private key (${err instanceof Error ? err.message.split('\n')[0] : 'unreadable'})`,
+          message:
+            `must be a PEM-encoded Ed25519 private key ` +
+            `(${err instanceof Error ? err.message.split('\n')[0] : 'unreadable'})`,
         });
       }
     }

@@ -1,9 +1,8 @@
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { MailDispatcher } from './modules/mail/dispatcher.js';
-import { createMailTransport } from './modules/mail/transport.js';
-import { queueDeadlineReminders } from './modules/rounds/reminders.js';
-import { sealAuditChain } from './modules/audit/audit.service.js';
+import { sealAuditChain } from './modules/audit/index.js';
+import { createMailTransport, MailDispatcher } from './modules/mail/index.js';
+import { queueDeadlineReminders } from './modules/rounds/index.js';
 
 interface Logger {
   info(obj: object, msg: string): void;

@@ -2,11 +2,8 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { seedDemoDataIfEmpty } from './db/seed.js';
-import { keepHeapCompact } from './lib/heap.js';
+import { seedDemoDataIfEmpty } from './demo/seed.js';
 import { startBackgroundJobs } from './jobs.js';
-
-keepHeapCompact();
 
 async function main() {
   let config;

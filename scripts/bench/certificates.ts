@@ -32,18 +32,23 @@ try {
   const {
     rows: [pledge],
   } = await pool.query(
-    `INSERT INTO pledges (slug, title) VALUES ('bench', '{"en":"Quito City Action Pledge","es":"Compromiso de Quito","fr":"Engagement de Quito"}') RETURNING id`,
+    `INSERT INTO pledges (slug, title) VALUES ('bench', '{"en":"Quito City Action Pledge","es":"Compromiso de ` +
+      `Quito","fr":"Engagement de Quito"}') RETURNING id`,
   );
   const {
     rows: [version],
   } = await pool.query(
-    `INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', '{"en":""}', $2) RETURNING id`,
+    `INSERT INTO pledge_versions (pledge_id, number, status, preamble, content_hash) VALUES ($1, 1, 'published', ` +
+      `'{"en":""}', $2) RETURNING id`,
     [pledge.id, 'a'.repeat(64)],
   );
   const { rows: endorsementRows } = await pool.query(
-    `WITH c AS (INSERT INTO cities (name, country, kind, region) SELECT 'São Paulo ' || g, 'BR', 'city', 'Americas' FROM generate_series(1, $1) g RETURNING id, name)
-     INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language, status, verified_at)
-     SELECT $2, c.id, $3, 1, $4, 'whole', '["governance"]', 'Mayor', 'Mayor', 'es', 'verified', now() FROM c RETURNING id, city_id`,
+    `WITH c AS (INSERT INTO cities (name, country, kind, region) SELECT 'São Paulo ' || g, 'BR', 'city',
+      'Americas' FROM generate_series(1, $1) g RETURNING id, name)
+     INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys,
+       signatory_name, signatory_title, language, status, verified_at)
+     SELECT $2, c.id, $3, 1, $4, 'whole', '["governance"]', 'Mayor', 'Mayor', 'es', 'verified',
+       now() FROM c RETURNING id, city_id`,
     [count, pledge.id, version.id, 'a'.repeat(64)],
   );
   const { privateKey } = generateKeyPairSync('ed25519');

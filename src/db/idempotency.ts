@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { idempotencyKeys } from '../db/schema/index.js';
-import { ConflictError, ValidationError } from './errors.js';
-import { canonicalSha256 } from './hash.js';
+import type { Db } from './client.js';
+import { idempotencyKeys } from './schema/index.js';
+import { ConflictError, ValidationError } from '../lib/errors.js';
+import { canonicalSha256 } from '../lib/hash.js';
 
 export interface StoredResponse<T> {
   status: number;

@@ -1,7 +1,7 @@
-import type { ServiceContext } from '../../lib/actor.js';
-import { createEndorsement } from '../../modules/endorsements/endorse.service.js';
-import { decideEndorsement, withdrawEndorsement } from '../../modules/endorsements/lifecycle.service.js';
-import { addProgress } from '../../modules/endorsements/progress.service.js';
+import type { ServiceContext } from '../modules/context.js';
+import { createEndorsement } from '../modules/endorsements/index.js';
+import { decideEndorsement, withdrawEndorsement } from '../modules/endorsements/index.js';
+import { addProgress } from '../modules/endorsements/index.js';
 import { quitoPledge } from './quito-pledge.js';
 
 const areaKeys = quitoPledge.areas.map((a) => a.key);

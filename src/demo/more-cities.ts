@@ -1,4 +1,4 @@
-import type { CreateCityInput } from '../../modules/cities/cities.schemas.js';
+import type { CreateCityInput } from '../modules/cities/index.js';
 
 /** More real cities, so that the demo endorsements span every region. */
 export const moreDemoCities: CreateCityInput[] = [

@@ -1,11 +1,12 @@
-import type { Actor, ServiceContext } from '../../lib/actor.js';
-import { findNetworkByCode } from '../../modules/networks/networks.repository.js';
-import { addArea } from '../../modules/pledges/areas.service.js';
-import { createPledge, updateVersion } from '../../modules/pledges/pledges.service.js';
-import { publishVersion } from '../../modules/pledges/publish.service.js';
-import { addComment, resolveComment, setVerdict } from '../../modules/rounds/reviews.service.js';
-import { closeRound, openRound } from '../../modules/rounds/rounds.service.js';
-import { findUserByEmail } from '../../modules/users/users.repository.js';
+import type { Actor } from '../lib/actor.js';
+import type { ServiceContext } from '../modules/context.js';
+import { findNetworkByCode } from '../modules/networks/index.js';
+import { addArea } from '../modules/pledges/index.js';
+import { createPledge, updateVersion } from '../modules/pledges/index.js';
+import { publishVersion } from '../modules/pledges/index.js';
+import { addComment, resolveComment, setVerdict } from '../modules/rounds/index.js';
+import { closeRound, openRound } from '../modules/rounds/index.js';
+import { findUserByEmail } from '../modules/users/index.js';
 import { quitoPledge } from './quito-pledge.js';
 
 const networkCodes = ['MMC', 'Metropolis', 'UCLG', 'GPM'] as const;

@@ -1,16 +1,17 @@
 import { count } from 'drizzle-orm';
-import type { Actor, ServiceContext } from '../lib/actor.js';
-import { createCity } from '../modules/cities/cities.service.js';
-import { findNetworkByCode } from '../modules/networks/networks.repository.js';
-import { createUser } from '../modules/users/users.service.js';
-import type { Db } from './client.js';
-import { withTx } from './tx.js';
-import { users } from './schema/index.js';
-import type { CreateCityInput } from '../modules/cities/cities.schemas.js';
-import { seedEndorsements } from './seed/endorsement-seed.js';
-import { moreDemoCities } from './seed/more-cities.js';
-import { seedQuitoPledge } from './seed/pledge-seed.js';
-import { findUserByEmail } from '../modules/users/users.repository.js';
+import type { Actor } from '../lib/actor.js';
+import type { ServiceContext } from '../modules/context.js';
+import { createCity } from '../modules/cities/index.js';
+import { findNetworkByCode } from '../modules/networks/index.js';
+import { createUser } from '../modules/users/index.js';
+import type { Db } from '../db/client.js';
+import { withTx } from '../db/tx.js';
+import { users } from '../db/schema/index.js';
+import type { CreateCityInput } from '../modules/cities/index.js';
+import { seedEndorsements } from './endorsement-seed.js';
+import { moreDemoCities } from './more-cities.js';
+import { seedQuitoPledge } from './pledge-seed.js';
+import { findUserByEmail } from '../modules/users/index.js';
 
 const system: Actor = { kind: 'system', label: 'demo-seed' };
 

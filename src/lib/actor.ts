@@ -1,5 +1,3 @@
-import type { Db } from '../db/client.js';
-
 /** Who is acting: built from the verified token and the user's current row, never from input. */
 export type Actor =
   | { kind: 'secretariat'; userId: string }
@@ -8,13 +6,6 @@ export type Actor =
   | { kind: 'anonymous' }
   /** Command-line tools and the seed: trusted, recorded as "system" in the audit log. */
   | { kind: 'system'; label: string };
-
-export interface ServiceContext {
-  db: Db;
-  inTx?: boolean;
-  actor: Actor;
-  requestId?: string;
-}
 
 export const anonymous: Actor = { kind: 'anonymous' };
 

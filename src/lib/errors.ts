@@ -72,17 +72,26 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
-/** The PostgreSQL SQLSTATE of an error, looking through driver and ORM wrappers. */
-export function pgErrorCode(err: unknown): string | undefined {
+/** The PostgreSQL error inside an error (its SQLSTATE and constraint), looking through driver and ORM wrappers. */
+function pgError(err: unknown): { code: string; constraint?: string } | undefined {
   let current: unknown = err;
   for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    const { code, constraint } = current as { code?: unknown; constraint?: unknown };
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      return { code, constraint: typeof constraint === 'string' ? constraint : undefined };
+    }
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }
 
-export function isUniqueViolation(err: unknown): boolean {
-  return pgErrorCode(err) === '23505';
+/** The PostgreSQL SQLSTATE of an error, looking through driver and ORM wrappers. */
+export function pgErrorCode(err: unknown): string | undefined {
+  return pgError(err)?.code;
+}
+
+/** A unique violation; of the named index or constraint only, when one is given. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const found = pgError(err);
+  return found?.code === '23505' && (constraint === undefined || found.constraint === constraint);
 }

@@ -18,12 +18,16 @@ export const gcmObjectiveTitles: Record<number, string> = {
   9: 'Strengthen the transnational response to smuggling of migrants',
   10: 'Prevent, combat and eradicate trafficking in persons in the context of international migration',
   11: 'Manage borders in an integrated, secure and coordinated manner',
-  12: 'Strengthen certainty and predictability in migration procedures for appropriate screening, assessment and referral',
+  12:
+    'Strengthen certainty and predictability in migration procedures for appropriate screening, assessment and ' +
+    'referral',
   13: 'Use migration detention only as a measure of last resort and work towards alternatives',
   14: 'Enhance consular protection, assistance and cooperation throughout the migration cycle',
   15: 'Provide access to basic services for migrants',
   16: 'Empower migrants and societies to realize full inclusion and social cohesion',
-  17: 'Eliminate all forms of discrimination and promote evidence-based public discourse to shape perceptions of migration',
+  17:
+    'Eliminate all forms of discrimination and promote evidence-based public discourse to shape perceptions of ' +
+    'migration',
   18: 'Invest in skills development and facilitate mutual recognition of skills, qualifications and competences',
   19: 'Create conditions for migrants and diasporas to fully contribute to sustainable development in all countries',
   20: 'Promote faster, safer and cheaper transfer of remittances and foster financial inclusion of migrants',

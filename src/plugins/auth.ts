@@ -3,9 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { type Actor, anonymous, type ServiceContext } from '../lib/actor.js';
+import { type Actor, anonymous } from '../lib/actor.js';
+import type { ServiceContext } from '../modules/context.js';
 import { UnauthenticatedError } from '../lib/errors.js';
-import { findActiveUserScope } from '../modules/users/users.repository.js';
+import { findActiveActor } from '../modules/users/index.js';
 
 export interface AccessTokenClaims {
   sub: string;
@@ -42,22 +43,6 @@ declare module 'fastify' {
   }
 }
 
-/** Turns a user row into the actor the services reason about. */
-export function actorFromUser(user: {
-  id: string;
-  role: string;
-  cityId: string | null;
-  networkId: string | null;
-}): Actor {
-  if (user.role === 'secretariat') return { kind: 'secretariat', userId: user.id };
-  if (user.role === 'network_reviewer' && user.networkId) {
-    return { kind: 'network_reviewer', userId: user.id, networkId: user.networkId };
-  }
-  if (user.role === 'city_official' && user.cityId)
-    return { kind: 'city_official', userId: user.id, cityId: user.cityId };
-  throw new UnauthenticatedError('The account has no usable role.');
-}
-
 export default fp(
   async function authPlugin(app: FastifyInstance, opts: { config: Config }) {
     await app.register(fastifyJwt, {
@@ -80,9 +65,9 @@ export default fp(
 
     async function loadActor(request: FastifyRequest): Promise<void> {
       // The row, not the token, decides: a deactivated user or a changed role takes effect at once.
-      const user = await findActiveUserScope(app.database.db, request.user.sub);
-      if (!user) throw new UnauthenticatedError('The account is not active.');
-      request.actor = actorFromUser(user);
+      const actor = await findActiveActor(app.database.db, request.user.sub);
+      if (!actor) throw new UnauthenticatedError('The account is not active.');
+      request.actor = actor;
     }
 
     async function resolveActor(request: FastifyRequest): Promise<void> {

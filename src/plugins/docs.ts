@@ -13,7 +13,8 @@ export default fp(
         info: {
           title: 'Action Pledge endorsement platform',
           description:
-            'Cities endorse a pledge, whole or by action area; partner networks validate drafts; the secretariat verifies endorsements and issues verifiable certificates.',
+            'Cities endorse a pledge, whole or by action area; partner networks validate drafts; the secretariat ' +
+            'verifies endorsements and issues verifiable certificates.',
           version: '1.0.0',
         },
         components: {

@@ -46,9 +46,10 @@ export async function sealEvents(
 ): Promise<void> {
   // The batch as one JSON parameter: the statement's text stays the same whatever the batch's
   // size, where a VALUES list of 2,000 parameters had to be parsed and planned on every call.
+  const batch = sealed.map((e) => ({ id: e.id, chain_seq: e.chainSeq, prev_hash: e.prevHash, hash: e.hash }));
   await db.execute(sql`
     UPDATE ${auditEvents} AS e SET chain_seq = v.chain_seq, prev_hash = v.prev_hash, hash = v.hash
-    FROM jsonb_to_recordset(${JSON.stringify(sealed.map((e) => ({ id: e.id, chain_seq: e.chainSeq, prev_hash: e.prevHash, hash: e.hash })))}::jsonb)
+    FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
       AS v(id uuid, chain_seq bigint, prev_hash text, hash text)
     WHERE e.id = v.id AND e.chain_seq IS NULL`);
   await db.update(auditChainHead).set(head).where(eq(auditChainHead.id, HEAD_ID));

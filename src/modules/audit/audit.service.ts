@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import type { Actor, ServiceContext } from '../../lib/actor.js';
+import type { Actor } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
 import { canonicalSha256 } from '../../lib/hash.js';
 import * as repo from './audit.repository.js';
@@ -87,8 +88,7 @@ function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId'>, input: 
 export async function sealAuditChain(db: Db, batchSize = 500): Promise<number> {
   let total = 0;
   for (;;) {
-    const sealed = await db.transaction(async (txDb) => {
-      const tx = txDb as unknown as Db;
+    const sealed = await db.transaction(async (tx) => {
       const head = await repo.lockHead(tx, GENESIS_HASH);
       const pending = await repo.unsealedEvents(tx, batchSize);
       if (pending.length === 0) return 0;
@@ -124,7 +124,7 @@ export async function verifyAuditChain(ctx: ServiceContext, batchSize = 1_000): 
   await sealAuditChain(ctx.db);
   // One snapshot for the events and the head: an event sealed (with its head update) between
   // reading the last batch and reading the head would otherwise look like removed events.
-  return ctx.db.transaction((tx) => verifyChainIn(tx as unknown as Db, batchSize), {
+  return ctx.db.transaction((tx) => verifyChainIn(tx, batchSize), {
     isolationLevel: 'repeatable read',
     accessMode: 'read only',
   });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { meSchema } from '../users/users.schemas.js';
+import { meSchema } from '../users/index.js';
 import {
   acceptInvitationSchema,
   createInvitationSchema,

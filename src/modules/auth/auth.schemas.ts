@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema, meSchema, roleSchema } from '../users/users.schemas.js';
+import { emailSchema, meSchema, roleSchema } from '../users/index.js';
 
 // An upper bound keeps a megabyte "password" from costing a megabyte of hashing.
 const passwordSchema = z.string().min(1).max(1024);

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import { actorUserId } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSignedIn } from '../../lib/authorize.js';
 import { UnauthenticatedError } from '../../lib/errors.js';
 import { randomToken, sha256Hex } from '../../lib/hash.js';
 import { burnPasswordCheck, verifyPassword } from '../../lib/passwords.js';
-import { actorFromUser } from '../../plugins/auth.js';
-import { recordAudit } from '../audit/audit.service.js';
-import * as users from '../users/users.repository.js';
-import { toMe } from '../users/users.service.js';
+import { recordAudit } from '../audit/index.js';
+import * as users from '../users/index.js';
+import { actorFromUser, toMe } from '../users/index.js';
 import * as repo from './auth.repository.js';
 import { assertNotThrottled, registerLoginAttempt, settleSuccessfulLogin } from './throttle.js';
 
@@ -111,7 +111,7 @@ export async function refresh(ctx: ServiceContext, deps: AuthDeps, refreshToken:
 /** Ends the session the refresh token belongs to; unknown or foreign tokens change nothing. */
 export async function logout(ctx: ServiceContext, refreshToken: string): Promise<void> {
   requireSignedIn(ctx.actor);
-  const actorId = 'userId' in ctx.actor ? ctx.actor.userId : null;
+  const actorId = actorUserId(ctx.actor);
   const row = await repo.findRefreshTokenByHash(ctx.db, sha256Hex(refreshToken));
   if (!row || row.userId !== actorId) return;
   await withTx(ctx, async (tx) => {
@@ -127,8 +127,8 @@ export async function logout(ctx: ServiceContext, refreshToken: string): Promise
 
 export async function me(ctx: ServiceContext) {
   requireSignedIn(ctx.actor);
-  const id = 'userId' in ctx.actor ? ctx.actor.userId : '';
-  const user = await users.findUserById(ctx.db, id);
+  const id = actorUserId(ctx.actor);
+  const user = id === null ? undefined : await users.findUserById(ctx.db, id);
   if (!user) throw new UnauthenticatedError();
   return toMe(user);
 }

@@ -1,21 +1,14 @@
 import type { Role } from '../../db/schema/index.js';
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import { actorUserId } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
-import {
-  ConflictError,
-  InvalidStateError,
-  isUniqueViolation,
-  NotFoundError,
-  ValidationError,
-} from '../../lib/errors.js';
+import { ConflictError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
 import { randomToken, sha256Hex } from '../../lib/hash.js';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/passwords.js';
-import { actorFromUser } from '../../plugins/auth.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { enqueueMail } from '../mail/outbox.js';
-import * as users from '../users/users.repository.js';
-import { assertRoleScope } from '../users/users.service.js';
+import { recordAudit } from '../audit/index.js';
+import { enqueueMail } from '../mail/index.js';
+import * as users from '../users/index.js';
+import { actorFromUser, assertRoleScope, createUser, hashNewPassword } from '../users/index.js';
 import * as repo from './auth.repository.js';
 import { type AuthDeps, issueSession, type Session } from './auth.service.js';
 import { invitationMail } from './invitation.mail.js';
@@ -42,7 +35,7 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
       ...scope,
       tokenHash: sha256Hex(acceptToken),
       expiresAt: new Date(Date.now() + deps.config.auth.invitationTtlDays * 86_400_000),
-      createdBy: 'userId' in tx.actor ? tx.actor.userId : null,
+      createdBy: actorUserId(tx.actor),
     });
     await enqueueMail(tx, {
       ...invitationMail({
@@ -85,32 +78,22 @@ export async function acceptInvitation(
   deps: AuthDeps,
   input: { token: string; password: string; name?: string },
 ): Promise<Session> {
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new ValidationError(`The password must have at least ${MIN_PASSWORD_LENGTH} characters.`, [
-      { path: 'password', message: `must have at least ${MIN_PASSWORD_LENGTH} characters` },
-    ]);
-  }
   const invitation = await repo.findInvitationByHash(ctx.db, sha256Hex(input.token));
   if (!invitation) throw new NotFoundError('Invitation');
   if (invitation.acceptedAt) throw new InvalidStateError('This invitation has already been used.');
   if (invitation.expiresAt.getTime() <= Date.now())
     throw new InvalidStateError('This invitation has expired; ask the secretariat for a new one.');
-  const passwordHash = await hashPassword(input.password);
+  const password = await hashNewPassword(input.password);
   return withTx(ctx, async (tx) => {
-    let user: users.UserRow;
-    try {
-      user = await users.insertUser(tx.db, {
-        email: invitation.email,
-        name: input.name ?? invitation.name,
-        role: invitation.role,
-        cityId: invitation.cityId,
-        networkId: invitation.networkId,
-        passwordHash,
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`A user with e-mail ${invitation.email} already exists.`);
-      throw err;
-    }
+    // The account is made as every account is: the password's rules, the role's scope, the audit event.
+    const user = await createUser(tx, {
+      email: invitation.email,
+      name: input.name ?? invitation.name,
+      role: invitation.role,
+      cityId: invitation.cityId,
+      networkId: invitation.networkId,
+      password,
+    });
     if (!(await repo.markInvitationAccepted(tx.db, invitation.id, user.id))) {
       throw new InvalidStateError('This invitation has already been used.');
     }

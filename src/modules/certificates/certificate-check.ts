@@ -1,10 +1,10 @@
 import { type KeyObject, verify } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import type { Language } from '../../lib/countries.js';
 import { AppError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
-import { findOwnCityEndorsement } from '../endorsements/endorsements.access.js';
+import { findOwnCityEndorsement } from '../endorsements/index.js';
 import { extractProof, renderCertificatePdf, type EmbeddedProof } from './certificate.pdf.js';
 import * as repo from './certificates.repository.js';
 import { getCertificate, type CertificatePayload } from './certificates.service.js';

@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireSecretariat } from '../../lib/authorize.js';
-import { AppError, NotFoundError } from '../../lib/errors.js';
-import { findPledge } from '../pledges/pledges.repository.js';
-import { certificatesZip } from './certificates.zip.js';
+import { AppError } from '../../lib/errors.js';
 import { languages } from '../../lib/countries.js';
 import { endorsementCertificatePdf, MAX_CERTIFICATE_PDF_BYTES, verifyUploadedPdf } from './certificate-check.js';
-import { getCertificate } from './certificates.service.js';
+import { getCertificate, pledgeCertificatesZip } from './certificates.service.js';
 import { publicKeys } from './signing-keys.js';
 
 const tags = ['certificates'];
@@ -65,14 +62,11 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const ctx = app.ctx(request);
-      requireSecretariat(ctx.actor);
-      const pledge = await findPledge(ctx.db, request.params.pledgeId);
-      if (!pledge) throw new NotFoundError('Pledge');
+      const zip = await pledgeCertificatesZip(app.ctx(request), request.params.pledgeId);
       return reply
         .type('application/zip')
-        .header('content-disposition', `attachment; filename="${pledge.slug}-certificates.zip"`)
-        .send(certificatesZip(ctx.db, pledge.id));
+        .header('content-disposition', `attachment; filename="${zip.slug}-certificates.zip"`)
+        .send(zip.stream());
     },
   );
 

@@ -1,15 +1,17 @@
 import { sign, verify } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { countryNames } from '../../lib/countries.js';
 import { isUniqueViolation, NotFoundError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
 import { generateSerial, normaliseSerial } from '../../lib/serial.js';
-import { recordAudit } from '../audit/audit.service.js';
-import type { EndorsementRow } from '../endorsements/endorsements.repository.js';
-import { cityOf } from '../endorsements/endorsements.repository.js';
-import { areasOf, findPledge } from '../pledges/pledges.repository.js';
+import { recordAudit } from '../audit/index.js';
+import type { EndorsementRow } from '../endorsements/index.js';
+import { findCityById } from '../cities/index.js';
+import { areasOf, findPledge } from '../pledges/index.js';
+import { requireSecretariat } from '../../lib/authorize.js';
 import * as repo from './certificates.repository.js';
+import { certificatesZip } from './certificates.zip.js';
 import { activeSigningKey, findPublicKey } from './signing-keys.js';
 
 export interface CertificateDeps {
@@ -59,7 +61,7 @@ export function certificatePayload(p: {
 export async function issueCertificate(ctx: ServiceContext, deps: CertificateDeps, endorsement: EndorsementRow) {
   const key = await activeSigningKey(ctx.db, deps.certSigningKey);
   const pledge = (await findPledge(ctx.db, endorsement.pledgeId))!;
-  const city = (await cityOf(ctx.db, endorsement.cityId))!;
+  const city = (await findCityById(ctx.db, endorsement.cityId))!;
   const areas = await areasOf(ctx.db, endorsement.versionId);
   const previous = await repo.findValidOf(ctx.db, endorsement.id);
   const issuedAt = new Date();
@@ -72,7 +74,7 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
     try {
       // In a savepoint: on PostgreSQL a failed INSERT would otherwise abort the whole transaction.
       const certificate = await ctx.db.transaction((sp) =>
-        repo.insertCertificate(sp as unknown as typeof ctx.db, {
+        repo.insertCertificate(sp, {
           serial,
           endorsementId: endorsement.id,
           revision: endorsement.revision,
@@ -137,5 +139,20 @@ export async function getCertificate(db: Db, serialInput: string) {
     supersededAt: row.supersededAt,
     revokedAt: row.revokedAt,
     signatureValid,
+  };
+}
+
+/**
+ * Every current certificate of a pledge as one streamed ZIP, for the secretariat (and the command
+ * line): the pledge's slug, the stream, and how many certificates it will hold.
+ */
+export async function pledgeCertificatesZip(ctx: ServiceContext, pledgeRef: string, onEntry?: (done: number) => void) {
+  requireSecretariat(ctx.actor);
+  const pledge = await findPledge(ctx.db, pledgeRef);
+  if (!pledge) throw new NotFoundError('Pledge');
+  return {
+    slug: pledge.slug,
+    count: () => repo.countValidOfPledge(ctx.db, pledge.id),
+    stream: () => certificatesZip(ctx.db, pledge.id, onEntry),
   };
 }

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { AppError, ValidationError } from '../../lib/errors.js';
 import * as repo from './cities.repository.js';

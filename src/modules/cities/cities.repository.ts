@@ -1,6 +1,7 @@
 import { and, asc, eq, getTableColumns, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { cities, cityNetworks, networks } from '../../db/schema/index.js';
+import { inNetworkCodeSql } from './membership.js';
 
 export type CityRow = typeof cities.$inferSelect;
 
@@ -75,12 +76,7 @@ export async function listCities(db: Db, f: CityFilters): Promise<Array<CityRow 
   if (f.country) conditions.push(eq(cities.country, f.country));
   if (f.region) conditions.push(eq(cities.region, f.region));
   if (f.q) conditions.push(ilike(cities.name, `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
-  if (f.networkCode) {
-    conditions.push(
-      sql`EXISTS (SELECT 1 FROM ${cityNetworks} JOIN ${networks} ON ${networks.id} = ${cityNetworks.networkId}
-            WHERE ${cityNetworks.cityId} = ${cities.id} AND lower(${networks.code}) = ${f.networkCode.toLowerCase()})`,
-    );
-  }
+  if (f.networkCode) conditions.push(inNetworkCodeSql(cities.id, f.networkCode));
   if (f.after) {
     const [name, id] = f.after;
     conditions.push(

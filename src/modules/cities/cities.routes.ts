@@ -75,7 +75,9 @@ const citiesRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['cities'],
         summary: 'Create or update cities from a CSV with a header row (secretariat)',
         description:
-          'Columns: name, country, kind (required), region, population, latitude, longitude, networks (codes separated by ";"), preferredLanguage. A city is matched by country and name: importing the same file twice updates. Each bad line is reported with its number and never stops the good ones.',
+          'Columns: name, country, kind (required), region, population, latitude, longitude, networks (codes ' +
+          'separated by ";"), preferredLanguage. A city is matched by country and name: importing the same file ' +
+          'twice updates. Each bad line is reported with its number and never stops the good ones.',
         security,
         consumes: ['text/csv'],
         body: z.string(),

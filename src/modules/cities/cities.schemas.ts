@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isCountryCode, languages, regions } from '../../lib/countries.js';
 import { pageSchema } from '../../lib/pagination.js';
-import { networkCodeSchema } from '../networks/networks.schemas.js';
+import { networkCodeSchema } from '../networks/index.js';
 
 export const cityKinds = ['city', 'municipality', 'metropolitan_area', 'region'] as const;
 

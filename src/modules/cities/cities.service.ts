@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSecretariat, requireSignedIn } from '../../lib/authorize.js';
 import { countryNames, regionOf } from '../../lib/countries.js';
-import { ConflictError, ForbiddenError, isUniqueViolation, NotFoundError } from '../../lib/errors.js';
+import { ConflictError, isUniqueViolation } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { resolveNetworkCodes } from '../networks/networks.service.js';
+import { recordAudit } from '../audit/index.js';
+import { resolveNetworkCodes } from '../networks/index.js';
+import { assertMayChangeCity, findVisibleCity } from './cities.access.js';
 import * as repo from './cities.repository.js';
 import type { City, CityListQuery, CreateCityInput, UpdateCityInput } from './cities.schemas.js';
 
@@ -32,21 +33,6 @@ export function toCity(row: repo.CityRow, networkCodes: string[]): City {
 async function withNetworks(ctx: ServiceContext, row: repo.CityRow): Promise<City> {
   const codes = await repo.networkCodesOfCities(ctx.db, [row.id]);
   return toCity(row, codes.get(row.id) ?? []);
-}
-
-/** A city the actor may not see does not exist for them (404, never 403). */
-async function findVisibleCity(ctx: ServiceContext, id: string): Promise<repo.CityRow> {
-  requireSignedIn(ctx.actor);
-  const row = await repo.findCityById(ctx.db, id);
-  const actor = ctx.actor;
-  const visible =
-    row !== undefined &&
-    (actor.kind === 'secretariat' ||
-      actor.kind === 'system' ||
-      (actor.kind === 'city_official' && actor.cityId === id) ||
-      (actor.kind === 'network_reviewer' && (await repo.isCityInNetwork(ctx.db, id, actor.networkId))));
-  if (!visible) throw new NotFoundError('City');
-  return row;
 }
 
 function auditView(city: City) {
@@ -134,11 +120,7 @@ export async function updateCity(
 ): Promise<City> {
   return withTx(ctx, async (tx) => {
     const before = await findVisibleCity(tx, id);
-    const actor = tx.actor;
-    if (actor.kind === 'network_reviewer') throw new ForbiddenError('Network reviewers cannot change cities.');
-    if (actor.kind === 'city_official' && (input.country !== undefined || input.networks !== undefined)) {
-      throw new ForbiddenError('A city official cannot change the country or the networks of their city.');
-    }
+    assertMayChangeCity(tx.actor, input);
     const beforeView = await withNetworks(tx, before);
     const country = input.country ?? before.country;
     const name = input.name ?? before.name;

@@ -1,4 +1,4 @@
-import type { EndorsementStatus } from '../../db/schema/index.js';
+import { type EndorsementStatus, liveStatuses } from '../../db/schema/index.js';
 import { defineStateMachine } from '../../lib/state-machine.js';
 
 /**
@@ -12,11 +12,8 @@ export const endorsementStateMachine = defineStateMachine<
 >('endorsement', {
   verify: { from: ['submitted'], to: 'verified' },
   reject: { from: ['submitted'], to: 'rejected' },
-  amend: { from: ['submitted', 'verified'], to: 'submitted' },
-  reconfirm: { from: ['submitted', 'verified'], to: 'submitted' },
-  withdraw: { from: ['submitted', 'verified'], to: 'withdrawn' },
+  // Only a live endorsement can be amended, re-confirmed or withdrawn.
+  amend: { from: liveStatuses, to: 'submitted' },
+  reconfirm: { from: liveStatuses, to: 'submitted' },
+  withdraw: { from: liveStatuses, to: 'withdrawn' },
 });
-
-/** A live endorsement counts: one per city and pledge (the database's partial unique index says the same). */
-export const liveStatuses: readonly EndorsementStatus[] = ['submitted', 'verified'];
-export const isLive = (status: EndorsementStatus) => liveStatuses.includes(status);

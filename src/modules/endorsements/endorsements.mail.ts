@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { users } from '../../db/schema/index.js';
-import { enqueueMail, enqueueMailToSecretariat } from '../mail/outbox.js';
+import { enqueueMail, enqueueMailToSecretariat } from '../mail/index.js';
 
 export interface Facts {
   endorsementId: string;
@@ -37,7 +37,8 @@ export function secretariatMessage(f: Facts, what: SecretariatNews, reason?: str
     dedupePrefix: secretariatDedupePrefix(f.endorsementId, f.revision, what),
     subject: `${f.cityName} ${what} its endorsement of ${f.pledgeTitle}`,
     text: [
-      `${f.cityName} ${what} its endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}, revision ${f.revision}).`,
+      `${f.cityName} ${what} its endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}, revision ` +
+        `${f.revision}).`,
       ...(reason ? ['', `Reason: ${reason}`] : []),
       ...(what === 'withdrawn' ? [] : ['', 'It awaits verification.']),
       '',
@@ -93,8 +94,10 @@ export async function tellCity(
           `Dear ${o.name},`,
           '',
           decision === 'verified'
-            ? `The secretariat has verified ${f.cityName}'s endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}). Thank you.`
-            : `The secretariat could not accept ${f.cityName}'s endorsement of "${f.pledgeTitle}" as submitted. You may submit it again.`,
+            ? `The secretariat has verified ${f.cityName}'s endorsement of "${f.pledgeTitle}" (version ` +
+              `${f.versionNumber}). Thank you.`
+            : `The secretariat could not accept ${f.cityName}'s endorsement of "${f.pledgeTitle}" as submitted. ` +
+              `You may submit it again.`,
           ...(note ? ['', `Note from the secretariat: ${note}`] : []),
           '',
           link(f),

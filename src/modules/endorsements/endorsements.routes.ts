@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { fastSerializerCompiler } from '../../lib/fast-serializer.js';
 import { listQuerySchema, pageArray, pageSchema } from '../../lib/pagination.js';
-import { pledgeParamsSchema } from '../pledges/pledges.schemas.js';
-import { createEndorsement, endorseInOneStep, type EndorseDeps } from './endorse.service.js';
+import { pledgeParamsSchema } from '../pledges/index.js';
+import { createEndorsement, type EndorseDeps } from './endorse.service.js';
 import {
   amendSchema,
   createEndorsementSchema,
@@ -40,16 +40,17 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/pledges/:pledgeId/endorsements',
     {
-      // The token only: the user's row is read by the submitting statement (or by loadActor below).
-      onRequest: app.verifyToken,
+      onRequest: app.authenticate,
       serializerCompiler: fastSerializerCompiler,
       schema: {
         operationId: 'createEndorsement',
         tags,
         summary:
-          'Endorse the published version, whole or by area (city official for their city; secretariat on behalf of any city)',
+          'Endorse the published version, whole or by area (city official for their city; secretariat on behalf ' +
+          'of any city)',
         description:
-          'Send Idempotency-Key to make retries safe: the same key and body return the first answer; another body is 409.',
+          'Send Idempotency-Key to make retries safe: the same key and body return the first answer; another ' +
+          'body is 409.',
         security,
         params: pledgeParamsSchema,
         headers: idempotencyHeaders,
@@ -58,26 +59,12 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const idempotencyKey = request.headers['idempotency-key'];
-      if (!idempotencyKey) {
-        const written = await endorseInOneStep(
-          app.database.db,
-          deps,
-          request.user.sub,
-          request.params.pledgeId,
-          request.body,
-          request.id,
-        );
-        if (written) return reply.code(201).send(written);
-      }
-      // A retry-safe request, or one the single statement refused: the full path, with its checks and errors.
-      await app.loadActor(request);
       const result = await createEndorsement(
         app.ctx(request),
         deps,
         request.params.pledgeId,
         request.body,
-        idempotencyKey,
+        request.headers['idempotency-key'],
       );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(result.body);
@@ -92,7 +79,8 @@ const endorsementsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'listEndorsements',
         tags,
         summary:
-          'Endorsements in your scope (secretariat: all; reviewer: member cities of your network; city official: your city)',
+          'Endorsements in your scope (secretariat: all; reviewer: member cities of your network; city official: ' +
+          'your city)',
         security,
         querystring: endorsementListQuerySchema,
         response: { 200: z.object({ items: z.array(endorsementSchema), nextCursor: z.string().nullable() }) },

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { endorsementLanguages, endorsementScopes, endorsementStatuses, progressStages } from '../../db/schema/index.js';
 import { regions } from '../../lib/countries.js';
-import { countryCodeSchema } from '../cities/cities.schemas.js';
-import { networkCodeSchema } from '../networks/networks.schemas.js';
-import { areaKeySchema } from '../pledges/pledges.schemas.js';
+import { countryCodeSchema } from '../cities/index.js';
+import { networkCodeSchema } from '../networks/index.js';
+import { areaKeySchema } from '../pledges/index.js';
 
 const isoDate = z.string().describe('ISO 8601 date-time');
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSignedIn } from '../../lib/authorize.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
-import { findPledge } from '../pledges/pledges.repository.js';
-import { latestOf } from '../certificates/certificates.repository.js';
+import { findPledge } from '../pledges/index.js';
+import { latestCertificatesOf } from '../certificates/index.js';
+import { endorsementScopeOf } from './endorsements.access.js';
 import * as repo from './endorsements.repository.js';
 import type { EndorsementListQuery } from './endorsements.schemas.js';
 import { toEndorsementView } from './endorsements.view.js';
@@ -11,7 +12,6 @@ import { toEndorsementView } from './endorsements.view.js';
 /** Endorsements within the caller's scope, newest first, with the filters of API.md. */
 export async function listEndorsements(ctx: ServiceContext, q: EndorsementListQuery) {
   requireSignedIn(ctx.actor);
-  const actor = ctx.actor;
   let pledgeId: string | undefined;
   if (q.pledge) {
     const pledge = await findPledge(ctx.db, q.pledge);
@@ -27,14 +27,13 @@ export async function listEndorsements(ctx: ServiceContext, q: EndorsementListQu
     networkCode: q.network,
     areaKey: q.areaKey,
     versionNumber: q.versionNumber,
-    onlyCityId: actor.kind === 'city_official' ? actor.cityId : undefined,
-    onlyNetworkId: actor.kind === 'network_reviewer' ? actor.networkId : undefined,
+    ...endorsementScopeOf(ctx.actor),
     before,
     limit: q.limit,
   });
   const ids = rows.map((r) => r.endorsement.id);
   const mandates = await repo.mandateMetaOf(ctx.db, ids);
-  const certificates = await latestOf(ctx.db, ids);
+  const certificates = await latestCertificatesOf(ctx.db, ids);
   return toPage(
     rows,
     q.limit,

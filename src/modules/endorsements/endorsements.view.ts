@@ -1,13 +1,12 @@
 import type { Db } from '../../db/client.js';
-import { latestOf } from '../certificates/certificates.repository.js';
-import { isLive } from './endorsement.state.js';
+import { latestCertificatesOf } from '../certificates/index.js';
+import { findCityById } from '../cities/index.js';
+import { isStale } from './endorsement.rules.js';
 import * as repo from './endorsements.repository.js';
 import type { EndorsementView } from './endorsements.schemas.js';
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
-
-export const STALE_AFTER_MS = 365 * 86_400_000;
 
 type MandateMeta = { sha256: string; size: number; mediaType: string; uploadedAt: Date } | undefined;
 
@@ -56,21 +55,20 @@ export function progressSummary(row: repo.EndorsementRow, updates: repo.Progress
       stage: latest?.stage ?? null,
       narrative: latest?.narrative ?? null,
       updatedAt: isoOrNull(latest?.createdAt ?? null),
-      // Only a live endorsement can fall behind; a withdrawn or rejected one has nothing to report.
-      stale: isLive(row.status) && now.getTime() - since.getTime() > STALE_AFTER_MS,
+      stale: isStale(row.status, since, now),
     };
   });
 }
 
 export async function endorsementDetail(db: Db, row: repo.EndorsementRow, pledgeSlug: string) {
   // One after the other: inside a transaction there is one connection anyway.
-  const city = await repo.cityOf(db, row.cityId);
+  const { id, name, country, region } = (await findCityById(db, row.cityId))!;
   const mandate = await repo.findMandateMeta(db, row.id);
   const revisions = await repo.revisionsOf(db, row.id);
   const updates = await repo.progressOf(db, row.id);
-  const certificate = (await latestOf(db, [row.id])).get(row.id);
+  const certificate = (await latestCertificatesOf(db, [row.id])).get(row.id);
   return {
-    ...toEndorsementView(row, city!, pledgeSlug, mandate, certificate),
+    ...toEndorsementView(row, { id, name, country, region }, pledgeSlug, mandate, certificate),
     history: revisions.map((r) => ({
       revision: r.revision,
       at: iso(r.at),

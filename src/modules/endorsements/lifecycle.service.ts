@@ -1,13 +1,15 @@
 import { withTx } from '../../db/tx.js';
 import type { EndorsementStatus } from '../../db/schema/index.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { InvalidStateError, NotFoundError } from '../../lib/errors.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { issueCertificate, revokeCertificate } from '../certificates/certificates.service.js';
-import { areasOf, findPledge, findPublishedVersion, findVersionById } from '../pledges/pledges.repository.js';
-import { type EndorseDeps, resolveAreaKeys } from './endorse.service.js';
+import { recordAudit } from '../audit/index.js';
+import { issueCertificate, revokeCertificate } from '../certificates/index.js';
+import { findCityById } from '../cities/index.js';
+import { areasOf, findPledge, findPublishedVersion, findVersionById } from '../pledges/index.js';
+import type { EndorseDeps } from './endorse.service.js';
+import { resolveAreaKeys } from './endorsement.rules.js';
 import { endorsementStateMachine } from './endorsement.state.js';
 import { findChangeableEndorsement, findVisibleEndorsement } from './endorsements.access.js';
 import { tellCity, tellSecretariat } from './endorsements.mail.js';
@@ -41,7 +43,7 @@ async function recordChange(ctx: ServiceContext, row: repo.EndorsementRow, chang
     reason: change.reason ?? null,
   });
   const pledge = (await findPledge(ctx.db, row.pledgeId))!;
-  const city = (await repo.cityOf(ctx.db, row.cityId))!;
+  const city = (await findCityById(ctx.db, row.cityId))!;
   await recordAudit(ctx, {
     action: `endorsement.${change.action}`,
     entityType: 'endorsement',
@@ -115,7 +117,8 @@ export async function reconfirmEndorsement(
     const published = await findPublishedVersion(tx.db, row.pledgeId);
     if (!published || published.number !== input.versionNumber) {
       throw new InvalidStateError(
-        `Version ${input.versionNumber} is not the published version of this pledge${published ? ` (${published.number})` : ''}.`,
+        `Version ${input.versionNumber} is not the published version of this ` +
+          `pledge${published ? ` (${published.number})` : ''}.`,
       );
     }
     if (published.number <= row.versionNumber) {

@@ -1,9 +1,9 @@
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
 import { AppError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
 import { sha256Hex } from '../../lib/hash.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit } from '../audit/index.js';
 import { findChangeableEndorsement, findOwnCityEndorsement } from './endorsements.access.js';
 import * as repo from './endorsements.repository.js';
 

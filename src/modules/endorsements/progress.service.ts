@@ -1,11 +1,11 @@
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
-import { ForbiddenError, InvalidStateError, ValidationError } from '../../lib/errors.js';
-import { runIdempotent } from '../../lib/idempotency.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { isLive } from './endorsement.state.js';
-import { findVisibleEndorsement } from './endorsements.access.js';
+import { InvalidStateError, ValidationError } from '../../lib/errors.js';
+import { runIdempotent } from '../../db/idempotency.js';
+import { recordAudit } from '../audit/index.js';
+import { endorsesArea, isLive } from './endorsement.rules.js';
+import { findVisibleEndorsement, requireReportingCity } from './endorsements.access.js';
 import * as repo from './endorsements.repository.js';
 
 function toProgress(row: repo.ProgressRow) {
@@ -29,14 +29,14 @@ export async function addProgress(
 ) {
   return withTx(ctx, async (tx) => {
     const row = await findVisibleEndorsement(tx, id, true);
-    if (tx.actor.kind !== 'city_official') throw new ForbiddenError('Progress is reported by the endorsing city.');
+    requireReportingCity(tx.actor);
     return runIdempotent(
       tx.db,
       { userId: actorUserId(tx.actor), scope: `progress:${id}`, key: idempotencyKey, request: input },
       async () => {
         if (!isLive(row.status))
           throw new InvalidStateError(`The endorsement is ${row.status}: no progress can be reported on it.`);
-        if (!row.areaKeys.includes(input.areaKey)) {
+        if (!endorsesArea(row.areaKeys, input.areaKey)) {
           throw new ValidationError(`${input.areaKey} is not an area this city endorsed.`, [
             { path: 'areaKey', message: `not endorsed; endorsed: ${row.areaKeys.join(', ')}` },
           ]);

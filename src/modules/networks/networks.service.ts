@@ -1,8 +1,8 @@
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, isUniqueViolation, ValidationError } from '../../lib/errors.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit } from '../audit/index.js';
 import * as repo from './networks.repository.js';
 
 const toNetwork = (n: repo.NetworkRow) => ({ id: n.id, code: n.code, name: n.name });

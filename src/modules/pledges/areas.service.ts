@@ -1,7 +1,7 @@
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit } from '../audit/index.js';
 import { toArea, toVersion, versionEtag } from './content.js';
 import * as repo from './pledges.repository.js';
 import { lockDraftForEdit } from './pledges.service.js';

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client.js';
 import type { VersionStatus } from '../../db/schema/index.js';
 import type { Actor } from '../../lib/actor.js';
+import { actsAsSecretariat } from '../../lib/authorize.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as repo from './pledges.repository.js';
 
@@ -9,15 +10,14 @@ import * as repo from './pledges.repository.js';
  * left draft (they review it); city officials and the public read what was published.
  */
 export function canSeeVersion(actor: Actor, status: VersionStatus): boolean {
-  switch (actor.kind) {
-    case 'secretariat':
-    case 'system':
-      return true;
-    case 'network_reviewer':
-      return status !== 'draft';
-    default:
-      return status === 'published' || status === 'superseded';
-  }
+  if (actsAsSecretariat(actor)) return true;
+  if (actor.kind === 'network_reviewer') return status !== 'draft';
+  return status === 'published' || status === 'superseded';
+}
+
+/** A pledge exists for an actor who can see one of its versions; the secretariat sees every pledge. */
+export function canSeePledge(actor: Actor, versions: Array<{ status: VersionStatus }>): boolean {
+  return actsAsSecretariat(actor) || versions.some((v) => canSeeVersion(actor, v.status));
 }
 
 /** The pledge, if the actor can see at least one of its versions (or is the secretariat). */
@@ -26,8 +26,7 @@ export async function findVisiblePledge(db: Db, actor: Actor, idOrSlug: string, 
   if (!pledge) throw new NotFoundError('Pledge');
   const versions = await repo.versionsOf(db, pledge.id);
   const visible = versions.filter((v) => canSeeVersion(actor, v.status));
-  if (visible.length === 0 && actor.kind !== 'secretariat' && actor.kind !== 'system')
-    throw new NotFoundError('Pledge');
+  if (!canSeePledge(actor, versions)) throw new NotFoundError('Pledge');
   return { pledge, versions, visible };
 }
 

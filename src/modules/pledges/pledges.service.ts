@@ -1,11 +1,12 @@
 import { withTx } from '../../db/tx.js';
 import type { Localised } from '../../db/schema/index.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import { actorUserId } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSecretariat, requireSignedIn } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, isUniqueViolation, NotFoundError } from '../../lib/errors.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit } from '../audit/index.js';
 import { assertIfMatch, diffVersions, toArea, toVersion, versionEtag } from './content.js';
-import { canSeeVersion, findVisiblePledge, findVisibleVersion } from './pledges.access.js';
+import { canSeePledge, canSeeVersion, findVisiblePledge, findVisibleVersion } from './pledges.access.js';
 import * as repo from './pledges.repository.js';
 import { isEditable } from './version.state.js';
 
@@ -38,7 +39,7 @@ export async function createPledge(
         slug: input.slug,
         title: input.title,
         requireMandateDocument: input.requireMandateDocument ?? false,
-        createdBy: 'userId' in tx.actor ? tx.actor.userId : null,
+        createdBy: actorUserId(tx.actor),
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`A pledge with slug ${input.slug} already exists.`);
@@ -66,9 +67,15 @@ export async function listPledges(ctx: ServiceContext) {
   requireSignedIn(ctx.actor);
   const result = [];
   for (const pledge of await repo.listPledges(ctx.db)) {
-    const visible = (await repo.versionsOf(ctx.db, pledge.id)).filter((v) => canSeeVersion(ctx.actor, v.status));
-    if (visible.length > 0 || ctx.actor.kind === 'secretariat' || ctx.actor.kind === 'system')
-      result.push(toPledge(pledge, visible));
+    const versions = await repo.versionsOf(ctx.db, pledge.id);
+    if (canSeePledge(ctx.actor, versions)) {
+      result.push(
+        toPledge(
+          pledge,
+          versions.filter((v) => canSeeVersion(ctx.actor, v.status)),
+        ),
+      );
+    }
   }
   return result;
 }
@@ -145,7 +152,8 @@ export async function lockDraftForEdit(
   const { pledge, version } = await findVisibleVersion(ctx.db, ctx.actor, idOrSlug, number, true);
   if (!isEditable(version.status)) {
     throw new InvalidStateError(
-      `Version ${number} is ${version.status.replace('_', ' ')}: only a draft can be edited. Create a new version to change the text.`,
+      `Version ${number} is ${version.status.replace('_', ' ')}: only a draft can be edited. Create a new ` +
+        `version to change the text.`,
     );
   }
   assertIfMatch(ifMatch, versionEtag(version));

@@ -1,8 +1,8 @@
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, isUniqueViolation, NotFoundError } from '../../lib/errors.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit } from '../audit/index.js';
 import { computeContentHash, toArea, toVersion, versionEtag } from './content.js';
 import { findVisiblePledge } from './pledges.access.js';
 import * as repo from './pledges.repository.js';
@@ -39,7 +39,8 @@ export async function publishVersion(
       versionStateMachine.assert('publish_with_override', version.status);
       if (!override) {
         throw new InvalidStateError(
-          `Version ${number} is ${version.status.replace('_', ' ')}, not validated: publishing it needs override: { reason }.`,
+          `Version ${number} is ${version.status.replace('_', ' ')}, not validated: publishing it needs ` +
+            `override: { reason }.`,
         );
       }
     }

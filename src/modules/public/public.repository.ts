@@ -1,8 +1,9 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, exists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { preparedStatement } from '../../db/prepared.js';
-import { jsonColumn, rowsOf } from '../../db/tx.js';
-import { endorsements } from '../../db/schema/index.js';
+import { preparedQuery } from '../../db/prepared.js';
+import { rowsOf } from '../../db/tx.js';
+import { cities, endorsements, pledges, pledgeVersions } from '../../db/schema/index.js';
+import { endorsesAreaSql } from '../endorsements/index.js';
 
 /** Verified endorsements per area key (a whole endorsement counts for each of its areas). */
 export async function verifiedCountsByArea(db: Db, pledgeId: string): Promise<Map<string, number>> {
@@ -49,25 +50,69 @@ export interface SignatoryRow {
 /** Which filters a page of signatories applies: one prepared statement for each combination. */
 type SignatoryShape = `${'a' | '-'}${'c' | '-'}${'r' | '-'}${'b' | '-'}`;
 
-const signatoriesStatement = preparedStatement((shape: SignatoryShape) => {
-  const p = sql.placeholder;
-  const [area, country, region, before] = [...shape].map((flag) => flag !== '-');
-  return sql`
-    WITH p AS (
-      SELECT id FROM pledges
-      WHERE slug = ${p('slug')}::text AND EXISTS (SELECT 1 FROM pledge_versions v WHERE v.pledge_id = pledges.id AND v.status = 'published'))
-    SELECT s.* FROM p LEFT JOIN LATERAL (
-      SELECT e.id, c.id AS city_id, c.name AS city_name, c.country, c.region, e.scope, e.area_keys, e.version_number,
-             e.signatory_name, e.signatory_title, e.language, e.verified_at, e.verified_at::text AS verified_at_key
-      FROM endorsements e JOIN cities c ON c.id = e.city_id
-      WHERE e.pledge_id = p.id AND e.status = 'verified'
-        ${area ? sql`AND e.area_keys @> ${p('area')}::jsonb` : sql``}
-        ${country ? sql`AND c.country = ${p('country')}::text` : sql``}
-        ${region ? sql`AND c.region = ${p('region')}::text` : sql``}
-        ${before ? sql`AND (e.verified_at, e.id) < (${p('beforeAt')}::timestamptz, ${p('beforeId')}::uuid)` : sql``}
-      ORDER BY e.verified_at DESC, e.id DESC
-      LIMIT ${p('limit')}::int) s ON true`;
-});
+function signatoriesQuery(shape: SignatoryShape) {
+  return preparedQuery(`public_signatories_${shape}`, (db) => {
+    const p = sql.placeholder;
+    const [area, country, region, before] = [...shape].map((flag) => flag !== '-');
+    const published = db
+      .select({ id: pledges.id })
+      .from(pledges)
+      .where(
+        and(
+          eq(pledges.slug, p('slug')),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(pledgeVersions)
+              .where(and(eq(pledgeVersions.pledgeId, pledges.id), eq(pledgeVersions.status, 'published'))),
+          ),
+        ),
+      )
+      .as('published');
+    const page = db
+      .select({
+        id: endorsements.id,
+        // Aliased: a subquery's columns need names of their own.
+        cityId: sql<string>`${cities.id}`.as('city_id'),
+        cityName: sql<string>`${cities.name}`.as('city_name'),
+        country: cities.country,
+        region: cities.region,
+        scope: endorsements.scope,
+        areaKeys: endorsements.areaKeys,
+        versionNumber: endorsements.versionNumber,
+        signatoryName: endorsements.signatoryName,
+        signatoryTitle: endorsements.signatoryTitle,
+        language: endorsements.language,
+        verifiedAt: endorsements.verifiedAt,
+        // The exact timestamp as the database writes it (microseconds), for the cursor.
+        verifiedAtKey: sql<string>`${endorsements.verifiedAt}::text`.as('verified_at_key'),
+      })
+      .from(endorsements)
+      .innerJoin(cities, eq(cities.id, endorsements.cityId))
+      .where(
+        and(
+          eq(endorsements.pledgeId, published.id),
+          eq(endorsements.status, 'verified'),
+          area ? endorsesAreaSql(endorsements.areaKeys, p('area')) : undefined,
+          country ? eq(cities.country, p('country')) : undefined,
+          region ? eq(cities.region, p('region')) : undefined,
+          before
+            ? sql`(${endorsements.verifiedAt}, ${endorsements.id})
+                < (${p('beforeAt')}::timestamptz, ${p('beforeId')}::uuid)`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(endorsements.verifiedAt), desc(endorsements.id))
+      .limit(p('limit'))
+      .as('page');
+    return db
+      .select({ pledgeId: published.id, signatory: page._.selectedFields })
+      .from(published)
+      .leftJoinLateral(page, sql`true`);
+  });
+}
+
+const shapes = new Map<SignatoryShape, ReturnType<typeof signatoriesQuery>>();
 
 /**
  * The public list (verified only), in one round trip: the published pledge and a page of its
@@ -76,32 +121,18 @@ const signatoriesStatement = preparedStatement((shape: SignatoryShape) => {
 export async function listSignatories(db: Db, f: SignatoryFilters): Promise<SignatoryRow[] | undefined> {
   const shape =
     `${f.area ? 'a' : '-'}${f.country ? 'c' : '-'}${f.region ? 'r' : '-'}${f.before ? 'b' : '-'}` as SignatoryShape;
-  const rows = rowsOf<Record<string, unknown>>(
-    await signatoriesStatement(db, shape, {
-      slug: f.slug,
-      limit: f.limit + 1,
-      ...(f.area ? { area: JSON.stringify([f.area]) } : {}),
-      ...(f.country ? { country: f.country } : {}),
-      ...(f.region ? { region: f.region } : {}),
-      ...(f.before ? { beforeAt: f.before[0], beforeId: f.before[1] } : {}),
-    }),
-  );
+  let query = shapes.get(shape);
+  if (!query) shapes.set(shape, (query = signatoriesQuery(shape)));
+  const rows = await query(db).execute({
+    slug: f.slug,
+    limit: f.limit + 1,
+    ...(f.area ? { area: f.area } : {}),
+    ...(f.country ? { country: f.country } : {}),
+    ...(f.region ? { region: f.region } : {}),
+    ...(f.before ? { beforeAt: f.before[0], beforeId: f.before[1] } : {}),
+  });
   if (rows.length === 0) return undefined;
-  return rows
-    .filter((r) => r.id !== null)
-    .map((r) => ({
-      id: r.id as string,
-      cityId: r.city_id as string,
-      cityName: r.city_name as string,
-      country: r.country as string,
-      region: r.region as string,
-      scope: r.scope as 'whole' | 'areas',
-      areaKeys: jsonColumn<string[]>(r.area_keys),
-      versionNumber: Number(r.version_number),
-      signatoryName: r.signatory_name as string,
-      signatoryTitle: r.signatory_title as string,
-      language: r.language as string,
-      verifiedAt: new Date(r.verified_at as string | Date),
-      verifiedAtKey: r.verified_at_key as string,
-    }));
+  return rows.flatMap((r) =>
+    r.signatory && r.signatory.verifiedAt ? [{ ...r.signatory, verifiedAt: r.signatory.verifiedAt }] : [],
+  );
 }

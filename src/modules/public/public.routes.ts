@@ -6,10 +6,10 @@ import { NotFoundError } from '../../lib/errors.js';
 import { fastSerializerCompiler } from '../../lib/fast-serializer.js';
 import { localisedOutputSchema } from '../../lib/localised.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
-import { countryCodeSchema } from '../cities/cities.schemas.js';
-import { toArea } from '../pledges/content.js';
-import { areasOf, findPledge, findPublishedVersion } from '../pledges/pledges.repository.js';
-import { areaSchema, slugSchema } from '../pledges/pledges.schemas.js';
+import { countryCodeSchema } from '../cities/index.js';
+import { toArea } from '../pledges/index.js';
+import { areasOf, findPledge, findPublishedVersion } from '../pledges/index.js';
+import { areaSchema, slugSchema } from '../pledges/index.js';
 import { countVerified, listSignatories, verifiedCountsByArea } from './public.repository.js';
 
 const tags = ['public'];

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { findPledge, findVersionById } from '../pledges/pledges.repository.js';
+import { findPledge, findVersionById } from '../pledges/index.js';
 import { remindSilentNetwork } from './rounds.mail.js';
 import * as repo from './rounds.repository.js';
 

@@ -1,24 +1,16 @@
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import { actorUserId } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { findNetworkByCode } from '../networks/networks.repository.js';
-import * as pledgesRepo from '../pledges/pledges.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { findNetworkByCode } from '../networks/index.js';
+import { areasOf, findPledge, findVersionById } from '../pledges/index.js';
 import { roundStateMachine } from './round.state.js';
 import { notifyVerdict } from './rounds.mail.js';
 import * as repo from './rounds.repository.js';
-import { findVisibleRound, type RoundDeps, toComment } from './rounds.service.js';
-
-/** The reviewer's own network, which must be invited (else the round does not exist for them). */
-async function reviewerNetwork(ctx: ServiceContext, roundId: string) {
-  const { round, networks } = await findVisibleRound(ctx, roundId, true);
-  const actor = ctx.actor;
-  if (actor.kind !== 'network_reviewer')
-    throw new ForbiddenError('Only reviewers of the invited networks may do this.');
-  const mine = networks.find((n) => n.networkId === actor.networkId)!;
-  return { round, mine };
-}
+import { findReviewersRound, findVisibleRound } from './rounds.access.js';
+import { type RoundDeps, toComment } from './rounds.service.js';
 
 export async function addComment(
   ctx: ServiceContext,
@@ -26,11 +18,11 @@ export async function addComment(
   input: { areaKey?: string | null; body: string },
 ) {
   return withTx(ctx, async (tx) => {
-    const { round, mine } = await reviewerNetwork(tx, roundId);
+    const { round, mine } = await findReviewersRound(tx, roundId);
     roundStateMachine.assert('comment', round.status);
     const areaKey = input.areaKey ?? null;
     if (areaKey) {
-      const areas = await pledgesRepo.areasOf(tx.db, round.versionId);
+      const areas = await areasOf(tx.db, round.versionId);
       if (!areas.some((a) => a.key === areaKey)) {
         throw new ValidationError(`The version under review has no area ${areaKey}.`, [
           { path: 'areaKey', message: `unknown area key ${areaKey}` },
@@ -41,7 +33,7 @@ export async function addComment(
     const comment = await repo.insertComment(tx.db, {
       roundId,
       networkId: mine.networkId,
-      authorId: 'userId' in tx.actor ? tx.actor.userId : null,
+      authorId: actorUserId(tx.actor),
       areaKey,
       body: input.body,
       late: now > round.deadline,
@@ -89,7 +81,7 @@ export async function resolveComment(
       resolutionStatus: input.status,
       resolutionResponse: input.response,
       resolvedAt: new Date(),
-      resolvedBy: 'userId' in tx.actor ? tx.actor.userId : null,
+      resolvedBy: actorUserId(tx.actor),
     });
     const [{ code } = { code: '' }] = (await repo.commentsOf(tx.db, roundId)).filter(
       (c) => c.comment.id === comment.id,
@@ -119,7 +111,7 @@ export async function setVerdict(
   input: { verdict: 'approve' | 'request_changes'; summary?: string },
 ) {
   return withTx(ctx, async (tx) => {
-    const { round, mine } = await reviewerNetwork(tx, roundId);
+    const { round, mine } = await findReviewersRound(tx, roundId);
     if (mine.code.toLowerCase() !== networkCode.toLowerCase()) {
       throw new ForbiddenError(`You review for ${mine.code}; you cannot give ${networkCode}'s verdict.`);
     }
@@ -131,10 +123,10 @@ export async function setVerdict(
       summary: input.summary ?? null,
       late,
       decidedAt,
-      decidedBy: 'userId' in tx.actor ? tx.actor.userId : null,
+      decidedBy: actorUserId(tx.actor),
     });
-    const version = (await pledgesRepo.findVersionById(tx.db, round.versionId))!;
-    const pledge = (await pledgesRepo.findPledge(tx.db, version.pledgeId))!;
+    const version = (await findVersionById(tx.db, round.versionId))!;
+    const pledge = (await findPledge(tx.db, version.pledgeId))!;
     await notifyVerdict(tx.db, {
       roundId,
       pledgeTitle: pledge.title.en,

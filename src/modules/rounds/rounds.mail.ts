@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { enqueueMail, enqueueMailToSecretariat } from '../mail/outbox.js';
+import { enqueueMail, enqueueMailToSecretariat } from '../mail/index.js';
 import * as repo from './rounds.repository.js';
 
 interface RoundFacts {
@@ -25,7 +25,8 @@ export async function notifyRoundOpened(db: Db, f: RoundFacts, networkIds: strin
         text: [
           `Dear ${r.name},`,
           '',
-          `The secretariat has opened a validation round on version ${f.versionNumber} of "${f.pledgeTitle}" and invites your network to review it.`,
+          `The secretariat has opened a validation round on version ${f.versionNumber} of "${f.pledgeTitle}" and ` +
+            `invites your network to review it.`,
           `Please comment (in general or on an action area) and give your network's verdict by ${day(f.deadline)}.`,
           '',
           roundLink(f),
@@ -71,7 +72,8 @@ export async function notifyRoundClosed(
         text: [
           `Dear ${r.name},`,
           '',
-          `The validation round on version ${f.versionNumber} of "${f.pledgeTitle}" is closed. Outcome: ${f.outcome.replace('_', ' ')}.`,
+          `The validation round on version ${f.versionNumber} of "${f.pledgeTitle}" is closed. Outcome: ` +
+            `${f.outcome.replace('_', ' ')}.`,
           'Thank you for your review. The responses to your comments are in the round.',
           '',
           roundLink(f),
@@ -89,9 +91,12 @@ export async function notifyVerdict(
     { db },
     {
       dedupePrefix: `round:${f.roundId}:verdict:${f.networkCode}:${f.decidedAt.getTime()}:`,
-      subject: `${f.networkCode}: ${f.verdict === 'approve' ? 'approves' : 'requests changes to'} ${f.pledgeTitle}, version ${f.versionNumber}`,
+      subject:
+        `${f.networkCode}: ${f.verdict === 'approve' ? 'approves' : 'requests changes to'} ${f.pledgeTitle}, ` +
+        `version ${f.versionNumber}`,
       text: [
-        `${f.networkCode} gave its verdict on version ${f.versionNumber} of "${f.pledgeTitle}": ${f.verdict.replace('_', ' ')}.`,
+        `${f.networkCode} gave its verdict on version ${f.versionNumber} of "${f.pledgeTitle}": ` +
+          `${f.verdict.replace('_', ' ')}.`,
         ...(f.summary ? ['', f.summary] : []),
         '',
         roundLink(f),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { pageArray, pageSchema } from '../../lib/pagination.js';
-import { versionParamsSchema } from '../pledges/pledges.schemas.js';
+import { versionParamsSchema } from '../pledges/index.js';
 import * as reviews from './reviews.service.js';
 import {
   addCommentSchema,

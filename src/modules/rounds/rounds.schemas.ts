@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { resolutionStatuses, roundOutcomes, verdicts } from '../../db/schema/index.js';
 import { listQuerySchema } from '../../lib/pagination.js';
-import { networkCodeSchema } from '../networks/networks.schemas.js';
-import { areaKeySchema } from '../pledges/pledges.schemas.js';
+import { networkCodeSchema } from '../networks/index.js';
+import { areaKeySchema } from '../pledges/index.js';
 
 export const openRoundSchema = z
   .object({

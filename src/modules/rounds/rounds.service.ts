@@ -1,17 +1,16 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
-import { requireSecretariat, requireSignedIn } from '../../lib/authorize.js';
-import { ConflictError, InvalidStateError, isUniqueViolation, NotFoundError } from '../../lib/errors.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { resolveNetworkCodes } from '../networks/networks.service.js';
-import { findVisiblePledge } from '../pledges/pledges.access.js';
-import * as pledgesRepo from '../pledges/pledges.repository.js';
-import { freezeVersion } from '../pledges/publish.service.js';
-import { versionStateMachine } from '../pledges/version.state.js';
+import { actorUserId } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
+import { requireSecretariat } from '../../lib/authorize.js';
+import { ConflictError, InvalidStateError, isUniqueViolation } from '../../lib/errors.js';
+import { recordAudit } from '../audit/index.js';
+import { resolveNetworkCodes } from '../networks/index.js';
+import { beginReview, concludeReview, findPledge, findVersionById, findVisiblePledge } from '../pledges/index.js';
 import { roundStateMachine } from './round.state.js';
 import { notifyRoundClosed, notifyRoundOpened } from './rounds.mail.js';
+import { findVisibleRound } from './rounds.access.js';
 import * as repo from './rounds.repository.js';
 import type { RoundView } from './rounds.schemas.js';
 
@@ -45,8 +44,8 @@ export async function roundView(
   round: repo.RoundRow,
   loadedNetworks?: Awaited<ReturnType<typeof repo.roundNetworksOf>>,
 ): Promise<RoundView> {
-  const version = (await pledgesRepo.findVersionById(db, round.versionId))!;
-  const pledge = (await pledgesRepo.findPledge(db, version.pledgeId))!;
+  const version = (await findVersionById(db, round.versionId))!;
+  const pledge = (await findPledge(db, version.pledgeId))!;
   const networks = loadedNetworks ?? (await repo.roundNetworksOf(db, round.id));
   const comments = await repo.commentsOf(db, round.id);
   return {
@@ -65,24 +64,6 @@ export async function roundView(
   };
 }
 
-/**
- * A round is visible to the secretariat and to the reviewers of the networks it invites;
- * to everyone else it does not exist.
- */
-export async function findVisibleRound(ctx: ServiceContext, roundId: string, forUpdate = false) {
-  requireSignedIn(ctx.actor);
-  const round = await repo.findRound(ctx.db, roundId, forUpdate);
-  if (!round) throw new NotFoundError('Round');
-  const networks = await repo.roundNetworksOf(ctx.db, round.id);
-  const actor = ctx.actor;
-  const visible =
-    actor.kind === 'secretariat' ||
-    actor.kind === 'system' ||
-    (actor.kind === 'network_reviewer' && networks.some((n) => n.networkId === actor.networkId));
-  if (!visible) throw new NotFoundError('Round');
-  return { round, networks };
-}
-
 export async function getRound(ctx: ServiceContext, roundId: string): Promise<RoundView> {
   const { round, networks } = await findVisibleRound(ctx, roundId);
   return roundView(ctx.db, round, networks);
@@ -99,25 +80,19 @@ export async function openRound(
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
     const { pledge } = await findVisiblePledge(tx.db, tx.actor, idOrSlug);
-    const version = await pledgesRepo.findVersion(tx.db, pledge.id, number, true);
-    if (!version) throw new NotFoundError('Version');
-    // The state first: a version in review (it has its open round) is an invalid_state like any
-    // other non-draft; the open-round check and the unique index stay as backstops.
-    const status = versionStateMachine.assert('open_round', version.status);
-    if (await repo.findOpenRoundOfVersion(tx.db, version.id))
-      throw new ConflictError(`Version ${number} already has an open round.`);
     const networks = await resolveNetworkCodes(tx, input.networks);
-    if ((await pledgesRepo.areasOf(tx.db, version.id)).length === 0) {
-      throw new InvalidStateError(`Version ${number} has no action areas yet: there is nothing to review.`);
+    // The version's state decides first: one in review (it has its open round) is an invalid_state
+    // like any other non-draft; the open-round check and the unique index stay as backstops.
+    const { version, before, after, contentHash } = await beginReview(tx, pledge, number);
+    if (await repo.findOpenRoundOfVersion(tx.db, version.id)) {
+      throw new ConflictError(`Version ${number} already has an open round.`);
     }
-    const frozen = await freezeVersion(tx, pledge, version);
-    await pledgesRepo.updateVersion(tx.db, version.id, { status });
     let round: repo.RoundRow;
     try {
       round = await repo.insertRound(tx.db, {
         versionId: version.id,
         deadline: input.deadline,
-        openedBy: 'userId' in tx.actor ? tx.actor.userId : null,
+        openedBy: actorUserId(tx.actor),
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`Version ${number} already has an open round.`);
@@ -148,7 +123,7 @@ export async function openRound(
         versionNumber: number,
         deadline: round.deadline,
         networks: networks.map((n) => n.code).sort(),
-        version: { before: version.status, after: status, contentHash: frozen.contentHash },
+        version: { before, after, contentHash },
       },
     });
     return roundView(tx.db, round);
@@ -176,16 +151,13 @@ export async function closeRound(
       );
     }
     const outcome = networks.every((n) => n.verdict === 'approve') ? 'approved' : 'changes_requested';
-    const version = (await pledgesRepo.findVersionById(tx.db, round.versionId))!;
-    const pledge = (await pledgesRepo.findPledge(tx.db, version.pledgeId))!;
-    const status = versionStateMachine.assert(outcome === 'approved' ? 'approve' : 'request_changes', version.status);
-    await pledgesRepo.updateVersion(tx.db, version.id, { status });
+    const { version, pledge, status } = await concludeReview(tx, round.versionId, outcome);
     const closed = await repo.updateRound(tx.db, round.id, {
       status: 'closed',
       outcome,
       forced: silent.length > 0,
       closedAt: new Date(),
-      closedBy: 'userId' in tx.actor ? tx.actor.userId : null,
+      closedBy: actorUserId(tx.actor),
     });
     await notifyRoundClosed(
       tx.db,

@@ -1,23 +1,23 @@
 import { and, asc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { preparedStatement } from '../../db/prepared.js';
-import { rowsOf } from '../../db/tx.js';
+import { preparedQuery } from '../../db/prepared.js';
 import { isUuid } from '../../lib/ids.js';
 import { refreshTokens, users, type Role } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 
 // Every authenticated request runs this.
-const activeUserScope = preparedStatement(
-  () => sql`SELECT id, role, city_id, network_id FROM users WHERE id = ${sql.placeholder('id')}::uuid AND active`,
+const activeUserScope = preparedQuery('user_active_scope', (db) =>
+  db
+    .select({ id: users.id, role: users.role, cityId: users.cityId, networkId: users.networkId })
+    .from(users)
+    .where(and(eq(users.id, sql.placeholder('id')), eq(users.active, true))),
 );
 
 export async function findActiveUserScope(db: Db, id: string) {
   if (!isUuid(id)) return undefined;
-  const [row] = rowsOf<{ id: string; role: string; city_id: string | null; network_id: string | null }>(
-    await activeUserScope(db, 'only', { id }),
-  );
-  return row && { id: row.id, role: row.role, cityId: row.city_id, networkId: row.network_id };
+  const [row] = await activeUserScope(db).execute({ id });
+  return row;
 }
 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {

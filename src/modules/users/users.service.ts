@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { Role } from '../../db/schema/index.js';
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../../lib/actor.js';
+import { actorUserId } from '../../lib/actor.js';
+import type { ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, isUniqueViolation, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/passwords.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { findCityById } from '../cities/cities.repository.js';
-import { findNetworkById } from '../networks/networks.repository.js';
+import { recordAudit } from '../audit/index.js';
+import { findCityById } from '../cities/index.js';
+import { findNetworkById } from '../networks/index.js';
 import * as repo from './users.repository.js';
 import type { UserPatch } from './users.schemas.js';
 
@@ -32,7 +33,7 @@ export function toMe(user: repo.UserRow) {
 export interface NewUser {
   email: string;
   name: string;
-  password: string;
+  password: string | HashedPassword;
   role: Role;
   cityId?: string | null;
   networkId?: string | null;
@@ -66,14 +67,24 @@ export async function assertRoleScope(
   return { cityId: null, networkId: null };
 }
 
-/** Creates an account; used by invitations, `admin:create` and the demo seed. */
-export async function createUser(ctx: ServiceContext, input: NewUser): Promise<repo.UserRow> {
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
+/** A password checked against the rules and hashed: slow on purpose, so best done before a transaction. */
+export interface HashedPassword {
+  readonly hash: string;
+}
+
+export async function hashNewPassword(password: string): Promise<HashedPassword> {
+  if (password.length < MIN_PASSWORD_LENGTH) {
     throw new ValidationError(`The password must have at least ${MIN_PASSWORD_LENGTH} characters.`, [
       { path: 'password', message: `must have at least ${MIN_PASSWORD_LENGTH} characters` },
     ]);
   }
-  const passwordHash = await hashPassword(input.password);
+  return { hash: await hashPassword(password) };
+}
+
+/** Creates an account; used by invitations, `admin:create` and the demo seed. */
+export async function createUser(ctx: ServiceContext, input: NewUser): Promise<repo.UserRow> {
+  const { hash: passwordHash } =
+    typeof input.password === 'string' ? await hashNewPassword(input.password) : input.password;
   return withTx(ctx, async (tx) => {
     const scope = await assertRoleScope(tx, input.role, input.cityId, input.networkId);
     if (await repo.findUserByEmail(tx.db, input.email))
@@ -113,7 +124,7 @@ export async function listUsers(
 
 export async function updateUser(ctx: ServiceContext, id: string, patch: UserPatch): Promise<PublicUser> {
   requireSecretariat(ctx.actor);
-  const actorId = ctx.actor.kind === 'secretariat' ? ctx.actor.userId : null;
+  const actorId = actorUserId(ctx.actor);
   return withTx(ctx, async (tx) => {
     const before = await repo.findUserById(tx.db, id);
     if (!before) throw new NotFoundError('User');

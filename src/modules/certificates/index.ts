@@ -1,0 +1,7 @@
+// What other modules and the command line may use of the certificates module. Its repository is
+// its own; the read below checks no permission (for services that have decided what their actor
+// may see).
+export { issueCertificate, pledgeCertificatesZip, revokeCertificate } from './certificates.service.js';
+export { latestOf as latestCertificatesOf } from './certificates.repository.js';
+export { checkPdfOffline } from './certificate-check.js';
+export { extractProof } from './certificate.pdf.js';

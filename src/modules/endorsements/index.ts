@@ -1,0 +1,18 @@
+// What other modules may use of the endorsements module; its repository is its own.
+export {
+  endorsesArea,
+  endorsesAreaSql,
+  isLive,
+  isLiveSql,
+  isStale,
+  isStaleSql,
+  liveStatuses,
+  resolveAreaKeys,
+  STALE_AFTER_DAYS,
+  staleBefore,
+} from './endorsement.rules.js';
+export { createEndorsement, type EndorseDeps } from './endorse.service.js';
+export { decideEndorsement, withdrawEndorsement } from './lifecycle.service.js';
+export { addProgress } from './progress.service.js';
+export { findOwnCityEndorsement } from './endorsements.access.js';
+export type { EndorsementRow } from './endorsements.repository.js';

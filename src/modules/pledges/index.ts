@@ -1,0 +1,18 @@
+// What other modules may use of the pledges module. Its repository is its own: the reads below are
+// for services that have already decided what their actor may see (an endorsement's pledge, a
+// round's version), so they check no permission.
+export { canSeeVersion, findVisiblePledge, findVisibleVersion } from './pledges.access.js';
+export { beginReview, concludeReview } from './review.service.js';
+export {
+  areasOf,
+  findPledge,
+  findPublishedVersion,
+  findVersionById,
+  type PledgeRow,
+  type VersionRow,
+} from './pledges.repository.js';
+export { toArea } from './content.js';
+export { createPledge, updateVersion } from './pledges.service.js';
+export { addArea } from './areas.service.js';
+export { publishVersion } from './publish.service.js';
+export { areaKeySchema, areaSchema, pledgeParamsSchema, slugSchema, versionParamsSchema } from './pledges.schemas.js';

@@ -86,7 +86,7 @@ async function inspect(email: string, password: string): Promise<{ status: numbe
 }
 
 describe('npm run admin:create', () => {
-  it('creates a secretariat user (exit 0), and refuses the same e-mail a second time with a clear message', async () => {
+  it('creates a secretariat user (exit 0) and refuses the same e-mail a second time with a clear message', async () => {
     const email = `${unique('admin-')}@example.org`;
     const password = 'a long admin passphrase';
 

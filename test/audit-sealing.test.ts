@@ -62,7 +62,8 @@ describe('sealing audit events into the chain', () => {
     );
     expect(
       await attempt(
-        sql`UPDATE audit_events SET chain_seq = 999999, prev_hash = 'x', hash = 'y', action = 'forged' WHERE id = ${event!.id}`,
+        sql`UPDATE audit_events SET chain_seq = 999999, prev_hash = 'x', hash = 'y', action = 'forged'
+            WHERE id = ${event!.id}`,
       ),
     ).toBe('42501');
     // Sealing proper works, and a sealed event can never be re-sealed.

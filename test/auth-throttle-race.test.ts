@@ -23,6 +23,8 @@ describe('login throttling under parallel attempts', () => {
       ),
     );
     const statuses = attempts.map((r) => r.statusCode);
+    // The rule is a ceiling: how many of the parallel attempts get in before the lock depends on
+    // how they interleave, so only the bound is known.
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(loginThrottlePolicy.accountFailures);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30 - loginThrottlePolicy.accountFailures);
     expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);

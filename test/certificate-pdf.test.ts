@@ -128,7 +128,7 @@ describe('POST /certificates/verify', () => {
     }
   });
 
-  it('says an altered PDF does not match: a changed byte of its text, a changed payload, a swapped signature', async () => {
+  it('says an altered PDF does not match: a changed byte of text, a changed payload, a swapped signature', async () => {
     const pdf = (await download(official)).rawPayload;
     const text = Buffer.from(pdf);
     const streamAt = pdf.indexOf('stream\n') + 200;
@@ -168,7 +168,9 @@ describe('POST /certificates/verify', () => {
     expect(plainPdf.statusCode).toBe(400);
     // Embedded data that is not shaped like a certificate is refused, not a 500.
     const nullPayload = Buffer.from('null').toString('base64url');
-    const crafted = `%PDF-1.4\n1 0 obj\n<<\n/ApPayload (${nullPayload})\n/ApSignature (abc)\n/ApKeyId (k)\n/ApLanguage (en)\n>>\nendobj\n%%EOF\n`;
+    const crafted =
+      `%PDF-1.4\n1 0 obj\n<<\n/ApPayload (${nullPayload})\n/ApSignature (abc)\n` +
+      '/ApKeyId (k)\n/ApLanguage (en)\n>>\nendobj\n%%EOF\n';
     expect((await verifyUpload(Buffer.from(crafted))).statusCode).toBe(400);
     const other = await buildTestApp();
     try {

@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cursorPages, ReaderTooSlowError } from '../src/db/cursor.js';
 import { rowsOf, withTx } from '../src/db/tx.js';
 import { csvReport } from '../src/modules/reports/reports.export.js';
-import { reportAreaKeys } from '../src/modules/reports/reports.repository.js';
 import { xlsxReport } from '../src/modules/reports/reports.xlsx.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { createPublishedPledge } from './helpers/pledge-factories.js';
+import { allAreaKeys, createPublishedPledge } from './helpers/pledge-factories.js';
 
 let t: TestApp;
 let pledgeId: string;
@@ -24,7 +23,8 @@ async function sessionsInTransaction(): Promise<string[]> {
   await client.connect();
   try {
     const { rows } = await client.query<{ q: string }>(
-      `SELECT left(query, 60) AS q FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`,
+      `SELECT left(query, 60) AS q FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`,
     );
     return rows.map((r) => r.q);
   } finally {
@@ -36,16 +36,19 @@ beforeAll(async () => {
   t = await buildTestApp();
   const p = await createPublishedPledge(t);
   pledgeId = p.pledgeId;
-  areaKeys = await reportAreaKeys(t.db, pledgeId);
+  areaKeys = await allAreaKeys(t, pledgeId);
   const [v] = rowsOf<{ id: string; content_hash: string }>(
     await t.db.execute(sql`SELECT id, content_hash FROM pledge_versions WHERE pledge_id = ${pledgeId}::uuid`),
   );
   await t.db.execute(
-    sql`INSERT INTO cities (name, country, kind, region) SELECT 'Cursor City ' || g, 'EC', 'city', 'Americas' FROM generate_series(1, 3000) g`,
+    sql`INSERT INTO cities (name, country, kind, region)
+        SELECT 'Cursor City ' || g, 'EC', 'city', 'Americas' FROM generate_series(1, 3000) g`,
   );
   await t.db.execute(sql`
-    INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys, signatory_name, signatory_title, language, status, created_at, submitted_at)
-    SELECT ${pledgeId}::uuid, c.id, ${v!.id}::uuid, 1, ${v!.content_hash}, 'whole', '[]'::jsonb, 'Mayor ' || md5(c.name), 'Mayor', 'en', 'submitted', now(), now()
+    INSERT INTO endorsements (pledge_id, city_id, version_id, version_number, content_hash, scope, area_keys,
+      signatory_name, signatory_title, language, status, created_at, submitted_at)
+    SELECT ${pledgeId}::uuid, c.id, ${v!.id}::uuid, 1, ${v!.content_hash}, 'whole', '[]'::jsonb,
+      'Mayor ' || md5(c.name), 'Mayor', 'en', 'submitted', now(), now()
     FROM cities c WHERE c.name LIKE 'Cursor City %'`);
 });
 afterAll(async () => t.close());

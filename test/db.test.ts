@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { openDatabase } from '../src/db/client.js';
 import * as schema from '../src/db/schema/index.js';
-import { seedDemoDataIfEmpty, demoCities, demoUsers } from '../src/db/seed.js';
+import { seedDemoDataIfEmpty, demoCities, demoUsers } from '../src/demo/seed.js';
 import { rowsOf, withTx } from '../src/db/tx.js';
 import { migrationsDir } from '../src/lib/paths.js';
-import { moreDemoCities } from '../src/db/seed/more-cities.js';
+import { moreDemoCities } from '../src/demo/more-cities.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { unique } from './helpers/factories.js';
 
@@ -23,16 +23,16 @@ afterAll(async () => {
   await t.close();
   // drizzle-kit's API adds an enumerable Array.prototype.random; test workers are shared between
   // files (isolate: false), and PDF.js (used by the certificate tests) refuses to run with it.
-  delete (Array.prototype as unknown as Record<string, unknown>).random;
+  Reflect.deleteProperty(Array.prototype, 'random');
 });
 
 describe('schema and migrations', () => {
-  it('the drizzle schema matches the latest migration snapshot (run npm run db:generate after a schema change)', async () => {
+  it('the drizzle schema matches the latest migration (after a schema change: npm run db:generate)', async () => {
     const snapshots = readdirSync(join(migrationsDir, 'meta'))
       .filter((f) => f.endsWith('_snapshot.json'))
       .sort();
     const latest = JSON.parse(readFileSync(join(migrationsDir, 'meta', snapshots[snapshots.length - 1]!), 'utf8'));
-    const current = generateDrizzleJson(schema as unknown as Record<string, unknown>, latest.id);
+    const current = generateDrizzleJson(schema, latest.id);
     const statements = await generateMigration(latest, current);
     expect(statements).toEqual([]);
   });

@@ -1,6 +1,6 @@
-// Endorsing without an Idempotency-Key runs as one statement that reads the user's row itself;
-// with a key (or when that statement refuses) the full path runs. Both must write the same thing.
-import { and, eq } from 'drizzle-orm';
+// An endorsement is one write of four rows: the endorsement, its first revision, the secretariat's
+// mail and the audit event, all in one transaction, the same with or without an Idempotency-Key.
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, endorsementRevisions, endorsements, mailOutbox, pledges, users } from '../src/db/schema/index.js';
 import { createEndorsement } from '../src/modules/endorsements/endorse.service.js';
@@ -49,10 +49,10 @@ async function written(id: string) {
   return { e: e!, revisions, mail: mail!, events };
 }
 
-describe('one statement or the full path: the same endorsement, revision, mail and audit event', () => {
+describe('a submission writes the endorsement, its revision, the mail and the audit event together', () => {
   const ways = [
-    { way: 'one statement (no Idempotency-Key)', key: undefined },
-    { way: 'full path (Idempotency-Key)', key: 'retry-safe-1' },
+    { way: 'without an Idempotency-Key', key: undefined },
+    { way: 'with an Idempotency-Key', key: 'retry-safe-1' },
   ];
   for (const { way, key } of ways) {
     it(`${way}: a city official, areas in the version's order, by pledge id`, async () => {
@@ -166,7 +166,7 @@ describe('one statement or the full path: the same endorsement, revision, mail a
     });
   }
 
-  it('the full path for the system actor (seed, command line): no user, recorded as such', async () => {
+  it('by the system actor (seed, command line): no user, recorded as such', async () => {
     const city = await createCity(t);
     const { body } = await createEndorsement(t.system, { publicBaseUrl: t.config.publicBaseUrl }, pledge.slug, {
       cityId: city.id,
@@ -183,7 +183,7 @@ describe('one statement or the full path: the same endorsement, revision, mail a
   });
 });
 
-describe('what the statement refuses, the full path answers precisely', () => {
+describe('what is refused is answered precisely, and nothing is written', () => {
   it('a token still valid for a deactivated user: 401, nothing written', async () => {
     const official = await createCityOfficial(t);
     await t.db.update(users).set({ active: false }).where(eq(users.id, official.id));
@@ -215,24 +215,33 @@ describe('what the statement refuses, the full path answers precisely', () => {
     expect(res.json().cityId).toBe(newCity.id);
   });
 
-  it('a city official naming their own city in capitals: accepted on both paths; a version number past the database integer: 400', async () => {
-    for (const key of [undefined, 'capitals-1']) {
-      const official = await createCityOfficial(t);
-      const res = await endorse(official, pledge.slug, { scope: 'whole', cityId: official.cityId!.toUpperCase() }, key);
-      expect(res.statusCode, res.body).toBe(201);
-      expect(res.json().cityId).toBe(official.cityId);
-      const huge = await endorse(
-        official,
-        pledge.slug,
-        { scope: 'whole', versionNumber: 2_147_483_648 },
-        key && `${key}-huge`,
-      );
-      expect(huge.statusCode).toBe(400);
-      expect(JSON.stringify(huge.json().errors)).toContain('versionNumber');
-    }
-  });
+  it(
+    'a city official naming their own city in capitals: accepted with or without a key; a version number past the ' +
+      'database integer: 400',
+    async () => {
+      for (const key of [undefined, 'capitals-1']) {
+        const official = await createCityOfficial(t);
+        const res = await endorse(
+          official,
+          pledge.slug,
+          { scope: 'whole', cityId: official.cityId!.toUpperCase() },
+          key,
+        );
+        expect(res.statusCode, res.body).toBe(201);
+        expect(res.json().cityId).toBe(official.cityId);
+        const huge = await endorse(
+          official,
+          pledge.slug,
+          { scope: 'whole', versionNumber: 2_147_483_648 },
+          key && `${key}-huge`,
+        );
+        expect(huge.statusCode).toBe(400);
+        expect(JSON.stringify(huge.json().errors)).toContain('versionNumber');
+      }
+    },
+  );
 
-  it('an unknown area key (400), the wrong version (409), an unknown pledge (404), a second live one (409)', async () => {
+  it('an unknown area key 400, the wrong version 409, an unknown pledge 404, a second live one 409', async () => {
     const official = await createCityOfficial(t);
     const unknownKey = await endorse(official, pledge.slug, { scope: 'areas', areaKeys: ['governance', 'nope'] });
     expect(unknownKey.statusCode).toBe(400);
@@ -244,5 +253,37 @@ describe('what the statement refuses, the full path answers precisely', () => {
     expect(again.statusCode).toBe(409);
     expect(again.json().detail).toContain('already has a live endorsement');
     expect(await t.db.select().from(endorsements).where(eq(endorsements.cityId, official.cityId!))).toHaveLength(1);
+  });
+
+  it('a write that fails half-way (the mail, third of four rows) leaves no endorsement or event', async () => {
+    const city = await createCity(t, { name: 'Ciudad Sin Correo' });
+    // The outbox refuses this city's mail, after the endorsement and its revision were written.
+    await t.db.execute(sql`
+      CREATE FUNCTION refuse_test_mail() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.subject LIKE 'Ciudad Sin Correo%' THEN RAISE EXCEPTION 'mail refused'; END IF; RETURN NEW; END $$`);
+    await t.db.execute(sql`CREATE TRIGGER refuse_test_mail BEFORE INSERT ON mail_outbox
+      FOR EACH ROW EXECUTE FUNCTION refuse_test_mail()`);
+    try {
+      const res = await endorse(secretariat, pledge.slug, { scope: 'whole', cityId: city.id });
+      expect(res.statusCode).toBe(500);
+      expect(await t.db.select().from(endorsements).where(eq(endorsements.cityId, city.id))).toEqual([]);
+      const events = await t.db
+        .select()
+        .from(auditEvents)
+        .where(sql`${auditEvents.summary}->>'cityId' = ${city.id}`);
+      expect(events).toEqual([]);
+      const orphans = await t.db
+        .select({ id: endorsementRevisions.id })
+        .from(endorsementRevisions)
+        .leftJoin(endorsements, eq(endorsements.id, endorsementRevisions.endorsementId))
+        .where(isNull(endorsements.id));
+      expect(orphans).toEqual([]);
+      // Once the outbox takes it again, the same request goes through.
+      await t.db.execute(sql`DROP TRIGGER refuse_test_mail ON mail_outbox`);
+      expect((await endorse(secretariat, pledge.slug, { scope: 'whole', cityId: city.id })).statusCode).toBe(201);
+    } finally {
+      await t.db.execute(sql`DROP TRIGGER IF EXISTS refuse_test_mail ON mail_outbox`);
+      await t.db.execute(sql`DROP FUNCTION refuse_test_mail()`);
+    }
   });
 });

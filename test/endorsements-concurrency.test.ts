@@ -35,7 +35,7 @@ const rowsOfCity = (cityId: string, pledgeId = pledge.pledgeId) =>
     .where(and(eq(endorsements.cityId, cityId), eq(endorsements.pledgeId, pledgeId)));
 
 describe('concurrent submissions', () => {
-  it('lets exactly one of 50 concurrent POSTs for one city through: one 201, 49 409, never a 500, one row', async () => {
+  it('lets one of 50 concurrent POSTs for one city through: one 201, 49 409, never a 500, one row', async () => {
     const official = await createCityOfficial(t);
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -75,7 +75,7 @@ describe('concurrent submissions', () => {
 });
 
 describe('Idempotency-Key on POST /pledges/:pledgeId/endorsements', () => {
-  it('replays the first answer for the same key and body: same status, same body, one row, idempotent-replayed header', async () => {
+  it('replays the first answer to the same key and body, with one row and an idempotent-replayed header', async () => {
     const official = await createCityOfficial(t);
     const key = unique('key-');
     const first = await endorse(official, {}, key);
@@ -138,7 +138,7 @@ describe('Idempotency-Key on POST /pledges/:pledgeId/endorsements', () => {
     expect(await rowsOfCity(official.cityId!)).toHaveLength(1);
   });
 
-  it('frees a key whose first attempt failed: wrong version 409, then the right body with the same key 201', async () => {
+  it('frees a key whose first attempt failed: wrong version 409, then the right body, same key, 201', async () => {
     const official = await createCityOfficial(t);
     const key = unique('key-');
     const failed = await endorse(official, { versionNumber: 7 }, key);

@@ -14,7 +14,7 @@ afterAll(async () => t.close());
 const api = (path: string) => `/api/v1${path}`;
 
 describe('endorsing a pledge, end to end', () => {
-  it('walks submissions, decisions, amendment, re-confirmation and withdrawal, with the public list right at each step', async () => {
+  it('submits, decides, amends, re-confirms and withdraws, with the public list right at each step', async () => {
     const pledge = await createPublishedPledge(t, { areaKeys: ['governance', 'economy', 'climate', 'services'] });
     const cityA = await createCity(t, { name: 'Quito', country: 'EC' });
     const cityB = await createCity(t, { name: 'Kraków', country: 'PL' });

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
-import { demoCities } from '../src/db/seed.js';
-import { moreDemoCities } from '../src/db/seed/more-cities.js';
-import { seedDemoDataIfEmpty } from '../src/db/seed.js';
+import { demoCities } from '../src/demo/seed.js';
+import { moreDemoCities } from '../src/demo/more-cities.js';
+import { seedDemoDataIfEmpty } from '../src/demo/seed.js';
 import { buildTestApp } from './helpers/app.js';
 import { postgresTestUrl } from './helpers/postgres.js';
 

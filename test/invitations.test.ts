@@ -63,6 +63,7 @@ describe('POST /invitations', () => {
   it('creates an invitation and answers 201 { id, email, role, expiresAt, acceptToken }', async () => {
     const email = freshEmail();
     const cityId = (await createCity(t)).id;
+    const before = Date.now();
     const res = await invite({ email, name: 'New Official', role: 'city_official', cityId });
     expect(res.statusCode).toBe(201);
     const body = res.json<Created>();
@@ -71,10 +72,14 @@ describe('POST /invitations', () => {
     expect(body.email).toBe(email);
     expect(body.role).toBe('city_official');
     expect(typeof body.acceptToken).toBe('string');
-    expect(body.acceptToken.length).toBeGreaterThanOrEqual(20);
+    // inv_ and 32 random bytes in base64url.
+    expect(body.acceptToken).toMatch(/^inv_[A-Za-z0-9_-]{43}$/);
     const expiresAt = new Date(body.expiresAt).getTime();
     expect(Number.isNaN(expiresAt)).toBe(false);
-    expect(expiresAt).toBeGreaterThan(Date.now());
+    // The invitation's lifetime from the moment it was made, which lies between these two readings.
+    const ttl = t.config.auth.invitationTtlDays * 86_400_000;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + ttl);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + ttl);
 
     const [row] = await t.db.select().from(invitations).where(eq(invitations.id, body.id));
     expect(row).toMatchObject({
@@ -116,12 +121,12 @@ describe('POST /invitations', () => {
     const mail = mails[0]!;
     expect(mail.sensitive).toBe(true);
     expect(mail.status).toBe('pending');
-    expect(mail.subject.length).toBeGreaterThan(0);
+    expect(mail.subject).toBe('Your invitation to the Action Pledge platform');
     expect(mail.text).toContain(body.acceptToken);
     expect(mail.text).toContain('Mailed Person');
   });
 
-  it('is the secretariat only: 403 for a city official and a reviewer, 401 anonymous, and nothing is created', async () => {
+  it('is the secretariat only: 403 for a city official and a reviewer, 401 anonymous, nothing created', async () => {
     const email = freshEmail();
     for (const user of [await createCityOfficial(t), await createReviewer(t)]) {
       const res = await invite({ email, name: 'X', role: 'secretariat' }, user);

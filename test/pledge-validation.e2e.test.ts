@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validationRounds } from '../src/db/schema/index.js';
-import { quitoPledge } from '../src/db/seed/quito-pledge.js';
+import { mailOutbox, validationRounds } from '../src/db/schema/index.js';
+import { quitoPledge } from '../src/demo/quito-pledge.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import {
   createCityOfficial,
@@ -410,16 +410,12 @@ describe('drafting and validating a pledge with the four networks', () => {
     expect(computeContentHash(slug, 2, v2Text.preamble, v2Text.areas)).toBe(v2Hash);
 
     // Mail: reviewers told of the rounds, the secretariat of each verdict.
-    const mails = (await t.db.execute(sql`SELECT "to", subject FROM mail_outbox`)) as unknown as {
-      rows: Array<{ to: string; subject: string }>;
-    };
-    expect(mails.rows.some((m) => m.to === reviewers.GPM!.email && m.subject.startsWith('Review requested'))).toBe(
+    const mails = await t.db.select({ to: mailOutbox.to, subject: mailOutbox.subject }).from(mailOutbox);
+    expect(mails.some((m) => m.to === reviewers.GPM!.email && m.subject.startsWith('Review requested'))).toBe(true);
+    expect(mails.some((m) => m.to === secretariat.email && m.subject.startsWith('GPM: approves'))).toBe(true);
+    expect(mails.some((m) => m.to === reviewers.MMC!.email && m.subject.startsWith('Validation round closed'))).toBe(
       true,
     );
-    expect(mails.rows.some((m) => m.to === secretariat.email && m.subject.startsWith('GPM: approves'))).toBe(true);
-    expect(
-      mails.rows.some((m) => m.to === reviewers.MMC!.email && m.subject.startsWith('Validation round closed')),
-    ).toBe(true);
     expect(await networkId(t, 'MMC')).toBeTruthy();
   });
 });

@@ -308,7 +308,7 @@ describe('signatory pages', () => {
     return { seen, sizes };
   }
 
-  it('pages with a cursor: limit=2 over 5, newest verification first, no duplicates, nextCursor null at the end', async () => {
+  it('pages with a cursor: limit=2 over 5, newest verification first, no repeats, null nextCursor last', async () => {
     const p = await createPublishedPledge(t, { areaKeys: ['governance'] });
     const made: Array<{ cityId: string; at: string; id: string }> = [];
     for (let i = 0; i < 5; i++) {

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
-import type { Actor, ServiceContext } from '../../src/lib/actor.js';
+import type { Actor } from '../../src/lib/actor.js';
+import type { ServiceContext } from '../../src/modules/context.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';

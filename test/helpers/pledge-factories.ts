@@ -1,4 +1,6 @@
-import { addArea } from '../../src/modules/pledges/areas.service.js';
+import { asc, desc, eq } from 'drizzle-orm';
+import { actionAreas, pledgeVersions } from '../../src/db/schema/index.js';
+import { addArea, deleteArea } from '../../src/modules/pledges/areas.service.js';
 import { createPledge, createVersion } from '../../src/modules/pledges/pledges.service.js';
 import { publishVersion } from '../../src/modules/pledges/publish.service.js';
 import type { TestApp } from './app.js';
@@ -36,9 +38,22 @@ export async function createPublishedPledge(
 /** Publishes a new version copied from the latest, with areas added and removed. */
 export async function publishNextVersion(t: TestApp, slug: string, change: { add?: string[]; remove?: string[] } = {}) {
   const { version } = await createVersion(t.system, slug);
-  const { deleteArea } = await import('../../src/modules/pledges/areas.service.js');
   for (const key of change.remove ?? []) await deleteArea(t.system, slug, version.number, key);
   for (const key of change.add ?? []) await addArea(t.system, slug, version.number, areaInput(key));
   const published = await publishVersion(t.system, slug, version.number, { reason: 'test fixture published directly' });
   return { versionNumber: version.number, contentHash: published.version.contentHash! };
+}
+
+/**
+ * Every area key a pledge ever had: the newest version's, in order, then those only older
+ * versions had (the columns of the endorsement report). Read straight from the schema.
+ */
+export async function allAreaKeys(t: TestApp, pledgeId: string): Promise<string[]> {
+  const rows = await t.db
+    .select({ key: actionAreas.key })
+    .from(actionAreas)
+    .innerJoin(pledgeVersions, eq(pledgeVersions.id, actionAreas.versionId))
+    .where(eq(pledgeVersions.pledgeId, pledgeId))
+    .orderBy(desc(pledgeVersions.number), asc(actionAreas.position));
+  return [...new Set(rows.map((r) => r.key))];
 }

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { withTx } from '../src/db/tx.js';
+import { write, writeTemplate } from '../src/db/writes.js';
 import { MailDispatcher } from '../src/modules/mail/dispatcher.js';
 import { enqueueMail } from '../src/modules/mail/outbox.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mailOutbox } from '../src/db/schema/index.js';
+import { mailOutbox, networks } from '../src/db/schema/index.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { createSecretariat, type TestUser, unique } from './helpers/factories.js';
 import { fakeLogger, fakeTransport, outbox } from './helpers/mail.js';
@@ -23,6 +24,9 @@ beforeEach(async () => {
 });
 
 const { mailTo, mailById, enqueue } = outbox(() => t);
+const secondNetwork = writeTemplate<{ code: string; name: string }>('test_network', (db, p) =>
+  db.insert(networks).values({ code: p('code'), name: p('name') }),
+);
 
 describe('Mail waits in the outbox, written in the same transaction as the change (enqueueMail)', () => {
   it('queues a pending message', async () => {
@@ -42,11 +46,32 @@ describe('Mail waits in the outbox, written in the same transaction as the chang
     await expect(
       withTx(t.system, async (tx) => {
         await enqueueMail(tx, { to, subject: 'never sent', text: 'never sent' });
-        expect(await tx.db.select().from(mailOutbox).where(eq(mailOutbox.to, to))).toHaveLength(1);
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
     expect(await mailTo(to)).toEqual([]);
+  });
+
+  it('leaves no row when a write queued beside it fails as the change commits', async () => {
+    const to = `${unique('refused-')}@example.org`;
+    await expect(
+      withTx(t.system, async (tx) => {
+        await enqueueMail(tx, { to, subject: 'never sent', text: 'never sent' });
+        // MMC exists from the first migration: this write fails, and the mail goes with it.
+        await write(tx, secondNetwork, { code: 'MMC', name: 'A second MMC' });
+      }),
+    ).rejects.toThrow();
+    expect(await mailTo(to)).toEqual([]);
+  });
+
+  it('has written what a joined service queued by the time that service returns to its caller', async () => {
+    const to = `${unique('joined-')}@example.org`;
+    await withTx(t.system, async (outer) => {
+      await withTx(outer, (inner) => enqueueMail(inner, { to, subject: 's', text: 't' }));
+      // The caller reads on in the same transaction, and sees it.
+      expect(await outer.db.select().from(mailOutbox).where(eq(mailOutbox.to, to))).toHaveLength(1);
+    });
+    expect(await mailTo(to)).toHaveLength(1);
   });
 
   it('keeps the row when the transaction commits', async () => {

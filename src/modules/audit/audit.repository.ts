@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, gte, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf } from '../../db/tx.js';
+import { type DbContext, rowsOf } from '../../db/tx.js';
+import { write, writeTemplate } from '../../db/writes.js';
 import { auditChainHead, auditEvents } from '../../db/schema/index.js';
 
 const HEAD_ID = 1;
@@ -24,9 +25,25 @@ export async function lockHead(
   return { lastSeq: Number(row!.last_seq), lastHash: row!.last_hash, count: Number(row!.count) };
 }
 
-/** Writes an unsealed event (no chain position yet): one INSERT, no lock. */
-export async function insertEvent(db: Db, event: typeof auditEvents.$inferInsert): Promise<void> {
-  await db.insert(auditEvents).values(event);
+type NewEvent = Required<Omit<typeof auditEvents.$inferInsert, 'seq' | 'chainSeq' | 'prevHash' | 'hash'>>;
+
+const insertEventTemplate = writeTemplate<NewEvent>('audit_event', (db, p) =>
+  db.insert(auditEvents).values({
+    id: p('id'),
+    at: p('at'),
+    actorId: p('actorId'),
+    actorRole: p('actorRole'),
+    action: p('action'),
+    entityType: p('entityType'),
+    entityId: p('entityId'),
+    summary: p('summary'),
+    requestId: p('requestId'),
+  }),
+);
+
+/** Writes an unsealed event (no chain position yet), with the change's other writes: no lock. */
+export async function insertEvent(ctx: DbContext, event: NewEvent): Promise<void> {
+  await write(ctx, insertEventTemplate, event);
 }
 
 /** The oldest events not yet in the chain, in the order they were written. */

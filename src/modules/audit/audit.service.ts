@@ -56,7 +56,7 @@ function actorRole(actor: Actor): string {
  * `sealAuditChain` runs (right after, from the background job, and before any audit read).
  */
 export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promise<void> {
-  await repo.insertEvent(ctx.db, auditEventRow(ctx, input));
+  await repo.insertEvent(ctx, auditEventRow(ctx, input));
 }
 
 /** The row `recordAudit` writes. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { withTx } from '../../db/tx.js';
+import { inOneStatement, withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
 import type { ServiceContext } from '../context.js';
 import {
@@ -73,8 +73,7 @@ export async function createEndorsement(
       createdBy: actorId,
       at,
     };
-    await repo.insertEndorsement(tx.db, written);
-    await repo.insertRevision(tx.db, {
+    await repo.queueNewEndorsement(tx, written, {
       endorsementId: id,
       revision: 1,
       at,
@@ -109,7 +108,7 @@ export async function createEndorsement(
       versionNumber: published.number,
       baseUrl: deps.publicBaseUrl,
     };
-    await tellSecretariat(tx.db, facts, 'submitted');
+    await tellSecretariat(tx, facts, 'submitted');
     const row: repo.EndorsementRow = {
       ...written,
       status: 'submitted',
@@ -126,6 +125,8 @@ export async function createEndorsement(
   };
 
   try {
+    // Without a key nothing is read or locked inside the change: its four rows go as one statement.
+    if (!idempotencyKey) return { ...(await inOneStatement(ctx, submit)), replayed: false };
     return await withTx(ctx, (tx) =>
       // The key is scoped by the pledge's id, so /pledges/<slug> and /pledges/<id> are one request.
       runIdempotent(

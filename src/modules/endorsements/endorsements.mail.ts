@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { DbContext } from '../../db/tx.js';
 import { users } from '../../db/schema/index.js';
 import { enqueueMail, enqueueMailToSecretariat } from '../mail/index.js';
 
@@ -22,8 +23,8 @@ async function officialsOf(db: Db, cityId: string) {
 }
 
 /** The secretariat hears of every submission, amendment, re-confirmation and withdrawal. */
-export async function tellSecretariat(db: Db, f: Facts, what: SecretariatNews, reason?: string | null) {
-  await enqueueMailToSecretariat({ db }, secretariatMessage(f, what, reason));
+export async function tellSecretariat(ctx: DbContext, f: Facts, what: SecretariatNews, reason?: string | null) {
+  await enqueueMailToSecretariat(ctx, secretariatMessage(f, what, reason));
 }
 
 type SecretariatNews = 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn';
@@ -74,35 +75,32 @@ export function secretariatMessageTemplate(
 
 /** The city hears the secretariat's decision. */
 export async function tellCity(
-  db: Db,
+  ctx: DbContext,
   cityId: string,
   f: Facts,
   decision: 'verified' | 'rejected',
   note?: string | null,
 ) {
-  for (const o of await officialsOf(db, cityId)) {
-    await enqueueMail(
-      { db },
-      {
-        to: o.email,
-        dedupeKey: `endorsement:${f.endorsementId}:r${f.revision}:${decision}:${o.id}`,
-        subject:
-          decision === 'verified'
-            ? `Your endorsement of ${f.pledgeTitle} is verified`
-            : `Your endorsement of ${f.pledgeTitle} was not accepted`,
-        text: [
-          `Dear ${o.name},`,
-          '',
-          decision === 'verified'
-            ? `The secretariat has verified ${f.cityName}'s endorsement of "${f.pledgeTitle}" (version ` +
-              `${f.versionNumber}). Thank you.`
-            : `The secretariat could not accept ${f.cityName}'s endorsement of "${f.pledgeTitle}" as submitted. ` +
-              `You may submit it again.`,
-          ...(note ? ['', `Note from the secretariat: ${note}`] : []),
-          '',
-          link(f),
-        ].join('\n'),
-      },
-    );
+  for (const o of await officialsOf(ctx.db, cityId)) {
+    await enqueueMail(ctx, {
+      to: o.email,
+      dedupeKey: `endorsement:${f.endorsementId}:r${f.revision}:${decision}:${o.id}`,
+      subject:
+        decision === 'verified'
+          ? `Your endorsement of ${f.pledgeTitle} is verified`
+          : `Your endorsement of ${f.pledgeTitle} was not accepted`,
+      text: [
+        `Dear ${o.name},`,
+        '',
+        decision === 'verified'
+          ? `The secretariat has verified ${f.cityName}'s endorsement of "${f.pledgeTitle}" (version ` +
+            `${f.versionNumber}). Thank you.`
+          : `The secretariat could not accept ${f.cityName}'s endorsement of "${f.pledgeTitle}" as submitted. ` +
+            `You may submit it again.`,
+        ...(note ? ['', `Note from the secretariat: ${note}`] : []),
+        '',
+        link(f),
+      ].join('\n'),
+    });
   }
 }

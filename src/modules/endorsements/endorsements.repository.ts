@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedQuery } from '../../db/prepared.js';
+import type { DbContext } from '../../db/tx.js';
+import { write, writeTemplate } from '../../db/writes.js';
 import { isUuid } from '../../lib/ids.js';
 import { inNetworkCodeSql, inNetworkSql } from '../cities/index.js';
 import { endorsesAreaSql } from './endorsement.rules.js';
@@ -204,46 +206,6 @@ export async function loadEndorseContext(
   };
 }
 
-const insertEndorsementQuery = preparedQuery('endorsement_insert', (db) =>
-  db.insert(endorsements).values({
-    id: sql.placeholder('id'),
-    pledgeId: sql.placeholder('pledgeId'),
-    cityId: sql.placeholder('cityId'),
-    versionId: sql.placeholder('versionId'),
-    versionNumber: sql.placeholder('versionNumber'),
-    contentHash: sql.placeholder('contentHash'),
-    scope: sql.placeholder('scope'),
-    areaKeys: sql.placeholder('areaKeys'),
-    signatoryName: sql.placeholder('signatoryName'),
-    signatoryTitle: sql.placeholder('signatoryTitle'),
-    signatoryEmail: sql.placeholder('signatoryEmail'),
-    statement: sql.placeholder('statement'),
-    language: sql.placeholder('language'),
-    onBehalf: sql.placeholder('onBehalf'),
-    createdBy: sql.placeholder('createdBy'),
-    createdAt: sql.placeholder('at'),
-    updatedAt: sql.placeholder('at'),
-    submittedAt: sql.placeholder('at'),
-  }),
-);
-
-const insertRevisionQuery = preparedQuery('endorsement_revision_insert', (db) =>
-  db.insert(endorsementRevisions).values({
-    endorsementId: sql.placeholder('endorsementId'),
-    revision: sql.placeholder('revision'),
-    at: sql.placeholder('at'),
-    actorId: sql.placeholder('actorId'),
-    actorRole: sql.placeholder('actorRole'),
-    action: sql.placeholder('action'),
-    status: sql.placeholder('status'),
-    scope: sql.placeholder('scope'),
-    areaKeys: sql.placeholder('areaKeys'),
-    versionNumber: sql.placeholder('versionNumber'),
-    contentHash: sql.placeholder('contentHash'),
-    reason: sql.placeholder('reason'),
-  }),
-);
-
 type NewEndorsement = Required<
   Pick<
     typeof endorsements.$inferInsert,
@@ -264,14 +226,62 @@ type NewEndorsement = Required<
     | 'createdBy'
   >
 > & { at: Date };
-
-/** A new endorsement (status submitted, revision 1), as a prepared statement: the hot write. */
-export async function insertEndorsement(db: Db, values: NewEndorsement): Promise<void> {
-  await insertEndorsementQuery(db).execute(values);
-}
-
 type NewRevision = Required<Omit<typeof endorsementRevisions.$inferInsert, 'id'>>;
 
+const newEndorsementTemplate = writeTemplate<NewEndorsement>('endorsement', (db, p) =>
+  db.insert(endorsements).values({
+    id: p('id'),
+    pledgeId: p('pledgeId'),
+    cityId: p('cityId'),
+    versionId: p('versionId'),
+    versionNumber: p('versionNumber'),
+    contentHash: p('contentHash'),
+    scope: p('scope'),
+    areaKeys: p('areaKeys'),
+    signatoryName: p('signatoryName'),
+    signatoryTitle: p('signatoryTitle'),
+    signatoryEmail: p('signatoryEmail'),
+    statement: p('statement'),
+    language: p('language'),
+    onBehalf: p('onBehalf'),
+    createdBy: p('createdBy'),
+    createdAt: p('at'),
+    updatedAt: p('at'),
+    submittedAt: p('at'),
+  }),
+);
+
+const revisionTemplate = writeTemplate<NewRevision>('endorsement_revision', (db, p) =>
+  db.insert(endorsementRevisions).values({
+    endorsementId: p('endorsementId'),
+    revision: p('revision'),
+    at: p('at'),
+    actorId: p('actorId'),
+    actorRole: p('actorRole'),
+    action: p('action'),
+    status: p('status'),
+    scope: p('scope'),
+    areaKeys: p('areaKeys'),
+    versionNumber: p('versionNumber'),
+    contentHash: p('contentHash'),
+    reason: p('reason'),
+  }),
+);
+
+/**
+ * A new endorsement (status submitted, revision 1) and its first revision, queued in the caller's
+ * change (db/writes.ts): nothing in a submission reads them back before it commits.
+ */
+export async function queueNewEndorsement(
+  ctx: DbContext,
+  endorsement: NewEndorsement,
+  firstRevision: NewRevision,
+): Promise<void> {
+  await write(ctx, newEndorsementTemplate, endorsement);
+  await write(ctx, revisionTemplate, firstRevision);
+}
+
+/** A revision of a change, written at once: the change reads the history back to answer. */
 export async function insertRevision(db: Db, values: NewRevision): Promise<void> {
-  await insertRevisionQuery(db).execute(values);
+  await db.insert(endorsementRevisions).values(values);
 }

@@ -96,7 +96,7 @@ export async function amendEndorsement(
       reason: input.reason,
       set: { scope: input.scope, areaKeys, submittedAt: new Date(), verifiedAt: null, decisionNote: null },
     });
-    await tellSecretariat(tx.db, { ...facts, baseUrl: deps.publicBaseUrl }, 'amended', input.reason);
+    await tellSecretariat(tx, { ...facts, baseUrl: deps.publicBaseUrl }, 'amended', input.reason);
     return endorsementDetail(tx.db, updated, pledge.slug);
   });
 }
@@ -158,7 +158,7 @@ export async function reconfirmEndorsement(
         decisionNote: null,
       },
     });
-    await tellSecretariat(tx.db, { ...facts, baseUrl: deps.publicBaseUrl }, 'reconfirmed');
+    await tellSecretariat(tx, { ...facts, baseUrl: deps.publicBaseUrl }, 'reconfirmed');
     return { ...(await endorsementDetail(tx.db, updated, pledge.slug)), droppedAreaKeys: dropped };
   });
 }
@@ -174,7 +174,7 @@ export async function withdrawEndorsement(ctx: ServiceContext, deps: EndorseDeps
       set: { withdrawnAt: new Date() },
     });
     await revokeCertificate(tx, row.id, reason);
-    await tellSecretariat(tx.db, { ...facts, baseUrl: deps.publicBaseUrl }, 'withdrawn', reason);
+    await tellSecretariat(tx, { ...facts, baseUrl: deps.publicBaseUrl }, 'withdrawn', reason);
     return endorsementDetail(tx.db, updated, pledge.slug);
   });
 }
@@ -215,7 +215,7 @@ export async function decideEndorsement(
     // A rejected amendment ends the endorsement: the certificate of its earlier revision goes too.
     else await revokeCertificate(tx, row.id, input.note ?? 'rejected');
     await tellCity(
-      tx.db,
+      tx,
       row.cityId,
       { ...facts, versionNumber: version?.number ?? row.versionNumber, baseUrl: deps.publicBaseUrl },
       input.decision,

@@ -16,7 +16,7 @@ export async function queueDeadlineReminders(db: Db, baseUrl: string, now = new 
     const pledge = version ? await findPledge(db, version.pledgeId) : undefined;
     if (!version || !pledge) continue;
     await remindSilentNetwork(
-      db,
+      { db },
       {
         roundId: item.roundId,
         pledgeTitle: pledge.title.en,

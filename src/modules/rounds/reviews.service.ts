@@ -127,7 +127,7 @@ export async function setVerdict(
     });
     const version = (await findVersionById(tx.db, round.versionId))!;
     const pledge = (await findPledge(tx.db, version.pledgeId))!;
-    await notifyVerdict(tx.db, {
+    await notifyVerdict(tx, {
       roundId,
       pledgeTitle: pledge.title.en,
       versionNumber: version.number,

@@ -104,7 +104,7 @@ export async function openRound(
       networks.map((n) => n.id),
     );
     await notifyRoundOpened(
-      tx.db,
+      tx,
       {
         roundId: round.id,
         pledgeTitle: pledge.title.en,
@@ -160,7 +160,7 @@ export async function closeRound(
       closedBy: actorUserId(tx.actor),
     });
     await notifyRoundClosed(
-      tx.db,
+      tx,
       {
         roundId: round.id,
         pledgeTitle: pledge.title.en,

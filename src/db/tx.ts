@@ -16,7 +16,7 @@ export interface DbContext {
 async function withQueue<C extends DbContext, T>(ctx: C, fn: (ctx: C) => Promise<T>): Promise<T> {
   const pending = new PendingWrites();
   const result = await fn({ ...ctx, pending });
-  await pending.flush(ctx.db);
+  await pending.flush(ctx.db, ctx.inTx === true);
   return result;
 }
 

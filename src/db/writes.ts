@@ -66,6 +66,12 @@ async function run(db: Db, queued: Queued[]): Promise<void> {
   ).execute(values);
 }
 
+/**
+ * At most this many writes in one statement: keeps a change that queues many (a mail to each of a
+ * network's reviewers, say) below PostgreSQL's 65,535 parameters, and the kinds of statement few.
+ */
+const MAX_WRITES_PER_STATEMENT = 16;
+
 /** Writes queued in a change, sent together as one statement when it ends (see `write`). */
 export class PendingWrites {
   private readonly queued: Queued[] = [];
@@ -74,9 +80,24 @@ export class PendingWrites {
     this.queued.push({ template, values });
   }
 
-  async flush(db: Db): Promise<void> {
+  /**
+   * Sends what is queued. More than one statement's worth outside a transaction goes in one, so
+   * the change stays all or nothing.
+   */
+  async flush(db: Db, inTx: boolean): Promise<void> {
     const queued = this.queued.splice(0);
-    if (queued.length > 0) await run(db, queued);
+    if (queued.length === 0) return;
+    if (queued.length > MAX_WRITES_PER_STATEMENT && !inTx) {
+      await db.transaction((tx) => runInChunks(tx, queued));
+      return;
+    }
+    await runInChunks(db, queued);
+  }
+}
+
+async function runInChunks(db: Db, queued: Queued[]): Promise<void> {
+  for (let i = 0; i < queued.length; i += MAX_WRITES_PER_STATEMENT) {
+    await run(db, queued.slice(i, i + MAX_WRITES_PER_STATEMENT));
   }
 }
 

@@ -11,7 +11,7 @@ await runCli(async () => {
   if (!flags.email || !flags.password) throw new CliError(usage);
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(flags.email)) throw new CliError(`Not an e-mail address: ${flags.email}`);
   const config = loadConfig();
-  const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
+  const database = await openDatabase(config.database);
   try {
     await database.migrate();
     const user = await createUser(

@@ -15,7 +15,7 @@ await runCli(async () => {
   const flags = parseFlags(process.argv.slice(2), ['pledge', 'out'], usage);
   if (!flags.pledge || !flags.out) throw new CliError(usage);
   const config = loadConfig();
-  const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
+  const database = await openDatabase(config.database);
   try {
     const system = { db: database.db, actor: { kind: 'system', label: 'certificates:zip' } } as const;
     const bar = process.stdout.isTTY

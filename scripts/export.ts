@@ -15,7 +15,7 @@ await runCli(async () => {
   const format = flags.format as keyof typeof reportFormats | undefined;
   if (!flags.pledge || !flags.out || !format || !Object.hasOwn(reportFormats, format)) throw new CliError(usage);
   const config = loadConfig();
-  const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
+  const database = await openDatabase(config.database);
   try {
     const bar = process.stdout.isTTY
       ? new cliProgress.SingleBar({ format: 'endorsements {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)

@@ -5,7 +5,7 @@ import { runCli } from './cli.js';
 
 await runCli(async () => {
   const config = loadConfig();
-  const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
+  const database = await openDatabase(config.database);
   try {
     await database.migrate();
     console.log(`Migrations applied (${database.driver}).`);

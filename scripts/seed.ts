@@ -8,10 +8,10 @@ await runCli(async () => {
   const config = loadConfig();
   if (!config.allowDemoData)
     throw new CliError('Demo data has publicly known passwords and is refused when NODE_ENV=production.');
-  const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
+  const database = await openDatabase(config.database);
   try {
     await database.migrate();
-    const seeded = await seedDemoDataIfEmpty(database.db, { print: (line) => console.log(line) });
+    const seeded = await seedDemoDataIfEmpty(database, { print: (line) => console.log(line) });
     if (!seeded) console.log('The database already has users: nothing seeded.');
   } finally {
     await database.close();

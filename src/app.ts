@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { DatabaseOutage } from './db/outage.js';
 import { ResponseCache } from './lib/response-cache.js';
 import { safeErrorSerializer } from './lib/safe-error.js';
 import auditRoutes from './modules/audit/audit.routes.js';
@@ -21,12 +22,16 @@ import usersRoutes from './modules/users/users.routes.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin from './plugins/errors.js';
-import securityHeaders from './plugins/security-headers.js';
+import { clientErrors, frameworkErrors } from './plugins/outside-routes.js';
+import securityHeadersPlugin, { securityHeaders } from './plugins/security-headers.js';
+import shutdownPlugin from './plugins/shutdown.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Public pages, finished, for a second (PUBLIC_CACHE_MS). */
     publicCache: ResponseCache;
+    /** Logs a database outage as one (see db/outage.ts); the errors plugin reports to it. */
+    databaseOutage: DatabaseOutage;
   }
 }
 
@@ -62,8 +67,20 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   };
 }
 
+/** The same for every answer; worked out once (see security-headers.ts). */
+const headers = securityHeaders({
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      scriptSrc: ["'self'"],
+    },
+  },
+});
+
 export async function buildApp({ config, database, logger }: BuildAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     logger: logger ?? loggerOptions(config),
     // A caller's request id is kept when it looks like one, so traces join up across services.
     genReqId: (req) => {
@@ -74,13 +91,29 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
+    return503OnClosing: false,
+    // Slow clients cannot hold connections: the headers, the whole request and idle sockets have
+    // their deadlines. Node checks them every connectionsCheckingInterval, so that is a fraction of
+    // the shortest.
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, config.http.headersTimeoutMs / 4),
+    },
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: frameworkErrors(headers),
+    clientErrorHandler: clientErrors(headers, () => app.log),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('config', config);
   app.decorate('database', database);
   app.decorate('publicCache', new ResponseCache(config.publicCacheMs));
+  const outage = new DatabaseOutage({ ping: () => database.ping(1_000), log: () => app.log });
+  app.decorate('databaseOutage', outage);
+  app.addHook('onClose', async () => outage.stop());
   // A write this instance handled may change a public page: from now on, serve none from before
   // it. Done before the answer leaves, so the writer's next read already sees its change.
   app.addHook('onSend', async (request, reply) => {
@@ -93,16 +126,8 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
   });
 
   await app.register(errorsPlugin);
-  await app.register(securityHeaders, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-      },
-    },
-  });
+  await app.register(securityHeadersPlugin, { headers });
+  await app.register(shutdownPlugin);
   await app.register(fastifyCors, {
     origin: config.corsOrigins.length === 0 ? false : config.corsOrigins.includes('*') ? true : config.corsOrigins,
     exposedHeaders: ['x-request-id', 'etag', 'retry-after', 'location'],

@@ -16,6 +16,7 @@ const optionalString = z
   .optional();
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
+const milliseconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const envSchema = z
   .object({
@@ -30,6 +31,13 @@ const envSchema = z
     ),
     PGLITE_DIR: z.string().trim().min(1).default('./data/pglite'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+    DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(100, 600_000).default(5_000),
+    DATABASE_CONNECT_TIMEOUT_MS: milliseconds(100, 60_000).default(5_000),
+    HTTP_REQUEST_TIMEOUT_MS: milliseconds(1_000, 3_600_000).default(60_000),
+    HTTP_HEADERS_TIMEOUT_MS: milliseconds(500, 120_000).default(10_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: milliseconds(100, 600_000).default(65_000),
+    HTTP_IDLE_TIMEOUT_MS: milliseconds(1_000, 3_600_000).default(30_000),
+    SHUTDOWN_GRACE_MS: milliseconds(0, 600_000).default(10_000),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -54,6 +62,13 @@ const envSchema = z
       .transform((v) => v === 'true'),
   })
   .superRefine((env, ctx) => {
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_HEADERS_TIMEOUT_MS'],
+        message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+      });
+    }
     if (env.CERT_SIGNING_KEY) {
       try {
         parseSigningKey(env.CERT_SIGNING_KEY);
@@ -89,7 +104,27 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
-  database: { url?: string; pgliteDir: string; poolSize: number };
+  database: {
+    url?: string;
+    pgliteDir: string;
+    poolSize: number;
+    /** A statement taking longer is cancelled; a server that does not answer at all, a little later. */
+    statementTimeoutMs: number;
+    /** How long to wait for a connection, new or from the pool. */
+    connectTimeoutMs: number;
+  };
+  http: {
+    /** The whole request, body included, must arrive within this. */
+    requestTimeoutMs: number;
+    /** The request's headers must arrive within this. */
+    headersTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: number;
+    /** A connection on which nothing moves either way for this long is closed. */
+    idleTimeoutMs: number;
+  };
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceMs: number;
   auth: {
     jwtSecret: string;
     accessTokenTtlSeconds: number;
@@ -133,7 +168,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    database: { url: e.DATABASE_URL, pgliteDir: e.PGLITE_DIR, poolSize: e.DATABASE_POOL_SIZE },
+    database: {
+      url: e.DATABASE_URL,
+      pgliteDir: e.PGLITE_DIR,
+      poolSize: e.DATABASE_POOL_SIZE,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    },
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEMO_JWT_SECRET,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

@@ -47,6 +47,35 @@ describe('loadConfig defaults', () => {
     expect(config.corsOrigins).toEqual([]);
     expect(config.trustProxy).toBe(false);
     expect(config.allowDemoData).toBe(true);
+    expect(config.database.statementTimeoutMs).toBe(5_000);
+    expect(config.database.connectTimeoutMs).toBe(5_000);
+    expect(config.http).toEqual({
+      requestTimeoutMs: 60_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 65_000,
+      idleTimeoutMs: 30_000,
+    });
+    expect(config.shutdownGraceMs).toBe(10_000);
+  });
+
+  it('reads the timeouts and the shutdown grace', () => {
+    const config = loadConfig({
+      DATABASE_STATEMENT_TIMEOUT_MS: '2500',
+      DATABASE_CONNECT_TIMEOUT_MS: '1500',
+      HTTP_REQUEST_TIMEOUT_MS: '120000',
+      HTTP_HEADERS_TIMEOUT_MS: '5000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '10000',
+      HTTP_IDLE_TIMEOUT_MS: '20000',
+      SHUTDOWN_GRACE_MS: '0',
+    });
+    expect(config.database).toMatchObject({ statementTimeoutMs: 2_500, connectTimeoutMs: 1_500 });
+    expect(config.http).toEqual({
+      requestTimeoutMs: 120_000,
+      headersTimeoutMs: 5_000,
+      keepAliveTimeoutMs: 10_000,
+      idleTimeoutMs: 20_000,
+    });
+    expect(config.shutdownGraceMs).toBe(0);
   });
 
   it('reads good values', () => {
@@ -128,6 +157,11 @@ describe('loadConfig rejects bad values, naming the variable', () => {
     ['NODE_ENV', 'staging'],
     ['ACCESS_TOKEN_TTL_SECONDS', '5'],
     ['TRUST_PROXY', 'yes'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '10'],
+    ['DATABASE_CONNECT_TIMEOUT_MS', 'soon'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '0'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '70000'],
+    ['SHUTDOWN_GRACE_MS', '-1'],
   ])('%s=%s', (variable, value) => {
     expectNamed(configError({ [variable]: value }), variable);
   });

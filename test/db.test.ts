@@ -14,6 +14,7 @@ import { migrationsDir } from '../src/lib/paths.js';
 import { moreDemoCities } from '../src/demo/more-cities.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { unique } from './helpers/factories.js';
+import { createTestDatabase } from './helpers/test-db.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -104,14 +105,14 @@ describe('embedded database', () => {
       const printed: string[] = [];
       const first = await openDatabase({ pgliteDir: dir });
       await first.migrate();
-      expect(await seedDemoDataIfEmpty(first.db, { print: (l) => printed.push(l) })).toBe(true);
+      expect(await seedDemoDataIfEmpty(first, { print: (l) => printed.push(l) })).toBe(true);
       await first.close();
       expect(printed.join('\n')).toContain(demoUsers[0]!.email);
 
       const again: string[] = [];
       const second = await openDatabase({ pgliteDir: dir });
       await second.migrate();
-      expect(await seedDemoDataIfEmpty(second.db, { print: (l) => again.push(l) })).toBe(false);
+      expect(await seedDemoDataIfEmpty(second, { print: (l) => again.push(l) })).toBe(false);
       expect(again).toEqual([]);
       const [users] = await second.db.select({ n: count() }).from(schema.users);
       const [cities] = await second.db.select({ n: count() }).from(schema.cities);
@@ -120,6 +121,26 @@ describe('embedded database', () => {
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('two first starts at once', () => {
+  it('seed the demo once: the second to take the lock finds the users and seeds nothing', async () => {
+    const testDb = await createTestDatabase();
+    // On PostgreSQL a second instance has a pool of its own; PGlite belongs to one process.
+    const second = testDb.url ? await openDatabase({ url: testDb.url, poolSize: 2 }) : testDb.database;
+    try {
+      const seeded = await Promise.all([
+        seedDemoDataIfEmpty(testDb.database, { print: () => undefined }),
+        seedDemoDataIfEmpty(second, { print: () => undefined }),
+      ]);
+      expect(seeded.sort()).toEqual([false, true]);
+      const [users] = await testDb.database.db.select({ n: count() }).from(schema.users);
+      expect(users!.n).toBe(demoUsers.length);
+    } finally {
+      if (second !== testDb.database) await second.close();
+      await testDb.drop();
     }
   }, 60_000);
 });

@@ -22,14 +22,14 @@ describe('npm run export', () => {
     const app = postgresTestUrl() ? await buildTestApp() : undefined;
     try {
       if (app) {
-        await seedDemoDataIfEmpty(app.db, { print: () => undefined });
+        await seedDemoDataIfEmpty(app.testDb.database, { print: () => undefined });
         env.DATABASE_URL = app.testDb.url;
       } else {
         delete env.DATABASE_URL;
         env.PGLITE_DIR = join(dir, 'db');
         const database = await openDatabase({ pgliteDir: env.PGLITE_DIR });
         await database.migrate();
-        await seedDemoDataIfEmpty(database.db, { print: () => undefined });
+        await seedDemoDataIfEmpty(database, { print: () => undefined });
         await database.close();
       }
       const csvOut = join(dir, 'report.csv');

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Agent, get as httpGet } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, loggerOptions } from '../src/app.js';
+import { demoUsers } from '../src/demo/seed.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { createUser, DEFAULT_PASSWORD } from './helpers/factories.js';
 
@@ -89,7 +92,7 @@ describe('graceful shutdown', () => {
     await closing;
   });
 
-  it('the real server stops cleanly on SIGTERM', async () => {
+  it('stops on SIGTERM with exit 0: idle connections closed, a download cut at the socket', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ap-server-'));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -98,6 +101,8 @@ describe('graceful shutdown', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
+      // Far shorter than the ZIP of the demo's certificates takes to make.
+      SHUTDOWN_GRACE_MS: '300',
     };
     delete env.DATABASE_URL;
     delete env.TEST_DATABASE_URL;
@@ -108,23 +113,62 @@ describe('graceful shutdown', () => {
     let output = '';
     child.stdout.on('data', (d) => (output += String(d)));
     child.stderr.on('data', (d) => (output += String(d)));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      await new Promise<void>((resolve, reject) => {
+      const origin = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
         child.stdout.on('data', () => {
-          if (output.includes('Server listening')) {
+          const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (listening) {
             clearTimeout(timer);
-            resolve();
+            resolve(listening[1]!);
           }
         });
         child.on('exit', () => reject(new Error(`server exited early:\n${output}`)));
       });
+      const staff = demoUsers.find((u) => u.role === 'secretariat')!;
+      const login = await fetch(`${origin}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: staff.email, password: staff.password }),
+      });
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const authorization = `Bearer ${accessToken}`;
+      const pledges = (await (await fetch(`${origin}/api/v1/pledges`, { headers: { authorization } })).json()) as {
+        items: Array<{ id: string }>;
+      };
+
+      // A keep-alive connection, idle once its request is answered.
+      const idleSocket = await new Promise<Socket>((resolve, reject) => {
+        httpGet(`${origin}/healthz`, { agent }, (res) => {
+          const socket = res.socket;
+          res.resume();
+          res.on('end', () => resolve(socket));
+        }).on('error', reject);
+      });
+      const idleClosed = new Promise<void>((resolve) => idleSocket.once('close', () => resolve()));
+
+      // A download under way when the signal comes: it must end in an error, not look complete.
+      const download = new Promise<'complete' | 'cut'>((resolve, reject) => {
+        httpGet(`${origin}/api/v1/pledges/${pledges.items[0]!.id}/certificates.zip`, { headers: { authorization } })
+          .on('response', (res) => {
+            expect(res.statusCode).toBe(200);
+            res.on('data', () => child.kill('SIGTERM'));
+            res.on('end', () => resolve(res.complete ? 'complete' : 'cut'));
+            res.on('aborted', () => resolve('cut'));
+            res.on('error', () => resolve('cut'));
+          })
+          .on('error', reject);
+      });
       const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
+      expect(await download).toBe('cut');
+      await idleClosed;
       expect(await exit).toBe(0);
       expect(output).toContain('shutting down');
+      expect(output).toContain('requests still in flight were cut short');
       expect(output).toContain('Demo data seeded');
     } finally {
+      agent.destroy();
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }

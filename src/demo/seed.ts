@@ -4,7 +4,7 @@ import type { ServiceContext } from '../modules/context.js';
 import { createCity } from '../modules/cities/index.js';
 import { findNetworkByCode } from '../modules/networks/index.js';
 import { createUser } from '../modules/users/index.js';
-import type { Db } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
 import { withTx } from '../db/tx.js';
 import { users } from '../db/schema/index.js';
 import type { CreateCityInput } from '../modules/cities/index.js';
@@ -225,10 +225,29 @@ export const demoUsers: DemoUser[] = [
  * demo logins. A database that has any user is left alone, so a restart never seeds twice.
  */
 export async function seedDemoDataIfEmpty(
-  db: Db,
+  database: Pick<Database, 'db' | 'withLock'>,
   opts: { print: (line: string) => void; publicBaseUrl?: string },
 ): Promise<boolean> {
-  const seeded = await withTx({ db, actor: system }, async (ctx) => {
+  // Under a lock every instance shares: of two starting at once on an empty database, the second
+  // to get it finds the first one's users and seeds nothing.
+  const seeded = await database.withLock(SEED_LOCK_KEY, () => seedIfEmpty(database.db, opts.publicBaseUrl));
+  if (seeded) {
+    opts.print('');
+    opts.print(
+      'Demo data seeded: 48 cities, the Quito City Action Pledge (published, version 1) and its endorsements.',
+    );
+    opts.print('Sign in with (POST /api/v1/auth/login):');
+    for (const u of demoUsers) opts.print(`  ${u.role.padEnd(17)} ${u.email.padEnd(44)} ${u.password}`);
+    opts.print('');
+  }
+  return seeded;
+}
+
+/** Any fixed number, not the migrations' (db/client.ts). */
+const SEED_LOCK_KEY = 7_262_020;
+
+function seedIfEmpty(db: Db, publicBaseUrl = 'http://localhost:3000'): Promise<boolean> {
+  return withTx({ db, actor: system }, async (ctx) => {
     const [row] = await ctx.db.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) return false;
     const cityIds = new Map<string, string>();
@@ -258,19 +277,9 @@ export async function seedDemoDataIfEmpty(
         UCLG: reviewerOf('UCLG'),
         GPM: reviewerOf('GPM'),
       },
-      opts.publicBaseUrl ?? 'http://localhost:3000',
+      publicBaseUrl,
     );
-    await seedEndorsements(ctx, allCities, officials, opts.publicBaseUrl ?? 'http://localhost:3000');
+    await seedEndorsements(ctx, allCities, officials, publicBaseUrl);
     return true;
   });
-  if (seeded) {
-    opts.print('');
-    opts.print(
-      'Demo data seeded: 48 cities, the Quito City Action Pledge (published, version 1) and its endorsements.',
-    );
-    opts.print('Sign in with (POST /api/v1/auth/login):');
-    for (const u of demoUsers) opts.print(`  ${u.role.padEnd(17)} ${u.email.padEnd(44)} ${u.password}`);
-    opts.print('');
-  }
-  return seeded;
 }

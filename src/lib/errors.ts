@@ -67,8 +67,8 @@ export class RateLimitedError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message = 'The service is temporarily unavailable.') {
-    super(503, 'service_unavailable', message);
+  constructor(message = 'The service is temporarily unavailable.', retryAfterSeconds = 5) {
+    super(503, 'service_unavailable', message, { headers: { 'retry-after': String(retryAfterSeconds) } });
   }
 }
 

@@ -1,8 +1,12 @@
-import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type FieldError, pgErrorCode } from '../lib/errors.js';
+import { isDatabaseUnavailable } from '../db/availability.js';
+import { sendProblem } from './problem.js';
+
+/** Seconds a client is told to wait when the database is away. */
+const DATABASE_RETRY_AFTER_SECONDS = '5';
 
 const codeForStatus: Record<number, string> = {
   400: 'validation_failed',
@@ -17,38 +21,6 @@ const codeForStatus: Record<number, string> = {
   429: 'rate_limited',
   503: 'service_unavailable',
 };
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  code: string;
-  requestId: string;
-  errors?: FieldError[];
-}
-
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  detail: string,
-  errors?: FieldError[],
-) {
-  const problem: Problem = {
-    type: `urn:action-pledge:problem:${code}`,
-    title: STATUS_CODES[status] ?? (status >= 500 ? 'Server Error' : 'Request Error'),
-    status,
-    detail,
-    instance: request.url.split('?')[0] ?? request.url,
-    code,
-    requestId: request.id,
-    ...(errors ? { errors } : {}),
-  };
-  return reply.code(status).type('application/problem+json').send(problem);
-}
 
 /** Maps a PostgreSQL SQLSTATE to a client error; anything else stays a (masked) 500. */
 function problemForPgCode(code: string | undefined): { status: number; code: string; detail: string } | undefined {
@@ -67,12 +39,6 @@ function problemForPgCode(code: string | undefined): { status: number; code: str
     case '40001':
     case '40P01':
       return { status: 409, code: 'conflict', detail: 'A concurrent change got in the way; please retry.' };
-    case '57P01':
-    case '57P03':
-    case '08000':
-    case '08003':
-    case '08006':
-      return { status: 503, code: 'service_unavailable', detail: 'The database is unavailable; please retry shortly.' };
     default:
       // Class 22, data exceptions: a value the database cannot take (a NUL character, a bad
       // time zone, an out-of-range number…) is the client's input, not our failure.
@@ -122,7 +88,8 @@ export default fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof AppError) {
         for (const [name, value] of Object.entries(error.extra.headers ?? {})) reply.header(name, value);
-        if (error.status >= 500) request.log.warn({ err: error }, 'service reported unavailability');
+        // The service chose this answer (a busy queue, the database away at /readyz): no stack.
+        if (error.status >= 500) request.log.info({ code: error.code, detail: error.message }, 'service unavailable');
         return sendProblem(request, reply, error.status, error.code, error.message, error.extra.errors);
       }
       if (hasZodFastifySchemaValidationErrors(error)) {
@@ -139,9 +106,21 @@ export default fp(
         request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
         return sendProblem(request, reply, 500, 'internal_error', 'An unexpected error occurred.');
       }
+      if (isDatabaseUnavailable(error)) {
+        // Counted by the outage log, which says once that the database is away (not a stack each).
+        app.databaseOutage.report(error);
+        reply.header('retry-after', DATABASE_RETRY_AFTER_SECONDS);
+        return sendProblem(
+          request,
+          reply,
+          503,
+          'service_unavailable',
+          'The database is unavailable or did not answer in time; please retry shortly.',
+        );
+      }
       const pg = problemForPgCode(pgErrorCode(error));
       if (pg) {
-        request.log[pg.status >= 500 ? 'error' : 'info']({ err: error }, 'database error mapped to a problem');
+        request.log.info({ err: error }, 'database error mapped to a problem');
         return sendProblem(request, reply, pg.status, pg.code, pg.detail);
       }
       const status = error.statusCode ?? 500;

@@ -23,8 +23,7 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
 
 /** Every answer, errors and 404s included, carries the same security headers. */
 export default fp(
-  async function securityHeadersPlugin(app: FastifyInstance, options: HelmetOptions) {
-    const headers = securityHeaders(options);
+  async function securityHeadersPlugin(app: FastifyInstance, { headers }: { headers: Record<string, string> }) {
     app.addHook('onRequest', (_request, reply, done) => {
       reply.headers(headers);
       done();

@@ -26,11 +26,11 @@ const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ status: z.literal('ready'), database: z.literal('ok') }) },
       },
     },
-    async (request) => {
+    async () => {
       try {
         await app.database.ping();
       } catch (err) {
-        request.log.warn({ err }, 'readiness check: database unreachable');
+        app.databaseOutage.report(err);
         throw new ServiceUnavailableError('The database is not reachable.');
       }
       return { status: 'ready' as const, database: 'ok' as const };

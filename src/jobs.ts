@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { isDatabaseUnavailable } from './db/availability.js';
 import type { Db } from './db/client.js';
 import { sealAuditChain } from './modules/audit/index.js';
 import { createMailTransport, MailDispatcher } from './modules/mail/index.js';
@@ -18,13 +19,22 @@ const SEAL_INTERVAL_MS = 250;
  * queueing round-deadline reminders. Every instance may run them: the chain head is row-locked,
  * mail rows are leased and reminders are deduplicated in the database.
  */
-export function startBackgroundJobs(db: Db, config: Config, log: Logger): { stop(): Promise<void> } {
+export function startBackgroundJobs(
+  db: Db,
+  config: Config,
+  log: Logger,
+  outage: { report(err: unknown): void },
+): { stop(): Promise<void> } {
+  // While the database is away, a job's failure is part of the outage, logged as one (db/outage.ts),
+  // not a stack four times a second.
+  const failed = (what: string) => (err: unknown) =>
+    isDatabaseUnavailable(err) ? outage.report(err) : log.warn({ err }, what);
   const dispatcher = new MailDispatcher(db, createMailTransport(config, log), log);
   dispatcher.start();
   let reminding: Promise<unknown> | undefined;
   const remind = () => {
     reminding ??= queueDeadlineReminders(db, config.publicBaseUrl)
-      .catch((err) => log.warn({ err }, 'queueing round reminders failed'))
+      .catch(failed('queueing round reminders failed'))
       .finally(() => (reminding = undefined));
   };
   remind();
@@ -34,7 +44,7 @@ export function startBackgroundJobs(db: Db, config: Config, log: Logger): { stop
   let sealing: Promise<unknown> | undefined;
   const sealTimer = setInterval(() => {
     sealing ??= sealAuditChain(db)
-      .catch((err) => log.warn({ err }, 'sealing the audit chain failed'))
+      .catch(failed('sealing the audit chain failed'))
       .finally(() => (sealing = undefined));
   }, SEAL_INTERVAL_MS);
   sealTimer.unref();

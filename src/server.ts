@@ -38,7 +38,7 @@ async function main() {
   if (config.allowDemoData)
     await seedDemoDataIfEmpty(database, { print: (line) => console.log(line), publicBaseUrl: config.publicBaseUrl });
 
-  const jobs = startBackgroundJobs(database.db, config, app.log);
+  const jobs = startBackgroundJobs(database.db, config, app.log, app.databaseOutage);
 
   // SIGTERM/SIGINT: stop taking connections, close idle ones, let requests in flight finish within
   // the grace period and cut the rest, then stop the jobs and close the pool; exit 0. The delay is

@@ -18,7 +18,8 @@ if (mode === 'app') {
   const database = await openDatabase({ url, poolSize: 20 });
   const app = await buildApp({ config, database, logger: false });
   // As in production: the background jobs (audit sealing above all) run beside the requests.
-  startBackgroundJobs(database.db, config, { info: () => undefined, warn: () => undefined, error: () => undefined });
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  startBackgroundJobs(database.db, config, quiet, app.databaseOutage);
   await app.listen({ port: 0, host: '127.0.0.1' });
   console.log(`PORT ${(app.server.address() as { port: number }).port}`);
 } else if (mode === 'bare') {

@@ -18,6 +18,7 @@ import {
   startServer,
   stopServer,
 } from './bench/service.js';
+import { startSmtpSink } from './bench/smtp-sink.js';
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONCURRENCY = 32;
@@ -415,8 +416,71 @@ async function reportsBench() {
   console.log('');
 }
 
-// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates` or `-- reports` one part.
-const parts = ['http', 'certificates', 'reports'];
+interface MailRun {
+  count: number;
+  queued: number;
+  seconds: number;
+  sent: number;
+  failed: number;
+  unsent: number;
+}
+
+function mailRun(smtpUrl: string, count: number, poolSize: number, instances: number): Promise<MailRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/bench/mail.ts',
+        baseUrl,
+        smtpUrl,
+        String(count),
+        String(poolSize),
+        String(instances),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`mail bench exited ${code}`)),
+    );
+  });
+}
+
+/**
+ * The dispatcher against a local SMTP server (in this process; the dispatchers in another): one
+ * instance at several pool sizes, then two instances sharing the queue. Before issue 12 a
+ * dispatcher sent at most 20 mails every 2 s, one at a time: 10 mails/s.
+ */
+async function mailBench() {
+  const count = Number(process.env.BENCH_MAILS ?? 3_000);
+  console.log(`Mail — ${count} queued mails sent by the dispatcher to a local SMTP sink (target ≥ 50 mails/s)`);
+  for (const [poolSize, instances] of [
+    [1, 1],
+    [5, 1],
+    [10, 1],
+    [5, 2],
+  ] as const) {
+    const sink = await startSmtpSink();
+    try {
+      const r = await mailRun(sink.url, count, poolSize, instances);
+      console.log(
+        `  SMTP_POOL_SIZE=${String(poolSize).padEnd(2)} ${instances} instance${instances > 1 ? 's' : ' '}  ` +
+          `${(r.sent / r.seconds).toFixed(0).padStart(5)} mails/s (${r.sent} in ${r.seconds.toFixed(2)} s, ` +
+          `${r.failed} failed, ${r.unsent} left unsent; the sink accepted ${sink.accepted()} of ${r.queued} ` +
+          `queued, ${sink.duplicates()} twice, over ${sink.connections()} connections)`,
+      );
+    } finally {
+      await sink.close();
+    }
+  }
+  console.log('');
+}
+
+// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates`, `-- reports` or `-- mail` one part.
+const parts = ['http', 'certificates', 'reports', 'mail'];
 let only: string | undefined;
 try {
   const { positionals } = parseArgs({ args: process.argv.slice(2), options: {}, allowPositionals: true });
@@ -433,11 +497,14 @@ const run =
     ? certificatesBench()
     : only === 'reports'
       ? reportsBench()
-      : main().then(async () => {
-          if (only === 'http') return;
-          await certificatesBench();
-          await reportsBench();
-        });
+      : only === 'mail'
+        ? mailBench()
+        : main().then(async () => {
+            if (only === 'http') return;
+            await certificatesBench();
+            await reportsBench();
+            await mailBench();
+          });
 run.catch((err) => {
   console.error(err);
   process.exitCode = 1;

@@ -53,6 +53,9 @@ const envSchema = z
         .optional(),
     ),
     MAIL_FROM: z.string().trim().min(3).default('Action Pledge <no-reply@localhost>'),
+    SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+    SMTP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
+    SMTP_SEND_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
     LOG_LEVEL: z.enum(logLevels).default('info'),
     PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(1_000),
     CORS_ORIGINS: optionalString,
@@ -81,6 +84,14 @@ const envSchema = z
             `(${err instanceof Error ? err.message.split('\n')[0] : 'unreadable'})`,
         });
       }
+    }
+    // Connecting is part of sending a message: a longer connect timeout would never be reached.
+    if (env.SMTP_CONNECT_TIMEOUT_MS > env.SMTP_SEND_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_CONNECT_TIMEOUT_MS'],
+        message: `must not be longer than SMTP_SEND_TIMEOUT_MS (${env.SMTP_SEND_TIMEOUT_MS})`,
+      });
     }
     if (env.NODE_ENV !== 'production') return;
     if (!env.JWT_SECRET) {
@@ -133,7 +144,16 @@ export interface Config {
   };
   publicBaseUrl: string;
   certSigningKey?: string;
-  mail: { smtpUrl?: string; from: string };
+  mail: {
+    smtpUrl?: string;
+    from: string;
+    /** SMTP connections an instance keeps open, and so the messages it has in flight at once. */
+    poolSize: number;
+    /** How long connecting and the server's greeting may take. */
+    connectTimeoutMs: number;
+    /** The longest one message may take, connecting included; then it is abandoned and retried later. */
+    sendTimeoutMs: number;
+  };
   logLevel: (typeof logLevels)[number];
   corsOrigins: string[];
   trustProxy: boolean;
@@ -190,7 +210,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     certSigningKey: e.CERT_SIGNING_KEY,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      poolSize: e.SMTP_POOL_SIZE,
+      connectTimeoutMs: e.SMTP_CONNECT_TIMEOUT_MS,
+      sendTimeoutMs: e.SMTP_SEND_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')

@@ -17,7 +17,8 @@ const SEAL_INTERVAL_MS = 250;
 /**
  * Work outside requests: sealing audit events into the hash chain, sending queued mail, and
  * queueing round-deadline reminders. Every instance may run them: the chain head is row-locked,
- * mail rows are leased and reminders are deduplicated in the database.
+ * each mail is claimed for longer than its send may take and reminders are deduplicated in the
+ * database.
  */
 export function startBackgroundJobs(
   db: Db,
@@ -29,7 +30,10 @@ export function startBackgroundJobs(
   // not a stack four times a second.
   const failed = (what: string) => (err: unknown) =>
     isDatabaseUnavailable(err) ? outage.report(err) : log.warn({ err }, what);
-  const dispatcher = new MailDispatcher(db, createMailTransport(config, log), log);
+  const dispatcher = new MailDispatcher(db, createMailTransport(config, log), log, {
+    sendTimeoutMs: config.mail.sendTimeoutMs,
+    onRoundFailed: failed('mail dispatch round failed'),
+  });
   dispatcher.start();
   let reminding: Promise<unknown> | undefined;
   const remind = () => {

@@ -41,7 +41,13 @@ describe('loadConfig defaults', () => {
     expect(config.auth.accessTokenTtlSeconds).toBe(900);
     expect(config.auth.jwtSecret).toBe(DEMO_JWT_SECRET);
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
-    expect(config.mail.smtpUrl).toBeUndefined();
+    expect(config.mail).toEqual({
+      smtpUrl: undefined,
+      from: 'Action Pledge <no-reply@localhost>',
+      poolSize: 5,
+      connectTimeoutMs: 10_000,
+      sendTimeoutMs: 60_000,
+    });
     expect(config.certSigningKey).toBeUndefined();
     expect(config.logLevel).toBe('info');
     expect(config.corsOrigins).toEqual([]);
@@ -91,6 +97,9 @@ describe('loadConfig defaults', () => {
       LOG_LEVEL: 'warn',
       CORS_ORIGINS: 'https://a.example.org, https://b.example.org',
       TRUST_PROXY: 'true',
+      SMTP_POOL_SIZE: '12',
+      SMTP_CONNECT_TIMEOUT_MS: '5000',
+      SMTP_SEND_TIMEOUT_MS: '20000',
     });
     expect(config.port).toBe(8080);
     expect(config.host).toBe('127.0.0.1');
@@ -99,7 +108,12 @@ describe('loadConfig defaults', () => {
     expect(config.auth.jwtSecret).toBe(GOOD_SECRET);
     expect(config.auth.accessTokenTtlSeconds).toBe(600);
     expect(config.publicBaseUrl).toBe('https://pledge.example.org');
-    expect(config.mail.smtpUrl).toBe('smtps://user:pass@mail.example.org');
+    expect(config.mail).toMatchObject({
+      smtpUrl: 'smtps://user:pass@mail.example.org',
+      poolSize: 12,
+      connectTimeoutMs: 5_000,
+      sendTimeoutMs: 20_000,
+    });
     expect(config.logLevel).toBe('warn');
     expect(config.corsOrigins).toEqual(['https://a.example.org', 'https://b.example.org']);
     expect(config.trustProxy).toBe(true);
@@ -125,6 +139,9 @@ describe('loadConfig defaults', () => {
       LOG_LEVEL: '',
       CORS_ORIGINS: '',
       TRUST_PROXY: '',
+      SMTP_POOL_SIZE: '',
+      SMTP_CONNECT_TIMEOUT_MS: '',
+      SMTP_SEND_TIMEOUT_MS: '',
     });
     expect(config).toEqual(loadConfig({}));
     expect(config.port).toBe(3000);
@@ -162,6 +179,11 @@ describe('loadConfig rejects bad values, naming the variable', () => {
     ['HTTP_REQUEST_TIMEOUT_MS', '0'],
     ['HTTP_HEADERS_TIMEOUT_MS', '70000'],
     ['SHUTDOWN_GRACE_MS', '-1'],
+    ['SMTP_POOL_SIZE', '0'],
+    ['SMTP_POOL_SIZE', '2.5'],
+    ['SMTP_CONNECT_TIMEOUT_MS', '999'],
+    ['SMTP_SEND_TIMEOUT_MS', '999'],
+    ['SMTP_SEND_TIMEOUT_MS', 'a minute'],
   ])('%s=%s', (variable, value) => {
     expectNamed(configError({ [variable]: value }), variable);
   });
@@ -177,6 +199,15 @@ describe('loadConfig rejects bad values, naming the variable', () => {
     expectNamed(err, 'PORT');
     expectNamed(err, 'DATABASE_URL');
     expectNamed(err, 'LOG_LEVEL');
+  });
+
+  it('refuses an SMTP connect timeout longer than the send timeout it is part of', () => {
+    const err = configError({ SMTP_CONNECT_TIMEOUT_MS: '30000', SMTP_SEND_TIMEOUT_MS: '20000' });
+    expect(err.problems).toEqual(['SMTP_CONNECT_TIMEOUT_MS must not be longer than SMTP_SEND_TIMEOUT_MS (20000)']);
+    expect(loadConfig({ SMTP_CONNECT_TIMEOUT_MS: '20000', SMTP_SEND_TIMEOUT_MS: '20000' }).mail).toMatchObject({
+      connectTimeoutMs: 20_000,
+      sendTimeoutMs: 20_000,
+    });
   });
 
   it('accepts a JWT secret of exactly 32 characters', () => {

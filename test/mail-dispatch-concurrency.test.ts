@@ -79,31 +79,36 @@ describe('Several dispatchers on one queue send each message exactly once', () =
     expect(sentIds).toHaveLength(20);
   });
 
-  it('a second dispatcher running while the first is still sending takes none of its messages', async () => {
-    for (let i = 0; i < 5; i++) await enqueue();
+  it('a second dispatcher running while the first is still sending leaves the mails in flight alone', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 5; i++) ids.add((await enqueue()).id);
     let releaseFirst!: () => void;
     const firstMaySend = new Promise<void>((resolve) => (releaseFirst = resolve));
-    let signalSending!: () => void;
-    const firstIsSending = new Promise<void>((resolve) => (signalSending = resolve));
+    let signalBothSending!: () => void;
+    const bothSending = new Promise<void>((resolve) => (signalBothSending = resolve));
+    const inFlight: string[] = [];
     const sentByFirst: string[] = [];
     const slow: MailTransport = {
       kind: 'smtp',
+      concurrency: 2,
       send: async (m) => {
-        signalSending();
+        inFlight.push(m.id);
+        if (inFlight.length === 2) signalBothSending();
         await firstMaySend;
         sentByFirst.push(m.id);
       },
       close: () => undefined,
     };
     const other = fakeTransport();
-    const firstRound = new MailDispatcher(t.db, slow, fakeLogger()).dispatchOnce(50);
-    // The first dispatcher has claimed the queue and is talking to its (slow) SMTP server.
-    await firstIsSending;
-    const secondRound = await new MailDispatcher(t.db, other.transport, fakeLogger()).dispatchOnce(50);
+    const firstRound = new MailDispatcher(t.db, slow, fakeLogger()).dispatchOnce(2);
+    // The first dispatcher has claimed two messages and is talking to its (slow) SMTP server.
+    await bothSending;
+    const secondRound = await new MailDispatcher(t.db, other.transport, fakeLogger()).dispatchOnce();
     releaseFirst();
-    expect(await firstRound).toEqual({ sent: 5, failed: 0 });
-    expect(secondRound).toEqual({ sent: 0, failed: 0 });
-    expect(other.attempted).toEqual([]);
-    expect(new Set(sentByFirst).size).toBe(5);
+    expect(await firstRound).toEqual({ sent: 2, failed: 0 });
+    expect(secondRound).toEqual({ sent: 3, failed: 0 });
+    expect(other.attempted.map((m) => m.id).filter((id) => inFlight.includes(id))).toEqual([]);
+    expect(new Set([...sentByFirst, ...other.sent.map((m) => m.id)])).toEqual(ids);
+    expect(sentByFirst.length + other.sent.length).toBe(5);
   });
 });

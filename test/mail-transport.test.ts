@@ -33,7 +33,7 @@ describe('Without SMTP, mail goes to the log, secrets withheld', () => {
     const log = fakeLogger();
     const transport = createMailTransport(loadConfig({}), log);
     expect(transport.kind).toBe('log');
-    await transport.send(message(false));
+    await transport.send(message(false), new AbortController().signal);
     expect(log.calls).toHaveLength(1);
     expect(log.calls[0]!.obj).toMatchObject({
       mail: { to: 'someone@example.org', subject: 'A subject', text: 'The body, with token inv_SECRET123' },
@@ -45,7 +45,7 @@ describe('Without SMTP, mail goes to the log, secrets withheld', () => {
     const log = fakeLogger();
     const transport = createMailTransport(loadConfig({ SMTP_URL: '' }), log);
     expect(transport.kind).toBe('log');
-    await transport.send(message(true));
+    await transport.send(message(true), new AbortController().signal);
     expect(log.calls).toHaveLength(1);
     expect(log.calls[0]!.obj).toMatchObject({ mail: { to: 'someone@example.org', subject: 'A subject' } });
     const logged = JSON.stringify(log.calls);

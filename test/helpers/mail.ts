@@ -5,13 +5,17 @@ import type { MailMessage, MailTransport } from '../../src/modules/mail/transpor
 import type { TestApp } from './app.js';
 import { unique } from './factories.js';
 
-/** A transport that records what it is asked to send; `fail` makes it throw instead. */
-export function fakeTransport(options: { fail?: (m: MailMessage) => string | undefined } = {}) {
+/**
+ * A transport that records what it is asked to send; `fail` makes it throw instead. It carries
+ * `concurrency` messages at once (4 unless told), so the dispatcher sends that many in parallel.
+ */
+export function fakeTransport(options: { fail?: (m: MailMessage) => string | undefined; concurrency?: number } = {}) {
   const sent: MailMessage[] = [];
   const attempted: MailMessage[] = [];
   let closed = 0;
   const transport: MailTransport = {
     kind: 'smtp',
+    concurrency: options.concurrency ?? 4,
     send: async (message) => {
       attempted.push({ ...message });
       // Yield, so that concurrent dispatchers interleave.

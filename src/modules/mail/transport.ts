@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Config } from '../../config.js';
 
 export interface MailMessage {
@@ -11,7 +12,13 @@ export interface MailMessage {
 
 export interface MailTransport {
   kind: 'smtp' | 'log';
-  send(message: MailMessage): Promise<void>;
+  /** How many messages it carries at once (the SMTP pool's connections). */
+  concurrency: number;
+  /**
+   * Sends one message. When `signal` aborts, the send stops and rejects: an SMTP connection in
+   * the middle of it is closed, so the server drops the half-sent message instead of keeping it.
+   */
+  send(message: MailMessage, signal: AbortSignal): Promise<void>;
   close(): void;
 }
 
@@ -20,12 +27,32 @@ interface Logger {
 }
 
 export function createMailTransport(config: Config, log: Logger): MailTransport {
-  if (config.mail.smtpUrl) {
-    const smtp = nodemailer.createTransport(config.mail.smtpUrl);
+  const { smtpUrl, from, poolSize, connectTimeoutMs, sendTimeoutMs } = config.mail;
+  if (smtpUrl) {
+    // A pool: connections stay open between messages (no TCP, TLS and EHLO per mail) and carry
+    // poolSize messages at once. Nodemailer's own timeouts (two minutes to connect, ten of
+    // silence) would outlast a claim; here none is longer than the send timeout.
+    const smtp = nodemailer.createTransport({
+      url: smtpUrl,
+      pool: true,
+      maxConnections: poolSize,
+      connectionTimeout: connectTimeoutMs,
+      greetingTimeout: connectTimeoutMs,
+      socketTimeout: sendTimeoutMs,
+    });
     return {
       kind: 'smtp',
-      send: async (m) => {
-        await smtp.sendMail({ from: config.mail.from, to: m.to, subject: m.subject, text: m.text ?? '' });
+      concurrency: poolSize,
+      send: async (m, signal) => {
+        // Nodemailer (10.6 and later) takes a per-message AbortSignal; its types do not list it yet.
+        const mail: SMTPPool.MailOptions & { signal: AbortSignal } = {
+          from,
+          to: m.to,
+          subject: m.subject,
+          text: m.text ?? '',
+          signal,
+        };
+        await smtp.sendMail(mail);
       },
       close: () => smtp.close(),
     };
@@ -33,6 +60,7 @@ export function createMailTransport(config: Config, log: Logger): MailTransport 
   // Without SMTP the message goes to the log, except a body that holds a secret.
   return {
     kind: 'log',
+    concurrency: 1,
     send: async (m) => {
       log.info(
         {

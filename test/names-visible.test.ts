@@ -29,6 +29,16 @@ describe('visibleText, the one rule for names and titles', () => {
     for (const value of ['Quito', 'Łódź', 'القاهرة', '東京', 'क्‍ष', 'Ana 👩‍⚕️'])
       expect(name.parse(` ${value} `)).toBe(value);
   });
+
+  it('refuses control characters (NUL among them) but keeps tabs and line breaks', () => {
+    for (const value of ['Quito\u0000', 'Qui\u0007to', '\u001BQuito', 'Quito\u0085']) {
+      expect(
+        name.safeParse(value).error?.issues.map((i) => i.message),
+        JSON.stringify(value),
+      ).toEqual(['must not contain control characters']);
+    }
+    expect(name.parse('First line.\n\tSecond line.\r\n')).toBe('First line.\n\tSecond line.');
+  });
 });
 
 let t: TestApp;

@@ -9,6 +9,11 @@ import { z } from 'zod';
  */
 const INVISIBLE = /[\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
+// Control characters other than tab and line breaks are never text, and PostgreSQL cannot store
+// NUL at all: refused here, a NUL is a field's validation error wherever the text comes from (a
+// JSON body, a line of a CSV import) instead of a write that fails.
+const CONTROL = /(?![\t\n\r])\p{Cc}/u;
+
 /** True when something of the text would be seen. */
 export function hasVisibleCharacter(text: string): boolean {
   return text.replace(INVISIBLE, '').length > 0;
@@ -16,7 +21,8 @@ export function hasVisibleCharacter(text: string): boolean {
 
 /**
  * Human-readable text that must say something (a name, a title, a comment): trimmed, between
- * `min` (default 1) and `max` characters, at least one of them visible.
+ * `min` (default 1) and `max` characters, at least one of them visible, and no control character
+ * but tabs and line breaks.
  */
 export function visibleText(max: number, options: { min?: number; minMessage?: string } = {}) {
   return (
@@ -26,6 +32,7 @@ export function visibleText(max: number, options: { min?: number; minMessage?: s
       // Too short says it all: the checks after it would only repeat it.
       .min(options.min ?? 1, { message: options.minMessage, abort: true })
       .max(max)
+      .refine((text) => !CONTROL.test(text), 'must not contain control characters')
       .refine(hasVisibleCharacter, 'must contain a visible character, not only spaces or invisible ones')
   );
 }

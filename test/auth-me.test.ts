@@ -67,6 +67,16 @@ describe('A token says who the user is, for as long as the account is active (GE
     }
   });
 
+  it('answers 401 to a validly signed token that never expires (no exp claim)', async () => {
+    const user = await createSecretariat(t);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: user.id, role: 'secretariat', iat: now };
+    expect((await me(bearer(signJwt({ ...claims, exp: now + 600 }, TEST_JWT_SECRET)))).statusCode).toBe(200);
+    const res = await me(bearer(signJwt(claims, TEST_JWT_SECRET)));
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('unauthenticated');
+  });
+
   it('follows the row, not the token: a role given in a forged claim changes nothing', async () => {
     const official = await createCityOfficial(t);
     const now = Math.floor(Date.now() / 1000);

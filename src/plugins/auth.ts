@@ -48,7 +48,9 @@ export default fp(
     await app.register(fastifyJwt, {
       secret: opts.config.auth.jwtSecret,
       sign: { expiresIn: opts.config.auth.accessTokenTtlSeconds, algorithm: 'HS256' },
-      verify: { algorithms: ['HS256'] },
+      // fast-jwt accepts a token without `exp` as one that never expires: one signed by a script
+      // or another service sharing the secret would work for good.
+      verify: { algorithms: ['HS256'], requiredClaims: ['exp'] },
     });
     app.decorateRequest('actor', null as never);
     app.addHook('onRequest', async (request) => {

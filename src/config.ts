@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseSigningKey } from './lib/signing-key.js';
 import { z } from 'zod';
 
@@ -17,6 +18,19 @@ const optionalString = z
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
 const milliseconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : 'unreadable');
+
+/** A file named by a variable (a mounted secret), read to its contents. */
+const fileContents = optionalString.transform((path, ctx) => {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `cannot be read (${firstLine(err)})` });
+    return z.NEVER;
+  }
+});
 
 const envSchema = z
   .object({
@@ -46,6 +60,8 @@ const envSchema = z
     CERT_SIGNING_KEY: optionalString.pipe(
       z.string().includes('PRIVATE KEY', { message: 'must be a PEM-encoded Ed25519 private key' }).optional(),
     ),
+    /** The same key in a file (a Docker or Kubernetes secret), read at start-up. */
+    CERT_SIGNING_KEY_FILE: fileContents,
     SMTP_URL: optionalString.pipe(
       z
         .string()
@@ -72,16 +88,16 @@ const envSchema = z
         message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
       });
     }
-    if (env.CERT_SIGNING_KEY) {
+    for (const variable of ['CERT_SIGNING_KEY', 'CERT_SIGNING_KEY_FILE'] as const) {
+      const pem = env[variable];
+      if (pem === undefined) continue;
       try {
-        parseSigningKey(env.CERT_SIGNING_KEY);
+        parseSigningKey(pem);
       } catch (err) {
         ctx.addIssue({
           code: 'custom',
-          path: ['CERT_SIGNING_KEY'],
-          message:
-            `must be a PEM-encoded Ed25519 private key ` +
-            `(${err instanceof Error ? err.message.split('\n')[0] : 'unreadable'})`,
+          path: [variable],
+          message: `must be a PEM-encoded Ed25519 private key (${firstLine(err)})`,
         });
       }
     }
@@ -93,7 +109,23 @@ const envSchema = z
         message: `must not be longer than SMTP_SEND_TIMEOUT_MS (${env.SMTP_SEND_TIMEOUT_MS})`,
       });
     }
+    if (env.CERT_SIGNING_KEY !== undefined && env.CERT_SIGNING_KEY_FILE !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CERT_SIGNING_KEY_FILE'],
+        message: 'must not be set together with CERT_SIGNING_KEY (which key would sign?)',
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
+    // Without a configured key the service generates one and keeps its private half in the
+    // database in plain text: whoever reads a backup could sign certificates. Fine for a demo.
+    if (env.CERT_SIGNING_KEY === undefined && env.CERT_SIGNING_KEY_FILE === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CERT_SIGNING_KEY'],
+        message: 'is required when NODE_ENV=production (the key in PEM, or its file in CERT_SIGNING_KEY_FILE)',
+      });
+    }
     if (!env.JWT_SECRET) {
       ctx.addIssue({
         code: 'custom',
@@ -143,6 +175,7 @@ export interface Config {
     invitationTtlDays: number;
   };
   publicBaseUrl: string;
+  /** From CERT_SIGNING_KEY or CERT_SIGNING_KEY_FILE; absent (never in production): generated into the database. */
   certSigningKey?: string;
   mail: {
     smtpUrl?: string;
@@ -209,7 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       invitationTtlDays: e.INVITATION_TTL_DAYS,
     },
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
-    certSigningKey: e.CERT_SIGNING_KEY,
+    certSigningKey: e.CERT_SIGNING_KEY ?? e.CERT_SIGNING_KEY_FILE,
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

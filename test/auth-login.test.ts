@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_BODY_LIMIT } from '../src/modules/auth/auth.routes.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { authRequests, bearer, freshIp, type SessionBody, withoutRequestFields } from './helpers/auth-api.js';
 import { createCityOfficial, createReviewer, createSecretariat, createUser, unique } from './helpers/factories.js';
@@ -124,6 +125,48 @@ describe('A user signs in with e-mail and password (POST /auth/login)', () => {
       expect(body).not.toContain('$argon2');
       expect(body.toLowerCase()).not.toContain('passwordhash');
       expect(body.toLowerCase()).not.toContain('password_hash');
+    }
+  });
+});
+
+describe('The sign-in routes take small bodies only', () => {
+  const post = (url: string, payload: string, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1${url}`,
+      payload,
+      headers: { ...headers, 'content-type': 'application/json' },
+      remoteAddress: freshIp(),
+    });
+
+  it('answers a megabyte of unknown keys with a short 413, not a list of every key', async () => {
+    // Under the service's general 1 MiB limit: only the routes' own limit refuses it.
+    const keys = Array.from({ length: 96_000 }, (_, i) => `"k${i}":0`).join(',');
+    const body = `{"email":"a@example.org","password":"x",${keys}}`;
+    expect(body.length).toBeGreaterThan(1_000_000);
+    expect(body.length).toBeLessThan(1024 * 1024);
+    const res = await post('/auth/login', body);
+    expect(res.statusCode).toBe(413);
+    expect(withoutRequestFields(res.json())).toEqual({
+      type: 'urn:action-pledge:problem:payload_too_large',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: 'The request body is too large.',
+      code: 'payload_too_large',
+    });
+  });
+
+  it('reads a body of exactly the limit and refuses one byte more, on every route that takes one', async () => {
+    const user = await createSecretariat(t);
+    const login = JSON.stringify({ email: user.email, password: user.password });
+    const padded = (json: string, length: number) => json.slice(0, -1) + ' '.repeat(length - json.length) + '}';
+    expect((await post('/auth/login', padded(login, AUTH_BODY_LIMIT))).statusCode).toBe(200);
+    const tooLong = padded(login, AUTH_BODY_LIMIT + 1);
+    for (const url of ['/auth/login', '/auth/refresh', '/auth/logout', '/invitations', '/invitations/accept']) {
+      // Signed in: the routes that need a token read no body before they have one.
+      const res = await post(url, tooLong, user.headers);
+      expect(res.statusCode, url).toBe(413);
+      expect(res.json().code, url).toBe('payload_too_large');
     }
   });
 });

@@ -11,6 +11,8 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const { login, refresh, me, signIn, deactivate } = authRequests(() => t);
+/** The session a token was issued in. */
+const sidOf = (token: string) => t.app.jwt.decode<{ sid: string }>(token)!.sid;
 
 describe('A token says who the user is, for as long as the account is active (GET /me)', () => {
   it('returns the signed-in user', async () => {
@@ -38,7 +40,7 @@ describe('A token says who the user is, for as long as the account is active (GE
   it('answers 401 to garbage, forged, expired and unsigned tokens', async () => {
     const user = await createSecretariat(t);
     const now = Math.floor(Date.now() / 1000);
-    const claims = { sub: user.id, role: 'secretariat' };
+    const claims = { sub: user.id, role: 'secretariat', sid: sidOf(user.token) };
     // The hand-made signer produces tokens the app accepts; the variants below differ in one thing each.
     const control = signJwt({ ...claims, iat: now, exp: now + 600 }, TEST_JWT_SECRET);
     expect((await me(bearer(control))).statusCode).toBe(200);
@@ -57,8 +59,8 @@ describe('A token says who the user is, for as long as the account is active (GE
           '',
         ),
       ),
-      bearer(signJwt({ sub: randomUUID(), role: 'secretariat', iat: now, exp: now + 600 }, TEST_JWT_SECRET)),
-      bearer(signJwt({ sub: 'not-a-uuid', role: 'secretariat', iat: now, exp: now + 600 }, TEST_JWT_SECRET)),
+      bearer(signJwt({ ...claims, sub: randomUUID(), iat: now, exp: now + 600 }, TEST_JWT_SECRET)),
+      bearer(signJwt({ ...claims, sub: 'not-a-uuid', iat: now, exp: now + 600 }, TEST_JWT_SECRET)),
     ];
     for (const authorization of bad) {
       const res = await me(authorization);
@@ -67,10 +69,21 @@ describe('A token says who the user is, for as long as the account is active (GE
     }
   });
 
+  it('answers 401 to a validly signed token that never expires (no exp claim)', async () => {
+    const user = await createSecretariat(t);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: user.id, role: 'secretariat', sid: sidOf(user.token), iat: now };
+    expect((await me(bearer(signJwt({ ...claims, exp: now + 600 }, TEST_JWT_SECRET)))).statusCode).toBe(200);
+    const res = await me(bearer(signJwt(claims, TEST_JWT_SECRET)));
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('unauthenticated');
+  });
+
   it('follows the row, not the token: a role given in a forged claim changes nothing', async () => {
     const official = await createCityOfficial(t);
     const now = Math.floor(Date.now() / 1000);
-    const token = signJwt({ sub: official.id, role: 'secretariat', iat: now, exp: now + 600 }, TEST_JWT_SECRET);
+    const forged = { sub: official.id, role: 'secretariat', sid: sidOf(official.token), iat: now, exp: now + 600 };
+    const token = signJwt(forged, TEST_JWT_SECRET);
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: { authorization: bearer(token) } });
     expect(res.statusCode).toBe(403);
   });

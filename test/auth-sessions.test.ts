@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { refreshTokens, users } from '../src/db/schema/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from './helpers/app.js';
-import { authRequests, bearer, type SessionBody } from './helpers/auth-api.js';
+import { buildTestApp, TEST_JWT_SECRET, type TestApp } from './helpers/app.js';
+import { authRequests, bearer, type SessionBody, signJwt } from './helpers/auth-api.js';
 import { createCityOfficial, createSecretariat } from './helpers/factories.js';
 
 let t: TestApp;
@@ -116,8 +116,10 @@ describe('A session goes on by refreshing its token, each one used once (POST /a
     const user = await createCityOfficial(t);
     const first = await signIn(user);
     const second = (await refresh(first.refreshToken)).json<SessionBody>();
-    const rows = await t.db.select().from(refreshTokens).where(eq(refreshTokens.userId, user.id));
-    expect(rows.length).toBe(2);
+    // The family the access tokens name (the factory gave the user a session of its own too).
+    const familyId = t.app.jwt.decode<{ sid: string }>(first.accessToken)!.sid;
+    const rows = await t.db.select().from(refreshTokens).where(eq(refreshTokens.familyId, familyId));
+    expect(rows.map((r) => r.userId)).toEqual([user.id, user.id]);
     const stored = JSON.stringify(rows);
     for (const token of [first.refreshToken, second.refreshToken]) {
       expect(stored).not.toContain(token);
@@ -185,5 +187,60 @@ describe('A user signs out, ending that session only (POST /auth/logout)', () =>
     });
     expect(res.statusCode).toBe(204);
     expect((await refresh(session.refreshToken)).statusCode).toBe(200);
+  });
+});
+
+describe('An ended session ends its access tokens at once, not when they expire', () => {
+  const logout = (session: SessionBody) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { authorization: bearer(session.accessToken) },
+      payload: { refreshToken: session.refreshToken },
+    });
+
+  it('refuses the access tokens of a session signed out of, and keeps the other sessions', async () => {
+    const user = await createCityOfficial(t);
+    const session = await signIn(user);
+    const rotated = (await refresh(session.refreshToken)).json<SessionBody>();
+    const other = await signIn(user);
+    expect((await me(bearer(rotated.accessToken))).statusCode).toBe(200);
+    expect((await logout(rotated)).statusCode).toBe(204);
+    for (const token of [session.accessToken, rotated.accessToken]) {
+      const res = await me(bearer(token));
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('unauthenticated');
+    }
+    expect((await me(bearer(other.accessToken))).statusCode).toBe(200);
+    expect((await me(user.headers.authorization)).statusCode).toBe(200);
+  });
+
+  it('refuses the access tokens of a family revoked for a reused refresh token, the thief’s and owner’s', async () => {
+    const user = await createCityOfficial(t);
+    const stolen = await signIn(user);
+    const owners = (await refresh(stolen.refreshToken)).json<SessionBody>();
+    expect((await me(bearer(owners.accessToken))).statusCode).toBe(200);
+    // The thief replays the spent token: the family is revoked.
+    expect((await refresh(stolen.refreshToken)).statusCode).toBe(401);
+    for (const token of [stolen.accessToken, owners.accessToken]) {
+      const res = await me(bearer(token));
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('unauthenticated');
+    }
+    expect((await me(user.headers.authorization)).statusCode).toBe(200);
+  });
+
+  it("refuses a token that names no session, an unknown one, or another user's", async () => {
+    const user = await createSecretariat(t);
+    const other = await createSecretariat(t);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: user.id, role: 'secretariat', iat: now, exp: now + 600 };
+    const sidOf = (token: string) => t.app.jwt.decode<{ sid: string }>(token)!.sid;
+    expect((await me(bearer(signJwt({ ...claims, sid: sidOf(user.token) }, TEST_JWT_SECRET)))).statusCode).toBe(200);
+    for (const sid of [undefined, randomUUID(), 'not-a-uuid', sidOf(other.token)]) {
+      const res = await me(bearer(signJwt({ ...claims, sid }, TEST_JWT_SECRET)));
+      expect(res.statusCode, String(sid)).toBe(401);
+      expect(res.json().code).toBe('unauthenticated');
+    }
   });
 });

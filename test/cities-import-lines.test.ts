@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importCities } from '../src/modules/cities/cities.import.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { byName, cityRequests, csvOf, type ImportResult, sorted } from './helpers/cities-api.js';
 import { createSecretariat, type TestUser, unique } from './helpers/factories.js';
+import { fakeLogger } from './helpers/mail.js';
 
 let t: TestApp;
 let admin: TestUser;
@@ -11,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const { importCsv, importOk, citiesNamed } = cityRequests(() => ({ t, admin }));
+const { importCsv, importOk, citiesNamed, postCity } = cityRequests(() => ({ t, admin }));
 
 describe('The secretariat imports a CSV of cities: each line saved or reported (POST /cities/import)', () => {
   it('saves the good lines and reports each bad one with its file line number', async () => {
@@ -172,5 +174,22 @@ describe('The secretariat imports a CSV of cities: each line saved or reported (
         summary: expect.objectContaining({ via: 'import' }),
       }),
     ]);
+  });
+  it("reports a NUL as that line's validation error, the one POST /cities gives, and logs no error", async () => {
+    const tag = unique('Nul');
+    const log = fakeLogger();
+    const result = await importCities(
+      { db: t.db, actor: { kind: 'secretariat', userId: admin.id } },
+      csvOf(['name,country,kind', `${tag} Before,EC,city`, `${tag} Nul\u0000,EC,city`, `${tag} After,EC,city`]),
+      log,
+    );
+    const message = 'must not contain control characters';
+    expect(result).toEqual({ created: 2, updated: 0, errors: [{ line: 3, message: `name: ${message}` }] });
+    expect(log.calls).toEqual([]);
+    expect(sorted((await citiesNamed(tag)).map((c) => c.name))).toEqual([`${tag} After`, `${tag} Before`]);
+
+    const res = await postCity({ name: `${tag} Nul\u0000`, country: 'EC', kind: 'city' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'name', message }] });
   });
 });

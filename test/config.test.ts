@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,11 @@ import { ConfigError, DEMO_JWT_SECRET, loadConfig } from '../src/config.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const GOOD_SECRET = 'a-production-secret-that-is-long-enough-0123456789';
+const pemOf = (type: 'ed25519' | 'x25519') =>
+  generateKeyPairSync(type as 'ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+const SIGNING_KEY = pemOf('ed25519');
+// Read trimmed, from the variable as from a file.
+const SIGNING_KEY_READ = SIGNING_KEY.trim();
 
 /** Runs loadConfig expecting a ConfigError, and returns it. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -236,11 +242,23 @@ describe('loadConfig in production', () => {
     expectNamed(configError({ NODE_ENV: 'production', JWT_SECRET: 'short' }), 'JWT_SECRET');
   });
 
-  it('starts with a good secret, without demo data', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET });
+  it('starts with a good secret and a signing key, without demo data', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY: SIGNING_KEY });
     expect(config.env).toBe('production');
     expect(config.auth.jwtSecret).toBe(GOOD_SECRET);
+    expect(config.certSigningKey).toBe(SIGNING_KEY_READ);
     expect(config.allowDemoData).toBe(false);
+  });
+
+  it('requires a certificate signing key rather than generating one into the database', () => {
+    const err = configError({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET });
+    expect(err.problems).toEqual([
+      'CERT_SIGNING_KEY is required when NODE_ENV=production (the key in PEM, or its file in CERT_SIGNING_KEY_FILE)',
+    ]);
+    expectNamed(
+      configError({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY: '' }),
+      'CERT_SIGNING_KEY',
+    );
   });
 
   it('allows the demo secret and demo data outside production', () => {
@@ -249,6 +267,46 @@ describe('loadConfig in production', () => {
       expect(config.auth.jwtSecret).toBe(DEMO_JWT_SECRET);
       expect(config.allowDemoData).toBe(true);
     }
+  });
+});
+
+describe('the certificate signing key from a file (CERT_SIGNING_KEY_FILE)', () => {
+  /** Runs `check` with files of these contents, named as given, in a directory removed afterwards. */
+  function withFiles(files: Record<string, string>, check: (path: (name: string) => string) => void) {
+    const dir = mkdtempSync(join(tmpdir(), 'ap-key-test-'));
+    try {
+      for (const [name, contents] of Object.entries(files)) writeFileSync(join(dir, name), contents, { mode: 0o600 });
+      check((name) => join(dir, name));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('reads the key from the file, in production as in development', () => {
+    withFiles({ 'signing.pem': SIGNING_KEY }, (path) => {
+      const env = { JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY_FILE: path('signing.pem') };
+      expect(loadConfig({ ...env, NODE_ENV: 'production' }).certSigningKey).toBe(SIGNING_KEY_READ);
+      expect(loadConfig(env).certSigningKey).toBe(SIGNING_KEY_READ);
+    });
+  });
+
+  it('refuses a file that cannot be read or holds no Ed25519 private key, naming the variable', () => {
+    withFiles({ 'x25519.pem': pemOf('x25519'), 'garbage.pem': 'not a key', 'empty.pem': '\n' }, (path) => {
+      for (const file of ['missing.pem', 'x25519.pem', 'garbage.pem', 'empty.pem']) {
+        const err = configError({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY_FILE: path(file) });
+        expect(err.problems, file).toHaveLength(1);
+        expectNamed(err, 'CERT_SIGNING_KEY_FILE');
+      }
+    });
+  });
+
+  it('refuses the key both in the variable and in a file', () => {
+    withFiles({ 'signing.pem': SIGNING_KEY }, (path) => {
+      const err = configError({ CERT_SIGNING_KEY: SIGNING_KEY, CERT_SIGNING_KEY_FILE: path('signing.pem') });
+      expect(err.problems).toEqual([
+        'CERT_SIGNING_KEY_FILE must not be set together with CERT_SIGNING_KEY (which key would sign?)',
+      ]);
+    });
   });
 });
 

@@ -1,15 +1,23 @@
 import { z } from 'zod';
+import { hasVisibleCharacter, visibleText } from './text.js';
 
-/** `{ en, es?, fr? }`: English required, the others optional; blank translations are dropped. */
+/**
+ * `{ en, es?, fr? }`: English required, the others optional; blank translations (nothing visible)
+ * are dropped.
+ */
 export function localisedSchema(maxLength: number) {
+  const text = visibleText(maxLength);
   const optional = z
     .string()
-    .trim()
-    .max(maxLength)
     .optional()
-    .transform((v) => (v === '' ? undefined : v));
+    .transform((v) => (v !== undefined && hasVisibleCharacter(v) ? v : undefined))
+    .pipe(text.optional());
   return z
-    .object({ en: z.string().trim().min(1, 'English text is required').max(maxLength), es: optional, fr: optional })
+    .object({
+      en: visibleText(maxLength, { minMessage: 'English text is required' }),
+      es: optional,
+      fr: optional,
+    })
     .strict()
     .transform(({ en, es, fr }) => ({ en, ...(es ? { es } : {}), ...(fr ? { fr } : {}) }));
 }

@@ -6,11 +6,13 @@ import type { Database } from '../db/client.js';
 import { type Actor, anonymous } from '../lib/actor.js';
 import type { ServiceContext } from '../modules/context.js';
 import { UnauthenticatedError } from '../lib/errors.js';
-import { findActiveActor } from '../modules/users/index.js';
+import { findSessionActor } from '../modules/users/index.js';
 
 export interface AccessTokenClaims {
   sub: string;
   role: string;
+  /** The session: the id of the refresh-token family the token was issued with. */
+  sid: string;
 }
 
 declare module '@fastify/jwt' {
@@ -31,10 +33,14 @@ declare module 'fastify' {
     authenticate(request: FastifyRequest): Promise<void>;
     /**
      * onRequest hook: 401 unless a valid token is presented; `request.user` holds its claims. The
-     * handler must then check the user's row itself: `loadActor`, or a statement that reads it.
+     * handler must then check the user's row and session itself: `loadActor`, or a statement that
+     * reads them.
      */
     verifyToken(request: FastifyRequest): Promise<void>;
-    /** The actor of a request whose token `verifyToken` accepted: 401 unless the account is active. */
+    /**
+     * The actor of a request whose token `verifyToken` accepted: 401 unless the account is active
+     * and the token's session has not ended.
+     */
     loadActor(request: FastifyRequest): Promise<void>;
     /** onRequest hook: reads a token when one is sent, else the actor stays anonymous. */
     authenticateOptional(request: FastifyRequest): Promise<void>;
@@ -48,7 +54,9 @@ export default fp(
     await app.register(fastifyJwt, {
       secret: opts.config.auth.jwtSecret,
       sign: { expiresIn: opts.config.auth.accessTokenTtlSeconds, algorithm: 'HS256' },
-      verify: { algorithms: ['HS256'] },
+      // fast-jwt accepts a token without `exp` as one that never expires: one signed by a script
+      // or another service sharing the secret would work for good.
+      verify: { algorithms: ['HS256'], requiredClaims: ['exp', 'sub', 'sid'] },
     });
     app.decorateRequest('actor', null as never);
     app.addHook('onRequest', async (request) => {
@@ -64,9 +72,10 @@ export default fp(
     }
 
     async function loadActor(request: FastifyRequest): Promise<void> {
-      // The row, not the token, decides: a deactivated user or a changed role takes effect at once.
-      const actor = await findActiveActor(app.database.db, request.user.sub);
-      if (!actor) throw new UnauthenticatedError('The account is not active.');
+      // The rows, not the token, decide: a deactivated user, a changed role or a session ended (by
+      // signing out or by a reused refresh token) takes effect at once, not when the token expires.
+      const actor = await findSessionActor(app.database.db, request.user.sub, request.user.sid);
+      if (!actor) throw new UnauthenticatedError('The account is not active or the session has ended.');
       request.actor = actor;
     }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Role } from '../../src/db/schema/index.js';
+import { issueSession } from '../../src/modules/auth/auth.service.js';
 import { createCity as createCityService } from '../../src/modules/cities/cities.service.js';
 import type { CreateCityInput } from '../../src/modules/cities/cities.schemas.js';
 import { listNetworks } from '../../src/modules/networks/networks.service.js';
@@ -31,7 +32,7 @@ export interface TestUser {
   role: Role;
   cityId: string | null;
   networkId: string | null;
-  /** A valid access token, signed like the login route signs it. */
+  /** A valid access token of a session of its own, issued as the login route issues it. */
   token: string;
   headers: { authorization: string };
 }
@@ -52,7 +53,11 @@ export async function createUser(
     cityId: options.cityId,
     networkId: options.networkId,
   });
-  const token = t.app.jwt.sign({ sub: user.id, role: user.role });
+  const { accessToken: token } = await issueSession(
+    t.db,
+    { config: t.config, signAccessToken: (claims) => t.app.jwt.sign(claims) },
+    user,
+  );
   return {
     id: user.id,
     email: user.email,

@@ -65,7 +65,8 @@ export const invitations = pgTable(
 );
 
 /**
- * Failed-login counters, one row per throttled key ("account:<email>" or "ip:<address>").
+ * Failed-login counters, one row per throttled key ("account-at-ip:<address> <email>" or
+ * "ip:<address>", an IPv6 address counted by its /64).
  * Kept in the database so that every instance behind a load balancer sees the same counts.
  */
 export const loginThrottle = pgTable('login_throttle', {

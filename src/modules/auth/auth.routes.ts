@@ -14,6 +14,13 @@ import * as invitations from './invitations.service.js';
 
 const security = [{ bearerAuth: [] }];
 
+/**
+ * Every body here is a few hundred bytes (the longest: a 1,024-character password). These routes
+ * answer anyone, so they take no more than that allows: a megabyte of unknown keys sent to the
+ * login costs a 413, not the parsing and a validation answer listing each key.
+ */
+export const AUTH_BODY_LIMIT = 16 * 1024;
+
 const authRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps: auth.AuthDeps = {
     config: app.config,
@@ -23,6 +30,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/auth/login',
     {
+      bodyLimit: AUTH_BODY_LIMIT,
       schema: {
         operationId: 'login',
         tags: ['auth'],
@@ -37,6 +45,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/auth/refresh',
     {
+      bodyLimit: AUTH_BODY_LIMIT,
       schema: {
         operationId: 'refreshSession',
         tags: ['auth'],
@@ -51,6 +60,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/auth/logout',
     {
+      bodyLimit: AUTH_BODY_LIMIT,
       onRequest: app.authenticate,
       schema: {
         operationId: 'logout',
@@ -85,6 +95,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/invitations',
     {
+      bodyLimit: AUTH_BODY_LIMIT,
       onRequest: app.authenticate,
       schema: {
         operationId: 'createInvitation',
@@ -102,6 +113,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/invitations/accept',
     {
+      bodyLimit: AUTH_BODY_LIMIT,
       schema: {
         operationId: 'acceptInvitation',
         tags: ['auth'],

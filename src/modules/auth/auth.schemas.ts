@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emailSchema, meSchema, roleSchema } from '../users/index.js';
+import { visibleText } from '../../lib/text.js';
 
 // An upper bound keeps a megabyte "password" from costing a megabyte of hashing.
 const passwordSchema = z.string().min(1).max(1024);
@@ -18,7 +19,7 @@ export const sessionSchema = z.object({
 export const createInvitationSchema = z
   .object({
     email: emailSchema,
-    name: z.string().trim().min(1).max(200),
+    name: visibleText(200),
     role: roleSchema,
     cityId: z.uuid().nullable().optional(),
     networkId: z.uuid().nullable().optional(),
@@ -37,6 +38,6 @@ export const acceptInvitationSchema = z
   .object({
     token: z.string().min(10).max(200),
     password: z.string().min(12, 'must have at least 12 characters').max(1024),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: visibleText(200).optional(),
   })
   .strict();

@@ -16,7 +16,7 @@ import { assertNotThrottled, registerLoginAttempt, settleSuccessfulLogin } from 
 
 export interface AuthDeps {
   config: Config;
-  signAccessToken(claims: { sub: string; role: string }): string;
+  signAccessToken(claims: { sub: string; role: string; sid: string }): string;
 }
 
 export interface Session {
@@ -28,7 +28,10 @@ export interface Session {
 
 const INVALID_CREDENTIALS = 'Wrong e-mail or password.';
 
-/** Starts a new refresh-token family (a login) or continues one (a rotation). */
+/**
+ * Starts a new refresh-token family (a login) or continues one (a rotation). The family is the
+ * session: its id goes in the access token, which works only as long as the family is not revoked.
+ */
 export async function issueSession(
   db: Db,
   deps: AuthDeps,
@@ -43,7 +46,7 @@ export async function issueSession(
     expiresAt: new Date(Date.now() + deps.config.auth.refreshTokenTtlDays * 86_400_000),
   });
   return {
-    accessToken: deps.signAccessToken({ sub: user.id, role: user.role }),
+    accessToken: deps.signAccessToken({ sub: user.id, role: user.role, sid: familyId }),
     refreshToken,
     expiresIn: deps.config.auth.accessTokenTtlSeconds,
     user: toMe(user),

@@ -1,27 +1,35 @@
 import type { Db } from '../../db/client.js';
+import { clientAddressBlock } from '../../lib/client-address.js';
 import { RateLimitedError } from '../../lib/errors.js';
 import * as repo from './auth.repository.js';
 
 /**
- * Login throttling, per account and per client address. The account limit stops guessing one
- * password; the address limit stops one client trying many accounts.
+ * Login throttling, per account at one address and per address. The first stops one client
+ * guessing one account's password; the second stops one client trying many accounts. Neither
+ * counts an account on its own: then anyone who knows an address (the secretariat's is public)
+ * could keep its owner locked out. Failures from one address lock that address, or that account
+ * from that address, and the owner still signs in from theirs.
  */
 export const loginThrottlePolicy = {
-  accountFailures: 5,
+  /** Failures for one account from one address. */
+  accountAtAddressFailures: 5,
+  /** Failures from one address, whatever the accounts. */
   addressFailures: 20,
   windowSeconds: 15 * 60,
   lockSeconds: 15 * 60,
 };
 
-export const accountKey = (email: string) => `account:${email.toLowerCase()}`;
-export const addressKey = (ip: string) => `ip:${ip}`;
+// An address never holds a space, so the address and the e-mail cannot run into each other.
+export const addressKey = (ip: string) => `ip:${clientAddressBlock(ip)}`;
+export const accountAtAddressKey = (email: string, ip: string) =>
+  `account-at-ip:${clientAddressBlock(ip)} ${email.toLowerCase()}`;
+
+const tooMany = (retryAfterSeconds: number) =>
+  new RateLimitedError(retryAfterSeconds, 'Too many failed sign-in attempts; try again later.');
 
 export async function assertNotThrottled(db: Db, email: string, ip: string): Promise<void> {
-  const locks = await repo.findThrottleLocks(db, [accountKey(email), addressKey(ip)]);
-  if (locks.length > 0) {
-    const retryAfter = Math.max(...locks.map((l) => l.retryAfterSeconds));
-    throw new RateLimitedError(retryAfter, 'Too many failed sign-in attempts; try again later.');
-  }
+  const locks = await repo.findThrottleLocks(db, [accountAtAddressKey(email, ip), addressKey(ip)]);
+  if (locks.length > 0) throw tooMany(Math.max(...locks.map((l) => l.retryAfterSeconds)));
 }
 
 /**
@@ -31,10 +39,10 @@ export async function assertNotThrottled(db: Db, email: string, ip: string): Pro
  */
 export async function registerLoginAttempt(db: Db, email: string, ip: string): Promise<void> {
   const p = loginThrottlePolicy;
-  const account = await repo.recordThrottleFailure(
+  const accountAtAddress = await repo.recordThrottleFailure(
     db,
-    accountKey(email),
-    p.accountFailures,
+    accountAtAddressKey(email, ip),
+    p.accountAtAddressFailures,
     p.windowSeconds,
     p.lockSeconds,
   );
@@ -45,13 +53,11 @@ export async function registerLoginAttempt(db: Db, email: string, ip: string): P
     p.windowSeconds,
     p.lockSeconds,
   );
-  if (account > p.accountFailures || address > p.addressFailures) {
-    throw new RateLimitedError(p.lockSeconds, 'Too many failed sign-in attempts; try again later.');
-  }
+  if (accountAtAddress > p.accountAtAddressFailures || address > p.addressFailures) throw tooMany(p.lockSeconds);
 }
 
-/** A good password: the account starts afresh and the address gets its attempt back. */
+/** A good password: the account starts afresh at this address, and the address gets its attempt back. */
 export async function settleSuccessfulLogin(db: Db, email: string, ip: string): Promise<void> {
-  await repo.clearThrottle(db, accountKey(email));
+  await repo.clearThrottle(db, accountAtAddressKey(email, ip));
   await repo.forgiveThrottleAttempt(db, addressKey(ip), loginThrottlePolicy.addressFailures);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isCountryCode, languages, regions } from '../../lib/countries.js';
 import { pageSchema } from '../../lib/pagination.js';
 import { networkCodeSchema } from '../networks/index.js';
+import { visibleText } from '../../lib/text.js';
 
 export const cityKinds = ['city', 'municipality', 'metropolitan_area', 'region'] as const;
 
@@ -12,7 +13,7 @@ export const countryCodeSchema = z
   .refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code' });
 
 const cityFields = {
-  name: z.string().trim().min(1).max(200),
+  name: visibleText(200),
   country: countryCodeSchema,
   kind: z.enum(cityKinds),
   region: z.enum(regions).optional(),

@@ -4,6 +4,7 @@ import { regions } from '../../lib/countries.js';
 import { countryCodeSchema } from '../cities/index.js';
 import { networkCodeSchema } from '../networks/index.js';
 import { areaKeySchema } from '../pledges/index.js';
+import { visibleText } from '../../lib/text.js';
 
 const isoDate = z.string().describe('ISO 8601 date-time');
 
@@ -24,8 +25,8 @@ export const createEndorsementSchema = z
     areaKeys: areaKeysSchema.optional(),
     signatory: z
       .object({
-        name: z.string().trim().min(1).max(200),
-        title: z.string().trim().min(1).max(200),
+        name: visibleText(200),
+        title: visibleText(200),
         email: z.email().max(254).optional(),
       })
       .strict(),
@@ -73,7 +74,7 @@ export const reconfirmSchema = z
       ctx.addIssue({ code: 'custom', path: ['scope'], message: 'give scope "areas" with areaKeys' });
   });
 
-export const withdrawSchema = z.object({ reason: z.string().trim().min(3).max(2_000) }).strict();
+export const withdrawSchema = z.object({ reason: visibleText(2_000, { min: 3 }) }).strict();
 
 export const decisionSchema = z
   .object({ decision: z.enum(['verified', 'rejected']), note: z.string().trim().max(2_000).optional() })
@@ -84,7 +85,7 @@ export const decisionSchema = z
   });
 
 export const progressInputSchema = z
-  .object({ areaKey: areaKeySchema, stage: z.enum(progressStages), narrative: z.string().trim().min(1).max(10_000) })
+  .object({ areaKey: areaKeySchema, stage: z.enum(progressStages), narrative: visibleText(10_000) })
   .strict();
 
 export const progressSchema = z.object({

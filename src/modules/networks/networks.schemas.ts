@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { visibleText } from '../../lib/text.js';
 
 export const networkCodeSchema = z
   .string()
@@ -7,6 +8,4 @@ export const networkCodeSchema = z
 
 export const networkSchema = z.object({ id: z.uuid(), code: z.string(), name: z.string() });
 
-export const createNetworkSchema = z
-  .object({ code: networkCodeSchema, name: z.string().trim().min(1).max(200) })
-  .strict();
+export const createNetworkSchema = z.object({ code: networkCodeSchema, name: visibleText(200) }).strict();

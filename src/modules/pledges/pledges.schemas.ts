@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { versionStatuses } from '../../db/schema/index.js';
 import { localisedOutputSchema, localisedSchema } from '../../lib/localised.js';
 import { gcrAreas, isSdgTarget } from '../../lib/references.js';
+import { visibleText } from '../../lib/text.js';
 
 export const slugSchema = z
   .string()
@@ -126,7 +127,9 @@ export const updateVersionSchema = z.object({ preamble: localisedSchema(20_000).
 export const publishSchema = z
   .object({
     override: z
-      .object({ reason: z.string().trim().min(10, 'give a reason of at least 10 characters').max(2_000) })
+      .object({
+        reason: visibleText(2_000, { min: 10, minMessage: 'give a reason of at least 10 characters' }),
+      })
       .strict()
       .optional(),
   })

@@ -26,16 +26,25 @@ const dateFilter = (end: boolean) =>
     )
     .transform((ms) => new Date(ms));
 
+const versionNumber = z.number().int().min(1).max(2_147_483_647);
+
+/** The filters as a query string gives them: text, numbers read from it. */
 const filtersSchema = z.object({
   status: z.enum(endorsementStatuses).optional(),
   country: countryCodeSchema.optional(),
   region: z.enum(regions).optional(),
   network: networkCodeSchema.optional(),
   areaKey: areaKeySchema.optional(),
-  versionNumber: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
+  versionNumber: z.coerce.number().pipe(versionNumber).optional(),
   from: dateFilter(false).optional(),
   to: dateFilter(true).optional(),
 });
+
+/**
+ * The same filters as a JSON body, as strict as every other body: a number must be a JSON number
+ * (coercion would read `[1]` or `true` as version 1) and an unknown field is refused, not ignored.
+ */
+const filtersBodySchema = filtersSchema.extend({ versionNumber: versionNumber.optional() }).strict();
 
 const countSchema = z.array(z.object({ key: z.string(), count: z.number().int() }));
 const summarySchema = z.object({
@@ -139,7 +148,7 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Freeze the CSV report (with these filters): its bytes and SHA-256 are kept for good',
         security,
         params: pledgeParamsSchema,
-        body: filtersSchema.optional(),
+        body: filtersBodySchema.optional(),
         response: { 201: snapshotSchema },
       },
     },

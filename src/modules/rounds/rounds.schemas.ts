@@ -3,6 +3,7 @@ import { resolutionStatuses, roundOutcomes, verdicts } from '../../db/schema/ind
 import { listQuerySchema } from '../../lib/pagination.js';
 import { networkCodeSchema } from '../networks/index.js';
 import { areaKeySchema } from '../pledges/index.js';
+import { visibleText } from '../../lib/text.js';
 
 export const openRoundSchema = z
   .object({
@@ -64,7 +65,7 @@ export const commentParamsSchema = roundParamsSchema.extend({ commentId: z.uuid(
 export const reviewParamsSchema = roundParamsSchema.extend({ networkCode: networkCodeSchema });
 
 export const addCommentSchema = z
-  .object({ areaKey: areaKeySchema.nullable().optional(), body: z.string().trim().min(1).max(10_000) })
+  .object({ areaKey: areaKeySchema.nullable().optional(), body: visibleText(10_000) })
   .strict();
 
 export const commentQuerySchema = listQuerySchema.extend({
@@ -77,7 +78,7 @@ export const commentQuerySchema = listQuerySchema.extend({
 });
 
 export const resolutionSchema = z
-  .object({ status: z.enum(resolutionStatuses), response: z.string().trim().min(1).max(10_000) })
+  .object({ status: z.enum(resolutionStatuses), response: visibleText(10_000) })
   .strict();
 
 export const verdictSchema = z

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../lib/actor.js';
 import { UnauthenticatedError } from '../../lib/errors.js';
-import { findActiveUserScope } from './users.repository.js';
+import { findActiveSessionScope } from './users.repository.js';
 
 /** Turns a user row into the actor the services reason about. */
 export function actorFromUser(user: {
@@ -20,10 +20,11 @@ export function actorFromUser(user: {
 }
 
 /**
- * The actor of an active user, read from their row (not from a token, so a deactivation or a
- * changed role takes effect at once); undefined for an unknown or inactive user.
+ * The actor of an active user in a live session, read from their row (not from a token, so a
+ * deactivation, a changed role or the end of the session takes effect at once); undefined for an
+ * unknown or inactive user or an ended session.
  */
-export async function findActiveActor(db: Db, userId: string): Promise<Actor | undefined> {
-  const user = await findActiveUserScope(db, userId);
+export async function findSessionActor(db: Db, userId: string, sessionId: string): Promise<Actor | undefined> {
+  const user = await findActiveSessionScope(db, userId, sessionId);
   return user && actorFromUser(user);
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, exists, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedQuery } from '../../db/prepared.js';
 import { isUuid } from '../../lib/ids.js';
@@ -6,17 +6,37 @@ import { refreshTokens, users, type Role } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 
-// Every authenticated request runs this.
-const activeUserScope = preparedQuery('user_active_scope', (db) =>
+// Every authenticated request runs this. A session is a refresh-token family: signing out, a
+// reused refresh token or a deactivation revokes every token of it, and with them its access
+// tokens, read here in the same statement as the user.
+const activeSessionScope = preparedQuery('user_active_session_scope', (db) =>
   db
     .select({ id: users.id, role: users.role, cityId: users.cityId, networkId: users.networkId })
     .from(users)
-    .where(and(eq(users.id, sql.placeholder('id')), eq(users.active, true))),
+    .where(
+      and(
+        eq(users.id, sql.placeholder('id')),
+        eq(users.active, true),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(refreshTokens)
+            .where(
+              and(
+                eq(refreshTokens.familyId, sql.placeholder('sessionId')),
+                eq(refreshTokens.userId, users.id),
+                isNull(refreshTokens.revokedAt),
+              ),
+            ),
+        ),
+      ),
+    ),
 );
 
-export async function findActiveUserScope(db: Db, id: string) {
-  if (!isUuid(id)) return undefined;
-  const [row] = await activeUserScope(db).execute({ id });
+/** The scope of an active user whose session is still live; undefined otherwise. */
+export async function findActiveSessionScope(db: Db, id: string, sessionId: string) {
+  if (!isUuid(id) || !isUuid(sessionId)) return undefined;
+  const [row] = await activeSessionScope(db).execute({ id, sessionId });
   return row;
 }
 

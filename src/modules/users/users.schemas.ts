@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { roles } from '../../db/schema/index.js';
 import { pageSchema } from '../../lib/pagination.js';
+import { visibleText } from '../../lib/text.js';
 
 export const roleSchema = z.enum(roles);
 export const emailSchema = z
@@ -41,7 +42,7 @@ export const userPatchSchema = z
   .object({
     role: roleSchema.optional(),
     active: z.boolean().optional(),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: visibleText(200).optional(),
     cityId: z.uuid().nullable().optional(),
     networkId: z.uuid().nullable().optional(),
   })

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Agent, get as httpGet } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,8 +69,17 @@ describe('logs', () => {
   });
 });
 
+/** A connection written to by hand; `ended` is everything the server sent until it closed it. */
+function rawConnection(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+  const ended = new Promise<string>((resolve) => socket.on('close', () => resolve(received)));
+  return { socket, ended };
+}
+
 describe('graceful shutdown', () => {
-  it('lets an in-flight request finish when the server closes', async () => {
+  it('lets an in-flight request finish when the server closes, and refuses new ones with a 503 problem', async () => {
     const app = await buildApp({ config: t.config, database: t.testDb.database, logger: false });
     let release: () => void = () => undefined;
     const started = new Promise<void>((resolve) => {
@@ -81,15 +90,36 @@ describe('graceful shutdown', () => {
       });
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address() as { port: number };
-    const response = fetch(`http://127.0.0.1:${address.port}/__slow`);
+    const { port } = app.server.address() as { port: number };
+    const slow = rawConnection(port);
+    slow.socket.write('GET /__slow HTTP/1.1\r\nHost: x\r\n\r\n');
     await started;
+    // A request half sent when the close begins: its connection is busy, so it stays open.
+    const late = rawConnection(port);
+    late.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    await new Promise((r) => setTimeout(r, 50));
     const closing = app.close();
+    while (app.server.listening) await new Promise((r) => setImmediate(r));
+    late.socket.write('\r\n');
+    const refused = await late.ended;
     release();
-    const res = await response;
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ done: true });
+    const finished = await slow.ended;
     await closing;
+
+    // The request in flight is answered, and its connection closed with it.
+    expect(finished).toMatch(/^HTTP\/1\.1 200 /);
+    expect(finished.toLowerCase()).toContain('connection: close');
+    expect(finished).toContain('{"done":true}');
+    // The late one is refused as a problem the client can act on.
+    expect(refused).toMatch(/^HTTP\/1\.1 503 /);
+    const head = refused.slice(0, refused.indexOf('\r\n\r\n')).toLowerCase();
+    expect(head).toContain('content-type: application/problem+json');
+    expect(head).toContain('connection: close');
+    expect(head).toContain('retry-after: 5');
+    expect(head).toContain('x-content-type-options: nosniff');
+    const problem = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4));
+    expect(problem).toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(head).toContain(`x-request-id: ${problem.requestId}`);
   });
 
   it('stops on SIGTERM with exit 0: idle connections closed, a download cut at the socket', async () => {

@@ -6,8 +6,8 @@ import { sendProblem } from './problem.js';
 const RETRY_AFTER_SECONDS = '5';
 
 /**
- * While the app closes, a request that still arrives (on a keep-alive connection, or pipelined)
- * is refused with a 503 problem that asks the client to retry, and its connection is closed.
+ * While the app closes, a request that still arrives (on a connection that was busy when the close
+ * began) is refused with a 503 problem that asks the client to retry, and its connection is closed.
  * Replaces Fastify's own plain-JSON answer (return503OnClosing is off in app.ts).
  */
 export default fp(
@@ -20,6 +20,12 @@ export default fp(
       if (!closing) return;
       reply.header('connection', 'close').header('retry-after', RETRY_AFTER_SECONDS);
       return sendProblem(request, reply, 503, 'service_unavailable', 'The service is shutting down; please retry.');
+    });
+    // A request in flight when the close began ends its connection with its answer: left open, the
+    // connection would go idle after the moment Node closed the idle ones, and hold the close
+    // until its keep-alive timeout.
+    app.addHook('onSend', async (_request, reply) => {
+      if (closing) reply.header('connection', 'close');
     });
   },
   { name: 'shutdown', dependencies: ['security-headers'] },

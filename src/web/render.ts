@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Language, languages, type MessageKey } from '../lib/i18n.js';
+import { MIN_PASSWORD_LENGTH } from '../lib/passwords.js';
 
 /** A problem with one field of a form: the field's id (the summary links to it) and the message. */
 export interface FormError {
@@ -60,6 +61,7 @@ export function pageRenderer(stylesheet: () => string) {
       langAttr: (textLang: string | undefined) => (textLang && textLang !== lang ? ` lang="${textLang}"` : ''),
       user: session?.user,
       stylesheet: stylesheet(),
+      minPasswordLength: MIN_PASSWORD_LENGTH,
       // One token a page: each call before the secret's cookie exists would make a new secret,
       // and only the last cookie set would stand, failing every other form of the page.
       csrf: () => (csrfToken ??= this.generateCsrf()),

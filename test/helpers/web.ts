@@ -1,4 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse as InjectResponse } from 'fastify';
+import { expect } from 'vitest';
 
 // A browser without a browser, for the portal's tests over app.inject: it keeps cookies, sends
 // forms (with the CSRF token of the page the form is on), and reads pages as text.
@@ -20,6 +21,9 @@ export class WebClient {
   }
 
   private keep(res: InjectResponse) {
+    // Every message's placeholders are filled in: no "{min}" left on a page.
+    if (String(res.headers['content-type']).startsWith('text/html'))
+      expect(res.body, 'a placeholder left unfilled').not.toMatch(/\{[a-zA-Z]+\}/);
     for (const c of res.cookies as Array<{ name: string; value: string; expires?: Date; maxAge?: number }>) {
       const gone = c.value === '' || c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() <= Date.now());
       if (gone) this.cookies.delete(c.name);

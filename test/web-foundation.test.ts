@@ -145,6 +145,30 @@ describe('a form sent without its CSRF token', () => {
   });
 });
 
+describe('a request a page cannot take', () => {
+  it('is said in words under its own status: a body of an unknown type, a body too large', async () => {
+    const visitor = browser();
+    const form = await visitor.get('/sign-in');
+    const cookie = [...visitor.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const xml = await t.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { accept: 'text/html', 'content-type': 'application/xml', cookie },
+      payload: '<sign-in/>',
+    });
+    expect(xml.statusCode).toBe(415);
+    expect(h1Of(xml.body)).toBe('This request could not be understood');
+    const large = await t.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', cookie },
+      payload: `_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(form.body)![1]!)}&email=${'a'.repeat(70_000)}`,
+    });
+    expect(large.statusCode).toBe(413);
+    expect(h1Of(large.body)).toBe('What you sent is too large');
+  });
+});
+
 describe('a failure on our side', () => {
   let app: FastifyInstance;
   beforeAll(async () => {

@@ -69,7 +69,9 @@ function pageForError(error: FastifyError): ErrorPage | undefined {
   const status = error instanceof AppError ? error.status : error.statusCode;
   if (status === 404) return errorPages.notFound;
   if (status === 413) return errorPages.tooLarge;
-  if (status !== undefined && status >= 400 && status < 500) return errorPages.badRequest;
+  // Another refusal (a conflict, a method the page does not take…): said as a request we could not
+  // understand, under its own status.
+  if (status !== undefined && status >= 400 && status < 500) return { ...errorPages.badRequest, status };
   return undefined;
 }
 

@@ -25,6 +25,7 @@ import errorsPlugin from './plugins/errors.js';
 import { clientErrors, frameworkErrors } from './plugins/outside-routes.js';
 import securityHeadersPlugin, { securityHeaders } from './plugins/security-headers.js';
 import shutdownPlugin from './plugins/shutdown.js';
+import webPortal from './web/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -152,5 +153,6 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
     },
     { prefix: '/api/v1' },
   );
+  await app.register(webPortal, { config });
   return app;
 }

@@ -56,6 +56,7 @@ const envSchema = z
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(60).default(7),
+    WEB_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(12),
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
     CERT_SIGNING_KEY: optionalString.pipe(
       z.string().includes('PRIVATE KEY', { message: 'must be a PEM-encoded Ed25519 private key' }).optional(),
@@ -173,6 +174,8 @@ export interface Config {
     accessTokenTtlSeconds: number;
     refreshTokenTtlDays: number;
     invitationTtlDays: number;
+    /** How long a portal session lasts from sign-in. */
+    webSessionTtlHours: number;
   };
   publicBaseUrl: string;
   /** From CERT_SIGNING_KEY or CERT_SIGNING_KEY_FILE; absent (never in production): generated into the database. */
@@ -240,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
       invitationTtlDays: e.INVITATION_TTL_DAYS,
+      webSessionTtlHours: e.WEB_SESSION_TTL_HOURS,
     },
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     certSigningKey: e.CERT_SIGNING_KEY ?? e.CERT_SIGNING_KEY_FILE,

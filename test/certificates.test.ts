@@ -86,7 +86,7 @@ describe('certificates', () => {
       ],
       signatory: { name: 'Aleksander Miszalski', title: 'Prezydent' },
       language: 'fr',
-      verifyUrl: `http://localhost:3000/api/v1/certificates/${serial}`,
+      verifyUrl: `http://localhost:3000/certificates/${serial}`,
     });
 
     const keys = (await t.app.inject({ method: 'GET', url: api('/certificates/keys') })).json().keys;

@@ -108,6 +108,7 @@ describe('embedded database', () => {
       expect(await seedDemoDataIfEmpty(first, { print: (l) => printed.push(l) })).toBe(true);
       await first.close();
       expect(printed.join('\n')).toContain(demoUsers[0]!.email);
+      expect(printed.join('\n')).toContain('Sign in at http://localhost:3000/sign-in (the portal)');
 
       const again: string[] = [];
       const second = await openDatabase({ pgliteDir: dir });

@@ -236,7 +236,8 @@ export async function seedDemoDataIfEmpty(
     opts.print(
       'Demo data seeded: 48 cities, the Quito City Action Pledge (published, version 1) and its endorsements.',
     );
-    opts.print('Sign in with (POST /api/v1/auth/login):');
+    const base = opts.publicBaseUrl ?? 'http://localhost:3000';
+    opts.print(`Sign in at ${base}/sign-in (the portal) or with POST ${base}/api/v1/auth/login (the API):`);
     for (const u of demoUsers) opts.print(`  ${u.role.padEnd(17)} ${u.email.padEnd(44)} ${u.password}`);
     opts.print('');
   }

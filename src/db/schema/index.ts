@@ -8,3 +8,4 @@ export * from './rounds.js';
 export * from './endorsements.js';
 export * from './certificates.js';
 export * from './reports.js';
+export * from './web-sessions.js';

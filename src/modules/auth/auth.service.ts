@@ -53,11 +53,19 @@ export async function issueSession(
   };
 }
 
-export async function login(
-  ctx: ServiceContext,
-  deps: AuthDeps,
-  input: { email: string; password: string; ip: string },
-): Promise<Session> {
+export interface Credentials {
+  email: string;
+  password: string;
+  /** The client's address, for the throttle. */
+  ip: string;
+}
+
+/**
+ * The password check behind every sign-in (the API's login and the portal's): throttled per
+ * account and address (RateLimitedError with the wait), the same answer for an unknown account,
+ * a wrong password and a deactivated account (UnauthenticatedError). The active user's row.
+ */
+export async function checkCredentials(ctx: ServiceContext, input: Credentials): Promise<users.UserRow> {
   const email = input.email.toLowerCase();
   await assertNotThrottled(ctx.db, email, input.ip);
   await registerLoginAttempt(ctx.db, email, input.ip);
@@ -68,6 +76,11 @@ export async function login(
   // A deactivated account gets the same answer as a wrong password: nothing to learn from it.
   if (!user || !passwordOk || !user.active) throw new UnauthenticatedError(INVALID_CREDENTIALS);
   await settleSuccessfulLogin(ctx.db, email, input.ip);
+  return user;
+}
+
+export async function login(ctx: ServiceContext, deps: AuthDeps, input: Credentials): Promise<Session> {
+  const user = await checkCredentials(ctx, input);
   return withTx(ctx, async (tx) => {
     const session = await issueSession(tx.db, deps, user);
     await recordAudit(

@@ -73,11 +73,39 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
   });
 }
 
-export async function acceptInvitation(
+/**
+ * What an invitation link leads to, for the page that accepts it: who is invited, as what, and
+ * whether it can still be used. Undefined for a token that matches no invitation.
+ */
+export async function findInvitation(ctx: ServiceContext, token: string) {
+  const invitation = await repo.findInvitationByHash(ctx.db, sha256Hex(token));
+  if (!invitation) return undefined;
+  const state: 'open' | 'used' | 'expired' = invitation.acceptedAt
+    ? 'used'
+    : invitation.expiresAt.getTime() <= Date.now()
+      ? 'expired'
+      : 'open';
+  return {
+    email: invitation.email,
+    name: invitation.name,
+    role: invitation.role,
+    cityId: invitation.cityId,
+    networkId: invitation.networkId,
+    expiresAt: invitation.expiresAt,
+    state,
+  };
+}
+
+/**
+ * Makes the invited person's account and signs them in, in one transaction: `signIn` starts their
+ * session (the API's tokens, or a portal session). NotFound for an unknown token; InvalidState for
+ * a used or expired invitation.
+ */
+export async function acceptInvitationAccount<T>(
   ctx: ServiceContext,
-  deps: AuthDeps,
   input: { token: string; password: string; name?: string },
-): Promise<Session> {
+  signIn: (tx: ServiceContext, user: users.UserRow) => Promise<T>,
+): Promise<T> {
   const invitation = await repo.findInvitationByHash(ctx.db, sha256Hex(input.token));
   if (!invitation) throw new NotFoundError('Invitation');
   if (invitation.acceptedAt) throw new InvalidStateError('This invitation has already been used.');
@@ -104,6 +132,14 @@ export async function acceptInvitation(
       entityId: invitation.id,
       summary: { userId: user.id, email: user.email, role: user.role },
     });
-    return issueSession(tx.db, deps, user);
+    return signIn(asUser, user);
   });
+}
+
+export async function acceptInvitation(
+  ctx: ServiceContext,
+  deps: AuthDeps,
+  input: { token: string; password: string; name?: string },
+): Promise<Session> {
+  return acceptInvitationAccount(ctx, input, (tx, user) => issueSession(tx.db, deps, user));
 }

@@ -17,11 +17,16 @@ export const MAX_CERTIFICATE_PDF_BYTES = 5 * 1024 * 1024;
  * signature must cover the embedded payload, and re-rendering that payload must give exactly the
  * uploaded bytes, so an edit of the printed text is caught as surely as an edit of the payload.
  */
-export async function checkPdfOffline(
-  pdf: Buffer,
-  proof: EmbeddedProof,
-  publicKey: KeyObject,
-): Promise<{ ok: boolean; reason: string }> {
+/** Why a check failed (or that it passed), for a reader's language; `reason` says it in English. */
+export type CheckOutcome = 'genuine' | 'malformed' | 'forged' | 'altered' | 'unknown_key' | 'differs';
+
+export interface CheckResult {
+  ok: boolean;
+  outcome: CheckOutcome;
+  reason: string;
+}
+
+export async function checkPdfOffline(pdf: Buffer, proof: EmbeddedProof, publicKey: KeyObject): Promise<CheckResult> {
   let signed: boolean;
   try {
     signed = verify(
@@ -31,9 +36,14 @@ export async function checkPdfOffline(
       Buffer.from(proof.signature, 'base64url'),
     );
   } catch {
-    return { ok: false, reason: 'the certificate data cannot be checked (malformed)' };
+    return { ok: false, outcome: 'malformed', reason: 'the certificate data cannot be checked (malformed)' };
   }
-  if (!signed) return { ok: false, reason: 'the signature does not match the certificate data (forged or altered)' };
+  if (!signed)
+    return {
+      ok: false,
+      outcome: 'forged',
+      reason: 'the signature does not match the certificate data (forged or altered)',
+    };
   const rendered = await renderCertificatePdf(
     { payload: proof.payload, signature: proof.signature, keyId: proof.keyId },
     proof.language,
@@ -41,9 +51,10 @@ export async function checkPdfOffline(
   if (!rendered.equals(pdf))
     return {
       ok: false,
+      outcome: 'altered',
       reason: 'the document was altered after it was issued (its content differs from the signed certificate)',
     };
-  return { ok: true, reason: 'the signature and the document check out' };
+  return { ok: true, outcome: 'genuine', reason: 'the signature and the document check out' };
 }
 
 /** POST /certificates/verify: the upload checked against the key and the stored certificate. */
@@ -60,7 +71,11 @@ export async function verifyUploadedPdf(db: Db, pdf: Buffer) {
   if (!stored) throw new NotFoundError('Certificate');
   const answer = await getCertificate(db, stored.serial);
   const publicKey = await findPublicKey(db, proof.keyId);
-  let check = { ok: false, reason: 'the certificate names a signing key that is not ours' };
+  let check: CheckResult = {
+    ok: false,
+    outcome: 'unknown_key',
+    reason: 'the certificate names a signing key that is not ours',
+  };
   if (publicKey) check = await checkPdfOffline(pdf, proof, publicKey);
   if (
     check.ok &&
@@ -68,9 +83,9 @@ export async function verifyUploadedPdf(db: Db, pdf: Buffer) {
       stored.signature !== proof.signature ||
       stored.keyId !== proof.keyId)
   ) {
-    check = { ok: false, reason: 'the certificate data differs from the one on record' };
+    check = { ok: false, outcome: 'differs', reason: 'the certificate data differs from the one on record' };
   }
-  return { ...answer, matches: check.ok, reason: check.reason };
+  return { ...answer, matches: check.ok, reason: check.reason, outcome: check.outcome };
 }
 
 /** The current certificate of an endorsement as a PDF, for its city officials and the secretariat. */

@@ -68,7 +68,9 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
   if (previous) await repo.setStatus(ctx.db, previous.id, { status: 'superseded', supersededAt: issuedAt });
   for (let attempt = 0; ; attempt++) {
     const serial = generateSerial();
-    const verifyUrl = `${deps.publicBaseUrl}/api/v1/certificates/${serial}`;
+    // The portal's page for the serial: what a person scanning the QR code can read. (The JSON
+    // answer stays at /api/v1/certificates/:serial; certificates issued before say that address.)
+    const verifyUrl = `${deps.publicBaseUrl}/certificates/${serial}`;
     const payload = certificatePayload({ serial, verifyUrl, pledge, endorsement, city, areas, issuedAt });
     const signature = sign(null, Buffer.from(canonicalJson(payload)), key.privateKey).toString('base64url');
     try {
@@ -140,6 +142,18 @@ export async function getCertificate(db: Db, serialInput: string) {
     revokedAt: row.revokedAt,
     signatureValid,
   };
+}
+
+/**
+ * A certificate for the page that shows it to anyone: the public answer, and the newest certificate
+ * of the same endorsement when that is another one (the one that superseded it).
+ */
+export async function certificateWithSuccessor(db: Db, serialInput: string) {
+  const certificate = await getCertificate(db, serialInput);
+  const endorsementId = (certificate.payload as { endorsementId?: unknown }).endorsementId;
+  const newest =
+    typeof endorsementId === 'string' ? (await repo.latestOf(db, [endorsementId])).get(endorsementId) : undefined;
+  return { certificate, successor: newest && newest.serial !== certificate.serial ? newest : undefined };
 }
 
 /**

@@ -10,8 +10,12 @@ export function inNetworkSql(cityId: SQLWrapper, networkId: string): SQL {
     WHERE ${cityNetworks.cityId} = ${cityId} AND ${cityNetworks.networkId} = ${networkId}::uuid)`;
 }
 
-/** The city is a member of the network with this code (in any case). */
-export function inNetworkCodeSql(cityId: SQLWrapper, code: string): SQL {
+/**
+ * The city is a member of the network with this code (in any case). The code is a value, or a
+ * placeholder of a prepared statement.
+ */
+export function inNetworkCodeSql(cityId: SQLWrapper, code: string | SQLWrapper): SQL {
+  const wanted = typeof code === 'string' ? sql`${code.toLowerCase()}` : sql`lower(${code})`;
   return sql`EXISTS (SELECT 1 FROM ${cityNetworks} JOIN ${networks} ON ${networks.id} = ${cityNetworks.networkId}
-    WHERE ${cityNetworks.cityId} = ${cityId} AND lower(${networks.code}) = ${code.toLowerCase()})`;
+    WHERE ${cityNetworks.cityId} = ${cityId} AND lower(${networks.code}) = ${wanted})`;
 }

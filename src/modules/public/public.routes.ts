@@ -1,17 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { countryNames, regions } from '../../lib/countries.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { regions } from '../../lib/countries.js';
 import { fastSerializerCompiler } from '../../lib/fast-serializer.js';
 import { localisedOutputSchema } from '../../lib/localised.js';
-import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { countryCodeSchema } from '../cities/index.js';
-import { toArea } from '../pledges/index.js';
-import { areasOf, findPledge, findPublishedVersion } from '../pledges/index.js';
+import { networkCodeSchema } from '../networks/index.js';
 import { areaSchema, slugSchema } from '../pledges/index.js';
-import { countVerified, listSignatories, verifiedCountsByArea } from './public.repository.js';
-
+import { publicPledge, signatoriesPage } from './public.service.js';
 const tags = ['public'];
 const slugParams = z.object({ slug: slugSchema });
 
@@ -45,13 +41,6 @@ const signatorySchema = z.object({
   date: z.string().describe('when the endorsement was verified (ISO 8601)'),
 });
 
-async function publishedPledge(db: Parameters<typeof findPledge>[0], slug: string) {
-  const pledge = await findPledge(db, slug);
-  const version = pledge ? await findPublishedVersion(db, pledge.id) : undefined;
-  if (!pledge || !version) throw new NotFoundError('Published pledge');
-  return { pledge, version };
-}
-
 const publicRoutes: FastifyPluginAsyncZod = async (app) => {
   /**
    * A public page, the same for everyone: served from the app's short-lived cache, serialised
@@ -83,24 +72,8 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       sendPublic(request, reply, async () => {
-        const db = app.database.db;
-        const { pledge, version } = await publishedPledge(db, request.params.slug);
-        const areas = (await areasOf(db, version.id)).map(toArea);
-        const counts = await verifiedCountsByArea(db, pledge.id);
-        const verified = await countVerified(db, pledge.id);
-        return {
-          slug: pledge.slug,
-          title: pledge.title,
-          version: {
-            number: version.number,
-            contentHash: version.contentHash!,
-            publishedAt: version.publishedAt,
-            preamble: version.preamble,
-            areas: areas.map((a) => ({ ...a, verifiedEndorsements: counts.get(a.key) ?? 0 })),
-          },
-          totals: { verifiedEndorsements: verified },
-          counts: areas.map((a) => ({ key: a.key, count: counts.get(a.key) ?? 0 })),
-        };
+        const { pledgeId: _id, ...pledge } = await publicPledge(app.database.db, request.params.slug);
+        return { ...pledge, counts: pledge.version.areas.map((a) => ({ key: a.key, count: a.verifiedEndorsements })) };
       }),
   );
 
@@ -111,7 +84,7 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'listSignatories',
         tags,
-        summary: 'Cities whose endorsement is verified and not withdrawn; filters area, country, region',
+        summary: 'Cities whose endorsement is verified and not withdrawn; filters area, country, region, network',
         params: slugParams,
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -119,45 +92,13 @@ const publicRoutes: FastifyPluginAsyncZod = async (app) => {
           area: z.string().trim().max(64).optional(),
           country: countryCodeSchema.optional(),
           region: z.enum(regions).optional(),
+          network: networkCodeSchema.optional(),
         }),
         response: { 200: z.object({ items: z.array(signatorySchema), nextCursor: z.string().nullable() }) },
       },
     },
     async (request, reply) =>
-      sendPublic(request, reply, async () => {
-        const q = request.query;
-        const before = decodeCursor(q.cursor, z.tuple([z.string().regex(/^[0-9: .+-]{10,40}$/), z.uuid()])) as
-          [string, string] | undefined;
-        const rows = await listSignatories(app.database.db, {
-          slug: request.params.slug,
-          area: q.area,
-          country: q.country,
-          region: q.region,
-          before,
-          limit: q.limit,
-        });
-        if (!rows) throw new NotFoundError('Published pledge');
-        return toPage(
-          rows,
-          q.limit,
-          (r) => ({
-            city: {
-              id: r.cityId,
-              name: r.cityName,
-              country: r.country,
-              countryName: countryNames(r.country),
-              region: r.region,
-            },
-            scope: r.scope,
-            areas: r.areaKeys,
-            versionNumber: r.versionNumber,
-            signatory: { name: r.signatoryName, title: r.signatoryTitle },
-            language: r.language,
-            date: r.verifiedAt.toISOString(),
-          }),
-          (r) => [r.verifiedAtKey, r.id],
-        );
-      }),
+      sendPublic(request, reply, async () => signatoriesPage(app.database.db, request.params.slug, request.query)),
   );
 };
 

@@ -2,3 +2,4 @@
 export { csvExportQuery, exportReport, type ExportProgress, type ReportExport } from './reports.service.js';
 export { type ReportFormat, reportFormats } from './reports.formats.js';
 export type { ReportFilters } from './reports.repository.js';
+export { neutralise } from './reports.export.js';

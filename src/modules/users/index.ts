@@ -2,5 +2,14 @@
 // check no permission (for the auth module, which signs people in).
 export { actorFromUser, findSessionActor } from './users.actor.js';
 export { findUserByEmail, findUserById, type UserRow } from './users.repository.js';
-export { assertRoleScope, createUser, hashNewPassword, toMe } from './users.service.js';
+export {
+  assertRoleScope,
+  createUser,
+  hashNewPassword,
+  type HashedPassword,
+  type OwnAccountChange,
+  setPassword,
+  toMe,
+  updateOwnAccount,
+} from './users.service.js';
 export { emailSchema, meSchema, roleSchema } from './users.schemas.js';

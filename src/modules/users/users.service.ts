@@ -3,7 +3,7 @@ import type { Role } from '../../db/schema/index.js';
 import { withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
 import type { ServiceContext } from '../context.js';
-import { requireSecretariat } from '../../lib/authorize.js';
+import { requireSecretariat, requireSignedIn } from '../../lib/authorize.js';
 import { ConflictError, isUniqueViolation, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/passwords.js';
@@ -12,6 +12,7 @@ import { findCityById } from '../cities/index.js';
 import { findNetworkById } from '../networks/index.js';
 import * as repo from './users.repository.js';
 import type { UserPatch } from './users.schemas.js';
+import type { Language } from '../../lib/countries.js';
 
 export type PublicUser = Omit<repo.UserRow, 'passwordHash'>;
 
@@ -37,6 +38,8 @@ export interface NewUser {
   role: Role;
   cityId?: string | null;
   networkId?: string | null;
+  /** The language they read the portal in; null or absent: their browser's. */
+  language?: Language | null;
 }
 
 /** Checks that a role comes with exactly the scope it needs, and that the scope exists. */
@@ -97,6 +100,7 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<r
         role: input.role,
         ...scope,
         passwordHash,
+        language: input.language ?? null,
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`A user with e-mail ${input.email} already exists.`);
@@ -165,4 +169,41 @@ export async function updateUser(ctx: ServiceContext, id: string, patch: UserPat
     });
     return toPublicUser(after);
   });
+}
+
+/** What a signed-in person may change of their own account (not their e-mail, role or scope). */
+export interface OwnAccountChange {
+  name: string;
+  /** null: follow the browser's language. */
+  language: Language | null;
+}
+
+export async function updateOwnAccount(ctx: ServiceContext, change: OwnAccountChange): Promise<PublicUser> {
+  requireSignedIn(ctx.actor);
+  const id = actorUserId(ctx.actor)!;
+  return withTx(ctx, async (tx) => {
+    const before = await repo.findUserById(tx.db, id);
+    if (!before) throw new NotFoundError('User');
+    const after = (await repo.updateUser(tx.db, id, { name: change.name, language: change.language }))!;
+    await recordAudit(tx, {
+      action: 'user.updated',
+      entityType: 'user',
+      entityId: id,
+      summary: {
+        before: { name: before.name, language: before.language },
+        after: { name: after.name, language: after.language },
+      },
+    });
+    return toPublicUser(after);
+  });
+}
+
+/**
+ * Sets a user's password (already checked and hashed) in the caller's transaction, and ends their
+ * API sessions: a changed password signs out whoever else held it.
+ */
+export async function setPassword(ctx: ServiceContext, userId: string, password: HashedPassword): Promise<void> {
+  await repo.updateUser(ctx.db, userId, { passwordHash: password.hash });
+  await repo.revokeAllRefreshTokensOfUser(ctx.db, userId);
+  await recordAudit(ctx, { action: 'user.password_changed', entityType: 'user', entityId: userId, summary: {} });
 }

@@ -12,6 +12,10 @@ import { setUpPages } from './setup.js';
  * parsers, CSRF checks and error pages stay with the pages.
  */
 export default async function webPortal(app: FastifyInstance, { config }: { config: Config }) {
+  // Pages are for people: the OpenAPI document describes the API alone.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
   const stylesheet = stylesheetAsset(config.env === 'production');
   stylesheet.register(app);
   await app.register(async (pages) => {

@@ -21,7 +21,7 @@ export const users = pgTable(
     networkId: uuid('network_id').references(() => networks.id, { onDelete: 'restrict' }),
     passwordHash: text('password_hash').notNull(),
     active: boolean('active').notNull().default(true),
-    /** The language the person reads the portal (and later their mail) in; null: their browser's. */
+    /** The language the person reads the portal (null: their browser's) and their mail (null: English) in. */
     language: text('language', { enum: ['en', 'es', 'fr'] }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

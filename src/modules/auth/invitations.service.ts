@@ -4,6 +4,7 @@ import { actorUserId } from '../../lib/actor.js';
 import type { ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
+import type { Language } from '../../lib/i18n.js';
 import { randomToken, sha256Hex } from '../../lib/hash.js';
 import { recordAudit } from '../audit/index.js';
 import { enqueueMail } from '../mail/index.js';
@@ -19,6 +20,8 @@ export interface InvitationInput {
   role: Role;
   cityId?: string | null;
   networkId?: string | null;
+  /** The language of the invitation mail; English when not chosen. */
+  language?: Language;
 }
 
 export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, input: InvitationInput) {
@@ -44,6 +47,7 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
         token: acceptToken,
         expiresAt: invitation.expiresAt,
         baseUrl: deps.config.publicBaseUrl,
+        language: input.language ?? 'en',
       }),
       to: input.email,
       dedupeKey: `invitation:${invitation.id}`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invitations, mailOutbox } from '../src/db/schema/index.js';
+import { invitations, mailOutbox, users } from '../src/db/schema/index.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import {
   createCity,
@@ -232,6 +232,16 @@ describe('POST /invitations', () => {
 });
 
 describe('POST /invitations/accept', () => {
+  it('gives the account the language chosen when inviting, and none when none was chosen', async () => {
+    for (const language of ['fr', undefined] as const) {
+      const email = freshEmail();
+      const inv = await created({ email, name: 'Lang', role: 'secretariat', ...(language ? { language } : {}) });
+      expect((await accept({ token: inv.acceptToken, password: GOOD_PASSWORD })).statusCode).toBe(201);
+      const [user] = await t.db.select({ language: users.language }).from(users).where(eq(users.email, email));
+      expect(user!.language, language).toBe(language ?? null);
+    }
+  });
+
   it('creates the user, answers 201 with a session, and the user can then sign in', async () => {
     const email = freshEmail();
     const mmc = await networkId(t, 'MMC');

@@ -62,6 +62,11 @@ export const invitations = pgTable(
     acceptedUserId: uuid('accepted_user_id').references(() => users.id, { onDelete: 'set null' }),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The language chosen when inviting: the invitation mail's, and the account's preference once
+     * accepted. Null when none was chosen (the mail in English, the account following the browser).
+     */
+    language: text('language', { enum: ['en', 'es', 'fr'] }),
   },
   () => [check('invitations_role_scope', scopeRule)],
 );

@@ -20,7 +20,10 @@ export interface InvitationInput {
   role: Role;
   cityId?: string | null;
   networkId?: string | null;
-  /** The language of the invitation mail; English when not chosen. */
+  /**
+   * The language of the invitation mail (English when not chosen), and the account's preference
+   * once accepted (when not chosen, the portal follows the person's browser).
+   */
   language?: Language;
 }
 
@@ -37,6 +40,7 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
       role: input.role,
       ...scope,
       tokenHash: sha256Hex(acceptToken),
+      language: input.language ?? null,
       expiresAt: new Date(Date.now() + deps.config.auth.invitationTtlDays * 86_400_000),
       createdBy: actorUserId(tx.actor),
     });
@@ -64,6 +68,7 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
           cityId: invitation.cityId,
           networkId: invitation.networkId,
           expiresAt: invitation.expiresAt,
+          language: invitation.language,
         },
       },
     });
@@ -96,6 +101,7 @@ export async function findInvitation(ctx: ServiceContext, token: string) {
     cityId: invitation.cityId,
     networkId: invitation.networkId,
     expiresAt: invitation.expiresAt,
+    language: invitation.language,
     state,
   };
 }
@@ -124,6 +130,8 @@ export async function acceptInvitationAccount<T>(
       role: invitation.role,
       cityId: invitation.cityId,
       networkId: invitation.networkId,
+      // The language chosen when inviting becomes the account's preference (changeable on /account).
+      language: invitation.language,
       password,
     });
     if (!(await repo.markInvitationAccepted(tx.db, invitation.id, user.id))) {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, endorsementRevisions, endorsements, mailOutbox, pledges, users } from '../src/db/schema/index.js';
 import { createEndorsement } from '../src/modules/endorsements/endorse.service.js';
 import { secretariatMessage } from '../src/modules/endorsements/endorsements.mail.js';
+import { translator } from '../src/lib/i18n.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { createCity, createCityOfficial, createSecretariat, networkId, type TestUser } from './helpers/factories.js';
 import { createPublishedPledge } from './helpers/pledge-factories.js';
@@ -108,11 +109,12 @@ describe('a submission writes the endorsement, its revision, the mail and the au
       });
       // Word for word the message the service composes, names with % and all.
       const expected = secretariatMessage(
+        translator('en'),
         {
           endorsementId: body.id,
           revision: 1,
           cityName: city.name,
-          pledgeTitle: title,
+          pledgeTitle: { en: title },
           versionNumber: 1,
           baseUrl: t.config.publicBaseUrl,
         },

@@ -116,7 +116,7 @@ describe('Who is told by mail of a submission and a decision', () => {
       .select()
       .from(mailOutbox)
       .where(eq(mailOutbox.dedupeKey, `endorsement:${e.id}:r1:submitted:${secretariat.id}`));
-    expect(mail!.text).toContain(`/api/v1/endorsements/${e.id}`);
+    expect(mail!.text!.split('\n')).toContain(`${t.config.publicBaseUrl}/secretariat/endorsements/${e.id}`);
     expect(mail!.status).toBe('pending');
     // A refused submission sends nothing.
     const before = (await t.db.select().from(mailOutbox)).length;
@@ -148,6 +148,7 @@ describe('Who is told by mail of a submission and a decision', () => {
       .from(mailOutbox)
       .where(eq(mailOutbox.dedupeKey, `endorsement:${r.id}:r2:rejected:${o1.id}`));
     expect(mail!.text).toContain('Please have the mayor sign.');
+    expect(mail!.text!.split('\n')).toContain(`${t.config.publicBaseUrl}/city/endorsements/${r.id}`);
     const all = (await t.db.select().from(mailOutbox)).map((m) => m.to);
     expect(all).not.toContain(retired.email);
     expect(all).not.toContain(elsewhere.email);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invitations, mailOutbox } from '../src/db/schema/index.js';
+import { invitations, mailOutbox, users } from '../src/db/schema/index.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import {
   createCity,
@@ -122,8 +122,30 @@ describe('POST /invitations', () => {
     expect(mail.sensitive).toBe(true);
     expect(mail.status).toBe('pending');
     expect(mail.subject).toBe('Your invitation to the Action Pledge platform');
-    expect(mail.text).toContain(body.acceptToken);
     expect(mail.text).toContain('Mailed Person');
+    // The token travels in the link to the portal's page that accepts it, which opens.
+    const link = `${t.config.publicBaseUrl}/invitations/${body.acceptToken}`;
+    expect(mail.text!.split('\n')).toContain(link);
+    expect(mail.text).not.toContain('/api/');
+    const page = await t.app.inject({ method: 'GET', url: link.slice(t.config.publicBaseUrl.length) });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Create account');
+  });
+
+  it('writes the mail in the language asked for (en, es or fr), English when none is', async () => {
+    const subjects = {
+      en: 'Your invitation to the Action Pledge platform',
+      es: 'Su invitación a la plataforma Action Pledge',
+      fr: 'Votre invitation à la plateforme Action Pledge',
+    };
+    for (const language of ['es', 'fr', 'en', undefined] as const) {
+      const email = freshEmail();
+      await created({ email, name: 'Polyglot', role: 'secretariat', ...(language ? { language } : {}) });
+      const [mail] = await t.db.select().from(mailOutbox).where(eq(mailOutbox.to, email));
+      expect(mail!.subject, language).toBe(subjects[language ?? 'en']);
+    }
+    const refused = await invite({ email: freshEmail(), name: 'X', role: 'secretariat', language: 'EN' });
+    expect(refused.statusCode).toBe(400);
   });
 
   it('is the secretariat only: 403 for a city official and a reviewer, 401 anonymous, nothing created', async () => {
@@ -210,6 +232,16 @@ describe('POST /invitations', () => {
 });
 
 describe('POST /invitations/accept', () => {
+  it('gives the account the language chosen when inviting, and none when none was chosen', async () => {
+    for (const language of ['fr', undefined] as const) {
+      const email = freshEmail();
+      const inv = await created({ email, name: 'Lang', role: 'secretariat', ...(language ? { language } : {}) });
+      expect((await accept({ token: inv.acceptToken, password: GOOD_PASSWORD })).statusCode).toBe(201);
+      const [user] = await t.db.select({ language: users.language }).from(users).where(eq(users.email, email));
+      expect(user!.language, language).toBe(language ?? null);
+    }
+  });
+
   it('creates the user, answers 201 with a session, and the user can then sign in', async () => {
     const email = freshEmail();
     const mmc = await networkId(t, 'MMC');

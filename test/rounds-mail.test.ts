@@ -49,7 +49,7 @@ describe('Who is told of a round by mail, and when', () => {
     expect(opened.map((m) => m.to).sort()).toEqual([a1.email, a2.email, b1.email].sort());
     for (const m of opened) {
       expect(m.subject).toBe('Review requested: Round test pledge, version 1');
-      expect(m.text).toContain(`${t.config.publicBaseUrl}/api/v1/rounds/${roundId}`);
+      expect(m.text).toContain(`${t.config.publicBaseUrl}/review/rounds/${roundId}`);
       expect(m.status).toBe('pending');
     }
     const all = await t.db
@@ -106,7 +106,7 @@ describe('Who is told of a round by mail, and when', () => {
     const reminders = await mailsOf(roundId, 'reminder');
     expect(reminders.map((m) => m.to)).toEqual([b1.email]);
     expect(reminders[0]!.subject).toMatch(/^Reminder: your verdict on Round test pledge, version 1, is due /);
-    expect(reminders[0]!.text).toContain(`${base}/api/v1/rounds/${roundId}`);
+    expect(reminders[0]!.text).toContain(`${base}/review/rounds/${roundId}`);
 
     // Again, and again an hour later: nothing more (dedupe keys).
     await queueDeadlineReminders(t.db, base, new Date(deadline.getTime() - 47 * HOUR));

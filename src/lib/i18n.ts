@@ -5,7 +5,7 @@ import { type Language, languages } from './countries.js';
 import { templatesDir } from './paths.js';
 
 // The one message catalogue, templates/messages/{en,es,fr}.json: every string of the portal's
-// pages (and, later, of the mails and PDFs) in English, Spanish and French. A message is a string
+// pages and of the mails (and, later, of the PDFs) in English, Spanish and French. A message is a string
 // with {placeholders}, or plural forms chosen by Intl.PluralRules ({ "one": …, "other": … }).
 // English is the reference: its keys are the type below, and a test holds the other two to the
 // same keys and placeholders.

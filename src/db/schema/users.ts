@@ -21,7 +21,7 @@ export const users = pgTable(
     networkId: uuid('network_id').references(() => networks.id, { onDelete: 'restrict' }),
     passwordHash: text('password_hash').notNull(),
     active: boolean('active').notNull().default(true),
-    /** The language the person reads the portal (and later their mail) in; null: their browser's. */
+    /** The language the person reads the portal (null: their browser's) and their mail (null: English) in. */
     language: text('language', { enum: ['en', 'es', 'fr'] }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -62,6 +62,11 @@ export const invitations = pgTable(
     acceptedUserId: uuid('accepted_user_id').references(() => users.id, { onDelete: 'set null' }),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The language chosen when inviting: the invitation mail's, and the account's preference once
+     * accepted. Null when none was chosen (the mail in English, the account following the browser).
+     */
+    language: text('language', { enum: ['en', 'es', 'fr'] }),
   },
   () => [check('invitations_role_scope', scopeRule)],
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emailSchema, meSchema, roleSchema } from '../users/index.js';
+import { languages } from '../../lib/i18n.js';
 import { visibleText } from '../../lib/text.js';
 
 // An upper bound keeps a megabyte "password" from costing a megabyte of hashing.
@@ -23,6 +24,8 @@ export const createInvitationSchema = z
     role: roleSchema,
     cityId: z.uuid().nullable().optional(),
     networkId: z.uuid().nullable().optional(),
+    /** The language the invitation mail is written in (en, es or fr); English when absent. */
+    language: z.enum(languages).optional(),
   })
   .strict();
 

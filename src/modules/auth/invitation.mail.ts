@@ -1,25 +1,27 @@
-const roleNames: Record<string, string> = {
-  secretariat: 'secretariat staff',
-  network_reviewer: 'network reviewer',
-  city_official: 'city official',
-};
+import type { Role } from '../../db/schema/index.js';
+import type { Language } from '../../lib/i18n.js';
+import { type MailContent, mailText, portalLinks } from '../mail/index.js';
+import { translator } from '../../lib/i18n.js';
 
-/** The invitation e-mail; its body holds the one-time token, so the outbox marks it sensitive. */
-export function invitationMail(p: { name: string; role: string; token: string; expiresAt: Date; baseUrl: string }) {
+/**
+ * The invitation e-mail, in the language chosen when inviting. Its link holds the one-time token,
+ * so the outbox marks it sensitive: never logged, erased once sent.
+ */
+export function invitationMail(p: {
+  name: string;
+  role: Role;
+  token: string;
+  expiresAt: Date;
+  baseUrl: string;
+  language: Language;
+}): MailContent {
+  const t = translator(p.language);
   return {
-    subject: 'Your invitation to the Action Pledge platform',
-    text: [
-      `Dear ${p.name},`,
-      '',
-      `You have been invited to the Action Pledge endorsement platform as ${roleNames[p.role] ?? p.role}.`,
-      'To accept, choose a password of at least 12 characters and send it with this token:',
-      '',
-      `  ${p.token}`,
-      '',
-      `  POST ${p.baseUrl}/api/v1/invitations/accept  { "token": "…", "password": "…" }`,
-      '',
-      `The invitation can be used once and expires on ${p.expiresAt.toISOString().slice(0, 10)}.`,
-      'If you did not expect it, ignore this message.',
-    ].join('\n'),
+    subject: t.t('mail.invitation.subject'),
+    text: mailText(t, p.name, [
+      t.t('mail.invitation.intro', { role: t.t(`role.${p.role}`) }),
+      { lead: t.t('mail.invitation.accept'), link: portalLinks.invitation(p.baseUrl, p.token) },
+      t.t('mail.invitation.expiry', { date: t.date(p.expiresAt) }),
+    ]),
   };
 }

@@ -4,6 +4,7 @@ import { actorUserId } from '../../lib/actor.js';
 import type { ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
+import type { Language } from '../../lib/i18n.js';
 import { randomToken, sha256Hex } from '../../lib/hash.js';
 import { recordAudit } from '../audit/index.js';
 import { enqueueMail } from '../mail/index.js';
@@ -19,6 +20,11 @@ export interface InvitationInput {
   role: Role;
   cityId?: string | null;
   networkId?: string | null;
+  /**
+   * The language of the invitation mail (English when not chosen), and the account's preference
+   * once accepted (when not chosen, the portal follows the person's browser).
+   */
+  language?: Language;
 }
 
 export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, input: InvitationInput) {
@@ -34,6 +40,7 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
       role: input.role,
       ...scope,
       tokenHash: sha256Hex(acceptToken),
+      language: input.language ?? null,
       expiresAt: new Date(Date.now() + deps.config.auth.invitationTtlDays * 86_400_000),
       createdBy: actorUserId(tx.actor),
     });
@@ -44,6 +51,7 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
         token: acceptToken,
         expiresAt: invitation.expiresAt,
         baseUrl: deps.config.publicBaseUrl,
+        language: input.language ?? 'en',
       }),
       to: input.email,
       dedupeKey: `invitation:${invitation.id}`,
@@ -60,6 +68,7 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
           cityId: invitation.cityId,
           networkId: invitation.networkId,
           expiresAt: invitation.expiresAt,
+          language: invitation.language,
         },
       },
     });
@@ -92,6 +101,7 @@ export async function findInvitation(ctx: ServiceContext, token: string) {
     cityId: invitation.cityId,
     networkId: invitation.networkId,
     expiresAt: invitation.expiresAt,
+    language: invitation.language,
     state,
   };
 }
@@ -120,6 +130,8 @@ export async function acceptInvitationAccount<T>(
       role: invitation.role,
       cityId: invitation.cityId,
       networkId: invitation.networkId,
+      // The language chosen when inviting becomes the account's preference (changeable on /account).
+      language: invitation.language,
       password,
     });
     if (!(await repo.markInvitationAccepted(tx.db, invitation.id, user.id))) {

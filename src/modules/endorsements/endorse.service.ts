@@ -104,7 +104,7 @@ export async function createEndorsement(
       endorsementId: id,
       revision: 1,
       cityName: city.name,
-      pledgeTitle: loaded.pledge.title.en,
+      pledgeTitle: loaded.pledge.title,
       versionNumber: published.number,
       baseUrl: deps.publicBaseUrl,
     };

@@ -1,30 +1,40 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import type { DbContext } from '../../db/tx.js';
-import { users } from '../../db/schema/index.js';
-import { enqueueMail, enqueueMailToSecretariat } from '../mail/index.js';
+import { type Localised, users } from '../../db/schema/index.js';
+import type { Translator } from '../../lib/i18n.js';
+import {
+  enqueueMail,
+  enqueueMailToSecretariat,
+  type MailContent,
+  mailText,
+  mailTranslator,
+  portalLinks,
+} from '../mail/index.js';
 
 export interface Facts {
   endorsementId: string;
   revision: number;
   cityName: string;
-  pledgeTitle: string;
+  /** The pledge's title in each language it has: each mail names it in its reader's. */
+  pledgeTitle: Localised;
   versionNumber: number;
   baseUrl: string;
 }
 
-const link = (f: Facts) => `${f.baseUrl}/api/v1/endorsements/${f.endorsementId}`;
-
 async function officialsOf(db: Db, cityId: string) {
   return db
-    .select({ id: users.id, email: users.email, name: users.name })
+    .select({ id: users.id, email: users.email, name: users.name, language: users.language })
     .from(users)
     .where(and(eq(users.role, 'city_official'), eq(users.cityId, cityId), eq(users.active, true)));
 }
 
 /** The secretariat hears of every submission, amendment, re-confirmation and withdrawal. */
 export async function tellSecretariat(ctx: DbContext, f: Facts, what: SecretariatNews, reason?: string | null) {
-  await enqueueMailToSecretariat(ctx, secretariatMessage(f, what, reason));
+  await enqueueMailToSecretariat(ctx, {
+    dedupePrefix: secretariatDedupePrefix(f.endorsementId, f.revision, what),
+    compose: (t) => secretariatMessage(t, f, what, reason),
+  });
 }
 
 type SecretariatNews = 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn';
@@ -33,51 +43,59 @@ type SecretariatNews = 'submitted' | 'amended' | 'reconfirmed' | 'withdrawn';
 export const secretariatDedupePrefix = (endorsementId: string, revision: number, what: SecretariatNews) =>
   `endorsement:${endorsementId}:r${revision}:${what}:`;
 
-export function secretariatMessage(f: Facts, what: SecretariatNews, reason?: string | null) {
+/** What a secretariat user reads of an endorsement's news, in `t`'s language. */
+export function secretariatMessage(
+  t: Translator,
+  f: Facts,
+  what: SecretariatNews,
+  reason?: string | null,
+): MailContent {
+  const params = {
+    city: f.cityName,
+    pledge: t.pick(f.pledgeTitle).text,
+    version: String(f.versionNumber),
+    revision: String(f.revision),
+  };
+  const link = portalLinks.secretariatEndorsement(f.baseUrl, f.endorsementId);
   return {
-    dedupePrefix: secretariatDedupePrefix(f.endorsementId, f.revision, what),
-    subject: `${f.cityName} ${what} its endorsement of ${f.pledgeTitle}`,
-    text: [
-      `${f.cityName} ${what} its endorsement of "${f.pledgeTitle}" (version ${f.versionNumber}, revision ` +
-        `${f.revision}).`,
-      ...(reason ? ['', `Reason: ${reason}`] : []),
-      ...(what === 'withdrawn' ? [] : ['', 'It awaits verification.']),
-      '',
-      link(f),
-    ].join('\n'),
+    subject: t.t(`mail.endorsement.${what}.subject`, params),
+    text: mailText(t, undefined, [
+      t.t(`mail.endorsement.${what}.body`, params),
+      reason ? t.t('mail.endorsement.reason', { reason }) : undefined,
+      what === 'withdrawn'
+        ? { lead: t.t('mail.endorsement.history'), link }
+        : { lead: t.t('mail.endorsement.toVerify'), link },
+    ]),
   };
 }
 
-const templates = new Map<string, { subject: string; text: string }>();
-
-/**
- * The secretariat's message as templates for PostgreSQL's format(), for a statement that knows the
- * city's name (%1$s), the pledge's title (%2$s) and the endorsement's id (%3$s) only as it writes
- * the mail. format() inserts them as they are, so a name holding % or %1$s comes out unchanged.
- * The templates depend only on the news, the version and the base URL: made once for each.
- */
-export function secretariatMessageTemplate(
-  f: Pick<Facts, 'revision' | 'versionNumber' | 'baseUrl'>,
-  what: SecretariatNews,
-) {
-  const key = `${what}\n${f.revision}\n${f.versionNumber}\n${f.baseUrl}`;
-  let template = templates.get(key);
-  if (!template) {
-    const [city, title, id] = ['\u0000city\u0000', '\u0000title\u0000', '\u0000id\u0000'];
-    const message = secretariatMessage({ ...f, cityName: city, pledgeTitle: title, endorsementId: id }, what);
-    const toFormat = (text: string) =>
-      text.replaceAll('%', '%%').replaceAll(city, '%1$s').replaceAll(title, '%2$s').replaceAll(id, '%3$s');
-    template = { subject: toFormat(message.subject), text: toFormat(message.text) };
-    templates.set(key, template);
-  }
-  return template;
+/** What a city official reads of the secretariat's decision, in `t`'s language. */
+export function cityDecisionMessage(
+  t: Translator,
+  f: Facts & { name: string; certificateSerial?: string },
+  decision: 'verified' | 'rejected',
+  note?: string | null,
+): MailContent {
+  const params = { city: f.cityName, pledge: t.pick(f.pledgeTitle).text, version: String(f.versionNumber) };
+  return {
+    subject: t.t(`mail.decision.${decision}.subject`, params),
+    text: mailText(t, f.name, [
+      t.t(`mail.decision.${decision}.body`, params),
+      note ? t.t('mail.decision.note', { note }) : undefined,
+      f.certificateSerial && {
+        lead: t.t('mail.decision.certificate'),
+        link: portalLinks.certificate(f.baseUrl, f.certificateSerial),
+      },
+      { lead: t.t('mail.decision.link'), link: portalLinks.cityEndorsement(f.baseUrl, f.endorsementId) },
+    ]),
+  };
 }
 
-/** The city hears the secretariat's decision. */
+/** The city's officials hear the secretariat's decision, each in their language. */
 export async function tellCity(
   ctx: DbContext,
   cityId: string,
-  f: Facts,
+  f: Facts & { certificateSerial?: string },
   decision: 'verified' | 'rejected',
   note?: string | null,
 ) {
@@ -85,22 +103,7 @@ export async function tellCity(
     await enqueueMail(ctx, {
       to: o.email,
       dedupeKey: `endorsement:${f.endorsementId}:r${f.revision}:${decision}:${o.id}`,
-      subject:
-        decision === 'verified'
-          ? `Your endorsement of ${f.pledgeTitle} is verified`
-          : `Your endorsement of ${f.pledgeTitle} was not accepted`,
-      text: [
-        `Dear ${o.name},`,
-        '',
-        decision === 'verified'
-          ? `The secretariat has verified ${f.cityName}'s endorsement of "${f.pledgeTitle}" (version ` +
-            `${f.versionNumber}). Thank you.`
-          : `The secretariat could not accept ${f.cityName}'s endorsement of "${f.pledgeTitle}" as submitted. ` +
-            `You may submit it again.`,
-        ...(note ? ['', `Note from the secretariat: ${note}`] : []),
-        '',
-        link(f),
-      ].join('\n'),
+      ...cityDecisionMessage(mailTranslator(o.language), { ...f, name: o.name }, decision, note),
     });
   }
 }

@@ -66,7 +66,7 @@ async function recordChange(ctx: ServiceContext, row: repo.EndorsementRow, chang
     endorsementId: row.id,
     revision,
     cityName: city.name,
-    pledgeTitle: pledge.title.en,
+    pledgeTitle: pledge.title,
     versionNumber: updated.versionNumber,
   };
   return { updated, pledge, facts };
@@ -211,13 +211,19 @@ export async function decideEndorsement(
       },
     });
     // Verification and its certificate commit together, or neither does.
-    if (input.decision === 'verified') await issueCertificate(tx, deps, updated);
+    let certificateSerial: string | undefined;
+    if (input.decision === 'verified') certificateSerial = (await issueCertificate(tx, deps, updated)).serial;
     // A rejected amendment ends the endorsement: the certificate of its earlier revision goes too.
     else await revokeCertificate(tx, row.id, input.note ?? 'rejected');
     await tellCity(
       tx,
       row.cityId,
-      { ...facts, versionNumber: version?.number ?? row.versionNumber, baseUrl: deps.publicBaseUrl },
+      {
+        ...facts,
+        versionNumber: version?.number ?? row.versionNumber,
+        baseUrl: deps.publicBaseUrl,
+        ...(certificateSerial ? { certificateSerial } : {}),
+      },
       input.decision,
       input.note,
     );

@@ -19,7 +19,7 @@ export async function queueDeadlineReminders(db: Db, baseUrl: string, now = new 
       { db },
       {
         roundId: item.roundId,
-        pledgeTitle: pledge.title.en,
+        pledgeTitle: pledge.title,
         versionNumber: version.number,
         deadline: item.deadline,
         baseUrl,

@@ -129,7 +129,7 @@ export async function setVerdict(
     const pledge = (await findPledge(tx.db, version.pledgeId))!;
     await notifyVerdict(tx, {
       roundId,
-      pledgeTitle: pledge.title.en,
+      pledgeTitle: pledge.title,
       versionNumber: version.number,
       deadline: round.deadline,
       baseUrl: deps.publicBaseUrl,

@@ -1,17 +1,85 @@
 import type { DbContext } from '../../db/tx.js';
-import { enqueueMail, enqueueMailToSecretariat } from '../mail/index.js';
+import type { Localised } from '../../db/schema/index.js';
+import type { Translator } from '../../lib/i18n.js';
+import {
+  enqueueMail,
+  enqueueMailToSecretariat,
+  type MailContent,
+  mailText,
+  mailTranslator,
+  portalLinks,
+} from '../mail/index.js';
 import * as repo from './rounds.repository.js';
 
-interface RoundFacts {
+export interface RoundFacts {
   roundId: string;
-  pledgeTitle: string;
+  /** The pledge's title in each language it has: each mail names it in its reader's. */
+  pledgeTitle: Localised;
   versionNumber: number;
   deadline: Date;
   baseUrl: string;
 }
 
-const day = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-const roundLink = (f: RoundFacts) => `${f.baseUrl}/api/v1/rounds/${f.roundId}`;
+const params = (t: Translator, f: RoundFacts) => ({
+  pledge: t.pick(f.pledgeTitle).text,
+  version: String(f.versionNumber),
+  deadline: t.dateTime(f.deadline),
+});
+
+/** The round's page for a reviewer. */
+const reviewLink = (f: RoundFacts) => portalLinks.reviewRound(f.baseUrl, f.roundId);
+
+export function roundOpenedMessage(t: Translator, f: RoundFacts, name: string): MailContent {
+  const p = params(t, f);
+  return {
+    subject: t.t('mail.round.opened.subject', p),
+    text: mailText(t, name, [
+      t.t('mail.round.opened.body', p),
+      { lead: t.t('mail.round.opened.action', p), link: reviewLink(f) },
+    ]),
+  };
+}
+
+export function roundReminderMessage(t: Translator, f: RoundFacts, name: string): MailContent {
+  const p = params(t, f);
+  return {
+    subject: t.t('mail.round.reminder.subject', p),
+    text: mailText(t, name, [
+      t.t('mail.round.reminder.body', p),
+      { lead: t.t('mail.round.reminder.action', p), link: reviewLink(f) },
+    ]),
+  };
+}
+
+export function roundClosedMessage(
+  t: Translator,
+  f: RoundFacts & { outcome: 'approved' | 'changes_requested' },
+  name: string,
+): MailContent {
+  const p = { ...params(t, f), outcome: t.t(`mail.round.outcome.${f.outcome}`) };
+  return {
+    subject: t.t('mail.round.closed.subject', p),
+    text: mailText(t, name, [
+      t.t('mail.round.closed.body', p),
+      { lead: t.t('mail.round.closed.action'), link: reviewLink(f) },
+    ]),
+  };
+}
+
+export function verdictMessage(
+  t: Translator,
+  f: RoundFacts & { networkCode: string; verdict: 'approve' | 'request_changes'; summary?: string },
+): MailContent {
+  const p = { ...params(t, f), network: f.networkCode };
+  return {
+    subject: t.t(`mail.round.verdict.${f.verdict}.subject`, p),
+    text: mailText(t, undefined, [
+      t.t(`mail.round.verdict.${f.verdict}.body`, p),
+      f.summary ? t.t('mail.round.verdict.summary', { summary: f.summary }) : undefined,
+      { lead: t.t('mail.round.verdict.action'), link: portalLinks.secretariatRound(f.baseUrl, f.roundId) },
+    ]),
+  };
+}
 
 /** Each message has a dedupe key: sent once, however many instances or retries ask. */
 export async function notifyRoundOpened(ctx: DbContext, f: RoundFacts, networkIds: string[]): Promise<void> {
@@ -19,16 +87,7 @@ export async function notifyRoundOpened(ctx: DbContext, f: RoundFacts, networkId
     await enqueueMail(ctx, {
       to: r.email,
       dedupeKey: `round:${f.roundId}:opened:${r.id}`,
-      subject: `Review requested: ${f.pledgeTitle}, version ${f.versionNumber}`,
-      text: [
-        `Dear ${r.name},`,
-        '',
-        `The secretariat has opened a validation round on version ${f.versionNumber} of "${f.pledgeTitle}" and ` +
-          `invites your network to review it.`,
-        `Please comment (in general or on an action area) and give your network's verdict by ${day(f.deadline)}.`,
-        '',
-        roundLink(f),
-      ].join('\n'),
+      ...roundOpenedMessage(mailTranslator(r.language), f, r.name),
     });
   }
 }
@@ -38,57 +97,32 @@ export async function remindSilentNetwork(ctx: DbContext, f: RoundFacts, network
     await enqueueMail(ctx, {
       to: r.email,
       dedupeKey: `round:${f.roundId}:reminder:${networkId}:${r.id}`,
-      subject: `Reminder: your verdict on ${f.pledgeTitle}, version ${f.versionNumber}, is due ${day(f.deadline)}`,
-      text: [
-        `Dear ${r.name},`,
-        '',
-        `Your network has not yet given its verdict on version ${f.versionNumber} of "${f.pledgeTitle}".`,
-        `The round closes at ${day(f.deadline)}; verdicts after that are still accepted but marked late.`,
-        '',
-        roundLink(f),
-      ].join('\n'),
+      ...roundReminderMessage(mailTranslator(r.language), f, r.name),
     });
   }
 }
 
 export async function notifyRoundClosed(
   ctx: DbContext,
-  f: RoundFacts & { outcome: string },
+  f: RoundFacts & { outcome: 'approved' | 'changes_requested' },
   networkIds: string[],
 ): Promise<void> {
   for (const r of await repo.reviewersOf(ctx.db, networkIds)) {
     await enqueueMail(ctx, {
       to: r.email,
       dedupeKey: `round:${f.roundId}:closed:${r.id}`,
-      subject: `Validation round closed: ${f.pledgeTitle}, version ${f.versionNumber}`,
-      text: [
-        `Dear ${r.name},`,
-        '',
-        `The validation round on version ${f.versionNumber} of "${f.pledgeTitle}" is closed. Outcome: ` +
-          `${f.outcome.replace('_', ' ')}.`,
-        'Thank you for your review. The responses to your comments are in the round.',
-        '',
-        roundLink(f),
-      ].join('\n'),
+      ...roundClosedMessage(mailTranslator(r.language), f, r.name),
     });
   }
 }
 
+/** Each active secretariat user hears of a network's verdict, in their language. */
 export async function notifyVerdict(
   ctx: DbContext,
-  f: RoundFacts & { networkCode: string; verdict: string; decidedAt: Date; summary?: string },
+  f: RoundFacts & { networkCode: string; verdict: 'approve' | 'request_changes'; decidedAt: Date; summary?: string },
 ): Promise<void> {
   await enqueueMailToSecretariat(ctx, {
     dedupePrefix: `round:${f.roundId}:verdict:${f.networkCode}:${f.decidedAt.getTime()}:`,
-    subject:
-      `${f.networkCode}: ${f.verdict === 'approve' ? 'approves' : 'requests changes to'} ${f.pledgeTitle}, ` +
-      `version ${f.versionNumber}`,
-    text: [
-      `${f.networkCode} gave its verdict on version ${f.versionNumber} of "${f.pledgeTitle}": ` +
-        `${f.verdict.replace('_', ' ')}.`,
-      ...(f.summary ? ['', f.summary] : []),
-      '',
-      roundLink(f),
-    ].join('\n'),
+    compose: (t) => verdictMessage(t, f),
   });
 }

@@ -112,7 +112,13 @@ export async function commentsOf(
 export async function reviewersOf(db: Db, networkIds: string[]) {
   if (networkIds.length === 0) return [];
   return db
-    .select({ id: users.id, email: users.email, name: users.name, networkId: users.networkId })
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      language: users.language,
+      networkId: users.networkId,
+    })
     .from(users)
     .where(and(eq(users.role, 'network_reviewer'), eq(users.active, true), inArray(users.networkId, networkIds)));
 }

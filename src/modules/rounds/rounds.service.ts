@@ -107,7 +107,7 @@ export async function openRound(
       tx,
       {
         roundId: round.id,
-        pledgeTitle: pledge.title.en,
+        pledgeTitle: pledge.title,
         versionNumber: number,
         deadline: round.deadline,
         baseUrl: deps.publicBaseUrl,
@@ -163,7 +163,7 @@ export async function closeRound(
       tx,
       {
         roundId: round.id,
-        pledgeTitle: pledge.title.en,
+        pledgeTitle: pledge.title,
         versionNumber: version.number,
         deadline: round.deadline,
         baseUrl: deps.publicBaseUrl,

@@ -320,3 +320,55 @@ describe("an endorsement's page", () => {
     expect(page.body).toContain('Cambiar las áreas de acción');
   });
 });
+
+describe('sending the mandate document later', () => {
+  it('takes it while the endorsement awaits verification, and says what is wrong with a file', async () => {
+    const official = await createCityOfficial(t);
+    const id = await endorsedBy(t, official, slug);
+    const client = await signedInAs(t, official);
+    const page = await client.get(`/city/endorsements/${id}`);
+    expect(textOf(page.body)).toContain('Send the mandate document');
+    expect(textOf(page.body)).toContain('a PDF, PNG or JPEG file of 10 MB at most');
+    const url = `/city/endorsements/${id}/mandate`;
+    const none = await client.postMultipart(url, [], page);
+    expect(none.statusCode).toBe(400);
+    expect(errorSummary(none.body)).toEqual([['mandate', 'Choose the mandate document to send']]);
+    const text = await client.postMultipart(
+      url,
+      [{ name: 'mandate', filename: 'a.pdf', type: 'application/pdf', data: Buffer.from('plain text') }],
+      page,
+    );
+    expect(errorSummary(text.body)).toEqual([['mandate', 'The mandate document must be a PDF, PNG or JPEG file']]);
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]);
+    const sent = await client.postMultipart(
+      url,
+      [{ name: 'mandate', filename: 'resolution.png', type: 'image/png', data: png }],
+      page,
+    );
+    expect(sent.statusCode).toBe(303);
+    expect(sent.headers.location).toBe(`/city/endorsements/${id}?notice=mandate`);
+    const after = textOf((await client.get(sent.headers.location as string)).body);
+    expect(after).toContain('The mandate document has been sent with the endorsement.');
+    expect(after).toContain('Mandate document (PNG, 1 KB)');
+    expect(after).toContain('Replace the mandate document');
+  });
+
+  it("is refused once verified (in words), for another city (404) and without the form's token", async () => {
+    const official = await createCityOfficial(t);
+    const id = await endorsedBy(t, official, slug, { verifiedBy: secretariat });
+    const client = await signedInAs(t, official);
+    const page = await client.get(`/city/endorsements/${id}`);
+    expect(textOf(page.body)).not.toContain('Send the mandate document');
+    const file = [{ name: 'mandate', filename: 'm.pdf', type: 'application/pdf', data: tinyPdf }];
+    const late = await client.postMultipart(`/city/endorsements/${id}/mandate`, file, await client.get('/account'));
+    expect(late.statusCode).toBe(409);
+    expect(errorSummary(late.body)[0]![1]).toContain('can no longer be changed this way');
+    const other = await signedInAs(t, await createCityOfficial(t));
+    const theirs = await other.postMultipart(`/city/endorsements/${id}/mandate`, file, await other.get('/account'));
+    expect(theirs.statusCode).toBe(404);
+    const noToken = await client.post(`/city/endorsements/${id}/mandate`, {}, { csrf: false });
+    expect(noToken.statusCode).toBe(403);
+    const [mandate] = await t.db.select().from(mandateDocuments).where(eq(mandateDocuments.endorsementId, id));
+    expect(mandate).toBeUndefined();
+  });
+});

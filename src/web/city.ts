@@ -57,6 +57,7 @@ const notices: Record<string, MessageKey> = {
   withdrawn: 'city.notice.withdrawn',
   progress: 'city.notice.progress',
   reconfirmed: 'city.notice.reconfirmed',
+  mandate: 'city.notice.mandate',
 };
 
 function noticeOf(request: FastifyRequest, t: Translator): string | undefined {
@@ -452,6 +453,7 @@ export default async function cityPages(app: FastifyInstance) {
         title: t.t('city.endorsement.title', { city: view.city }),
         e: view,
         official: request.web.session!.user.role === 'city_official',
+        maxSize: mandateSize(t),
         certLanguages: languages,
         errors,
         notice: noticeOf(request, t),
@@ -492,6 +494,31 @@ export default async function cityPages(app: FastifyInstance) {
       .header('cache-control', 'no-store')
       .header('content-disposition', `attachment; filename="mandate-${id}.${doc.mediaType.split('/')[1]}"`)
       .send(doc.content);
+  });
+
+  // ——— Sending the mandate document after the endorsement ———
+
+  app.post('/city/endorsements/:id/mandate', { preValidation: app.csrfProtection }, async (request, reply) => {
+    const ctx = signedInActor(request, reply);
+    if (!ctx) return reply;
+    const { t } = request.web;
+    const id = idOf(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const file = isUpload(body.mandate) && body.mandate.data.length > 0 ? body.mandate : undefined;
+    const problem = (key: MessageKey) =>
+      endorsementPage(request, reply, ctx, id, [{ field: 'mandate', message: t.t(key, { size: mandateSize(t) }) }]);
+    if (!file) return problem('city.error.mandateMissing');
+    if (file.truncated) return problem('city.error.mandateSize');
+    try {
+      await uploadMandate(ctx, id, file.data);
+    } catch (err) {
+      // The type is read from the bytes by the service; the status must still allow it.
+      if (err instanceof AppError && err.status === 415) return problem('city.error.mandateType');
+      const message = refusal(err, t);
+      if (!message) throw err;
+      return endorsementPage(request, reply, ctx, id, [{ field: 'mandate', message }], 409);
+    }
+    return reply.redirect(`/city/endorsements/${id}?notice=mandate`, 303);
   });
 
   // ——— Changing the areas ———

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import accountPages from './account.js';
 import { stylesheetAsset } from './assets.js';
 import certificatePages from './certificates.js';
+import cityPages from './city.js';
 import publicPages from './public.js';
 import { setUpPages } from './setup.js';
 
@@ -23,5 +24,6 @@ export default async function webPortal(app: FastifyInstance, { config }: { conf
     await pages.register(publicPages);
     await pages.register(certificatePages);
     await pages.register(accountPages, { config });
+    await pages.register(cityPages);
   });
 }

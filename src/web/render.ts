@@ -25,10 +25,11 @@ declare module 'fastify' {
 }
 
 /** The portal's main menu: where each item leads, and the paths it stands for. */
-const menu: Array<{ key: MessageKey; href: string; match: RegExp; signedIn?: boolean }> = [
+const menu: Array<{ key: MessageKey; href: string; match: RegExp; signedIn?: boolean; role?: string }> = [
   { key: 'nav.pledges', href: '/', match: /^\/(?:pledges\/|$)/ },
   { key: 'nav.verify', href: '/verify', match: /^\/(?:verify|certificates\/)/ },
   { key: 'nav.signIn', href: '/sign-in', match: /^\/(?:sign-in|invitations\/)/, signedIn: false },
+  { key: 'city.nav', href: '/city', match: /^\/city(?:\/|$)/, signedIn: true, role: 'city_official' },
   { key: 'nav.account', href: '/account', match: /^\/account/, signedIn: true },
 ];
 
@@ -68,6 +69,7 @@ export function pageRenderer(stylesheet: () => string) {
       languages: languageLinks(request),
       menu: menu
         .filter((item) => item.signedIn === undefined || item.signedIn === signedIn)
+        .filter((item) => item.role === undefined || item.role === session?.user.role)
         .map((item) => ({ label: t.t(item.key), href: item.href, current: item.match.test(path) })),
     });
   };

@@ -12,6 +12,7 @@ export { latestOf as latestCertificatesOf } from './certificates.repository.js';
 export {
   type CheckOutcome,
   checkPdfOffline,
+  endorsementCertificatePdf,
   MAX_CERTIFICATE_PDF_BYTES,
   verifyUploadedPdf,
 } from './certificate-check.js';

@@ -12,7 +12,22 @@ export {
   staleBefore,
 } from './endorsement.rules.js';
 export { createEndorsement, type EndorseDeps } from './endorse.service.js';
-export { decideEndorsement, withdrawEndorsement } from './lifecycle.service.js';
+export {
+  amendEndorsement,
+  decideEndorsement,
+  getEndorsement,
+  reconfirmEndorsement,
+  withdrawEndorsement,
+} from './lifecycle.service.js';
+export { listEndorsements } from './endorsements.service.js';
+export { downloadMandate, MAX_MANDATE_BYTES, sniffMediaType, uploadMandate } from './mandate.service.js';
+export {
+  amendSchema,
+  createEndorsementSchema,
+  progressInputSchema,
+  reconfirmSchema,
+  withdrawSchema,
+} from './endorsements.schemas.js';
 export { addProgress } from './progress.service.js';
 export { findOwnCityEndorsement } from './endorsements.access.js';
 export type { EndorsementRow } from './endorsements.repository.js';

@@ -52,6 +52,9 @@ describe.skipIf(skipped)('a person with an account', () => {
 
     await page.getByLabel('Password').fill(official.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // A city official lands on their city's page.
+    await page.waitForURL(`${server.url}/city`);
+    await page.getByRole('link', { name: 'Your account' }).click();
     await page.waitForURL(`${server.url}/account`);
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Your account');
     expect(await page.getByText('Signed in as').innerText()).toContain('Signed in as');

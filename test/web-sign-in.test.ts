@@ -71,7 +71,8 @@ describe('the sign-in page', () => {
 
     const right = await signIn(client, official.email, official.password);
     expect(right.statusCode).toBe(303);
-    expect(right.headers.location).toBe('/account');
+    // A city official lands on their city's page.
+    expect(right.headers.location).toBe('/city');
     const account = await client.get('/account');
     expect(h1Of(account.body)).toBe('Your account');
     expect(textOf(account.body)).toContain(
@@ -106,7 +107,7 @@ describe('the sign-in page', () => {
     expect(back.headers.location).toBe('/verify?serial=AP');
     for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
       const res = await signIn(browser(), official.email, official.password, next);
-      expect(res.headers.location, next).toBe('/account');
+      expect(res.headers.location, next).toBe('/city');
     }
   });
 
@@ -114,9 +115,10 @@ describe('the sign-in page', () => {
     const client = browser();
     await signIn(client, official.email, official.password);
     const first = client.cookies.get('ap_session')!;
-    // Signed in, the sign-in page leads to the account; a sign-in form sent from elsewhere still counts.
+    // Signed in, the sign-in page leads to the role's own page; a sign-in form sent from elsewhere
+    // still counts.
     const page = await client.get('/sign-in');
-    expect(page.headers.location).toBe('/account');
+    expect(page.headers.location).toBe('/city');
     const account = await client.get('/account');
     await client.post('/sign-in', { email: secretariat.email, password: secretariat.password }, { csrfFrom: account });
     const second = client.cookies.get('ap_session')!;

@@ -82,6 +82,11 @@ const passwordForm = z
 
 const invitationToken = z.string().regex(/^inv_[A-Za-z0-9_-]{43}$/);
 
+/** Where a person lands after signing in, unless a page sent them to sign in: their role's own page. */
+function homeOf(role: string): string {
+  return role === 'city_official' ? '/city' : '/account';
+}
+
 /** Notices a page shows after a redirect (post/redirect/get), named in its query string. */
 const notices: Record<string, MessageKey> = {
   'signed-out': 'signIn.notice.signedOut',
@@ -134,7 +139,10 @@ export default async function accountPages(app: FastifyInstance, { config }: { c
 
   app.get('/sign-in', async (request, reply) => {
     if (request.web.session)
-      return reply.redirect(localPath((request.query as { next?: unknown }).next) ?? '/account', 303);
+      return reply.redirect(
+        localPath((request.query as { next?: unknown }).next) ?? homeOf(request.web.session.user.role),
+        303,
+      );
     return signInPage(request, reply);
   });
 
@@ -163,7 +171,7 @@ export default async function accountPages(app: FastifyInstance, { config }: { c
     }
     await endCurrentSession(request);
     beginSession(reply, session);
-    return reply.redirect(localPath((request.body as { next?: unknown }).next) ?? '/account', 303);
+    return reply.redirect(localPath((request.body as { next?: unknown }).next) ?? homeOf(session.role), 303);
   });
 
   app.post('/sign-out', { preValidation: app.csrfProtection }, async (request, reply) => {

@@ -58,17 +58,19 @@ export async function signInToPortal(
   ctx: ServiceContext,
   deps: WebSessionDeps,
   input: Credentials & { language: Language },
-): Promise<StartedWebSession> {
+): Promise<StartedWebSession & { role: users.UserRow['role'] }> {
   const user = await checkCredentials(ctx, input);
   return withTx({ ...ctx, actor: actorFromUser(user) }, async (tx) => {
     const session = await startWebSession(tx, deps, user, user.language ?? input.language);
+    // The caller sends each role to its own first page.
+    const role: users.UserRow['role'] = user.role;
     await recordAudit(tx, {
       action: 'auth.login',
       entityType: 'user',
       entityId: user.id,
       summary: { ip: input.ip, via: 'portal' },
     });
-    return session;
+    return { ...session, role };
   });
 }
 

@@ -21,13 +21,13 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-async function invite(name = 'Ana Ruiz') {
+async function invite(name = 'Ana Ruiz', language?: 'en' | 'es' | 'fr') {
   const email = `${unique('invitee-')}@example.org`;
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/invitations',
     headers: secretariat.headers,
-    payload: { email, name, role: 'city_official', cityId: city.id },
+    payload: { email, name, role: 'city_official', cityId: city.id, ...(language ? { language } : {}) },
   });
   expect(res.statusCode).toBe(201);
   return { email, token: res.json().acceptToken as string };
@@ -53,6 +53,14 @@ describe("an invitation's page", () => {
     const page = await browser({ 'accept-language': 'es-CO' }).get(`/invitations/${token}`);
     expect(h1Of(page.body)).toBe('Cree su cuenta');
     expect(textOf(page.body)).toContain(`como representante de ciudad de ${city.name}`);
+  });
+
+  it('speaks the language the person was invited in, unless they choose another', async () => {
+    const { token } = await invite('Ana Ruiz', 'es');
+    const page = await browser({ 'accept-language': 'en-GB' }).get(`/invitations/${token}`);
+    expect(h1Of(page.body)).toBe('Cree su cuenta');
+    const chosen = await browser({ 'accept-language': 'en-GB' }).get(`/invitations/${token}?lang=fr`);
+    expect(h1Of(chosen.body)).toBe('Créez votre compte');
   });
 
   it('lists what is wrong, keeping the name and never the passwords', async () => {

@@ -9,7 +9,7 @@ import {
   UnauthenticatedError,
   ValidationError,
 } from '../lib/errors.js';
-import { languages, type MessageKey, type Translator } from '../lib/i18n.js';
+import { isLanguage, languages, type MessageKey, translator, type Translator } from '../lib/i18n.js';
 import {
   acceptInvitationAccount,
   changeOwnPassword,
@@ -185,6 +185,12 @@ export default async function accountPages(app: FastifyInstance, { config }: { c
     const token = invitationToken.safeParse((request.params as { token?: unknown }).token);
     const invitation = token.success ? await findInvitation(app.ctx(request), token.data) : undefined;
     if (!token.success || !invitation) throw new NotFoundError('Invitation');
+    // The invited person reads the page in the language the secretariat invited them in, unless
+    // they chose another.
+    const invited = invitation.language;
+    if (!request.web.languageChosen && isLanguage(invited) && invited !== request.web.lang) {
+      request.web = { ...request.web, lang: invited, t: translator(invited) };
+    }
     return { token: token.data, invitation };
   }
 

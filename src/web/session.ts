@@ -19,6 +19,11 @@ export interface WebState {
   lang: Language;
   t: Translator;
   session?: WebSession;
+  /**
+   * Whether the reader chose the language (the switcher, its cookie, or their account's), rather
+   * than their browser's: a page about a record in a language of its own may then speak that one.
+   */
+  languageChosen: boolean;
 }
 
 declare module 'fastify' {
@@ -76,7 +81,8 @@ export function readWebSession(app: FastifyInstance, config: Config) {
       (isLanguage(remembered) ? remembered : undefined) ??
       negotiateLanguage(request.headers['accept-language']) ??
       'en';
-    request.web = { lang: visitorLanguage, t: translator(visitorLanguage) };
+    const chosen = picked !== undefined || isLanguage(remembered);
+    request.web = { lang: visitorLanguage, t: translator(visitorLanguage), languageChosen: chosen };
 
     const cookie = request.cookies[names.session];
     const session = cookie === undefined ? undefined : await findWebSession(app.ctx(request), cookie);
@@ -85,7 +91,7 @@ export function readWebSession(app: FastifyInstance, config: Config) {
       request.actor = actorFromUser(session.user);
       if (picked) await setWebSessionLanguage(app.ctx(request), session, picked);
       const lang = picked ?? session.language ?? session.user.language ?? visitorLanguage;
-      request.web = { lang, t: translator(lang), session };
+      request.web = { lang, t: translator(lang), session, languageChosen: true };
     } else if (picked && picked !== remembered) {
       reply.setCookie(names.lang, picked, { ...cookieOptions(config), maxAge: LANGUAGE_COOKIE_SECONDS });
     }

@@ -95,7 +95,7 @@ export async function setUpPages(app: FastifyInstance, { config, stylesheet }: W
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     // Failed before the session hook decided anything: English, anonymous.
-    request.web ??= { lang: 'en', t: translator('en') };
+    request.web ??= { lang: 'en', t: translator('en'), languageChosen: false };
     const known = pageForError(error);
     if (known) {
       if (known === errorPages.csrf) request.log.info({ code: error.code }, 'form refused: no valid CSRF token');

@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { pledgeCertificatesZip } from '../src/modules/certificates/index.js';
 import { NotFoundError } from '../src/lib/errors.js';
+import { WorkerPool } from '../src/lib/worker-pool.js';
 import { CliError, parseFlags, runCli } from './cli.js';
 
 const usage = 'Usage: npm run certificates:zip -- --pledge SLUG --out FILE';
@@ -16,12 +17,14 @@ await runCli(async () => {
   if (!flags.pledge || !flags.out) throw new CliError(usage);
   const config = loadConfig();
   const database = await openDatabase(config.database);
+  // The certificates render on worker threads, as in the service (WORKER_THREADS).
+  const workers = new WorkerPool(config.workers);
   try {
     const system = { db: database.db, actor: { kind: 'system', label: 'certificates:zip' } } as const;
     const bar = process.stdout.isTTY
       ? new cliProgress.SingleBar({ format: 'certificates {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)
       : undefined;
-    const zip = await pledgeCertificatesZip(system, flags.pledge, (done) => bar?.update(done)).catch((err) => {
+    const zip = await pledgeCertificatesZip(system, workers, flags.pledge, (done) => bar?.update(done)).catch((err) => {
       throw err instanceof NotFoundError ? new CliError(`No pledge ${flags.pledge}.`) : err;
     });
     const total = await zip.count();
@@ -30,6 +33,7 @@ await runCli(async () => {
     bar?.stop();
     console.log(`${total} certificate(s) of ${zip.slug} written to ${flags.out}.`);
   } finally {
+    await workers.close();
     await database.close();
   }
 });

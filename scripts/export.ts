@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
+import { WorkerPool } from '../src/lib/worker-pool.js';
 import { exportReport, reportFormats } from '../src/modules/reports/index.js';
 import { CliError, parseFlags, runCli } from './cli.js';
 
@@ -16,12 +17,15 @@ await runCli(async () => {
   if (!flags.pledge || !flags.out || !format || !Object.hasOwn(reportFormats, format)) throw new CliError(usage);
   const config = loadConfig();
   const database = await openDatabase(config.database);
+  // A workbook is written on a worker thread, as in the service (WORKER_THREADS).
+  const workers = new WorkerPool(config.workers);
   try {
     const bar = process.stdout.isTTY
       ? new cliProgress.SingleBar({ format: 'endorsements {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)
       : undefined;
     const report = await exportReport(
       { db: database.db, actor: { kind: 'system', label: 'export' } },
+      workers,
       flags.pledge,
       format,
       {},
@@ -33,6 +37,7 @@ await runCli(async () => {
     bar?.stop();
     console.log(`${total} endorsement(s) of ${report.pledge.slug} written to ${flags.out} (${format}).`);
   } finally {
+    await workers.close();
     await database.close();
   }
 });

@@ -7,6 +7,7 @@ import type { Database } from './db/client.js';
 import { DatabaseOutage } from './db/outage.js';
 import { ResponseCache } from './lib/response-cache.js';
 import { safeErrorSerializer } from './lib/safe-error.js';
+import { WorkerPool } from './lib/worker-pool.js';
 import auditRoutes from './modules/audit/audit.routes.js';
 import authRoutes from './modules/auth/auth.routes.js';
 import certificatesRoutes from './modules/certificates/certificates.routes.js';
@@ -33,6 +34,8 @@ declare module 'fastify' {
     publicCache: ResponseCache;
     /** Logs a database outage as one (see db/outage.ts); the errors plugin reports to it. */
     databaseOutage: DatabaseOutage;
+    /** The threads that render PDFs and write workbooks, off the event loop (WORKER_THREADS, WORKER_QUEUE). */
+    workers: WorkerPool;
   }
 }
 
@@ -115,6 +118,13 @@ export async function buildApp({ config, database, logger }: BuildAppOptions): P
   const outage = new DatabaseOutage({ ping: () => database.ping(1_000), log: () => app.log });
   app.decorate('databaseOutage', outage);
   app.addHook('onClose', async () => outage.stop());
+  const workers = new WorkerPool({
+    ...config.workers,
+    onError: (err) => app.log.error({ err }, 'worker pool error'),
+  });
+  app.decorate('workers', workers);
+  // After the server has stopped and the last download has ended: the threads stop with the app.
+  app.addHook('onClose', () => workers.close());
   // A write this instance handled may change a public page: from now on, serve none from before
   // it. Done before the answer leaves, so the writer's next read already sees its change.
   app.addHook('onSend', async (request, reply) => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseSigningKey } from './lib/signing-key.js';
 import { z } from 'zod';
 
@@ -75,6 +76,14 @@ const envSchema = z
     SMTP_SEND_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
     LOG_LEVEL: z.enum(logLevels).default('info'),
     PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(1_000),
+    // A core for the event loop and the database, the others for PDFs and workbooks (one on two cores).
+    WORKER_THREADS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(() => Math.max(1, availableParallelism() - 1)),
+    WORKER_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
     CORS_ORIGINS: optionalString,
     TRUST_PROXY: z
       .enum(['true', 'false'])
@@ -195,6 +204,8 @@ export interface Config {
   trustProxy: boolean;
   /** How long a public page may be served from memory (0: never). */
   publicCacheMs: number;
+  /** The threads that render PDFs and write workbooks, and how many tasks may wait for them. */
+  workers: { threads: number; queue: number };
   /** True when demo data with publicly known passwords may be seeded. */
   allowDemoData: boolean;
 }
@@ -261,6 +272,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     trustProxy: e.TRUST_PROXY,
     publicCacheMs: e.PUBLIC_CACHE_MS,
+    workers: { threads: e.WORKER_THREADS, queue: e.WORKER_QUEUE },
     allowDemoData: e.NODE_ENV !== 'production',
   };
 }

@@ -348,7 +348,7 @@ describe('GET /pledges/:pledgeId/certificates.zip', () => {
       // Read a certificate at a time from the database: the same two entries, in order.
       const chunks: Buffer[] = [];
       const seen: number[] = [];
-      for await (const chunk of certificatesZip(zt.db, pledge.pledgeId, (n) => seen.push(n), 1))
+      for await (const chunk of certificatesZip(zt.db, zt.app.workers, pledge.pledgeId, (n) => seen.push(n), 1))
         chunks.push(chunk as Buffer);
       expect(seen).toEqual([1, 2]);
       expect(Buffer.concat(chunks).toString('latin1').split('%PDF-').length - 1).toBe(2);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEMO_JWT_SECRET, loadConfig } from '../src/config.js';
 
@@ -90,6 +91,11 @@ describe('loadConfig defaults', () => {
     expect(config.shutdownGraceMs).toBe(0);
   });
 
+  it('gives the worker pool a thread per core but one (at least one), and a queue of 16', () => {
+    expect(loadConfig({}).workers).toEqual({ threads: Math.max(1, availableParallelism() - 1), queue: 16 });
+    expect(loadConfig({ WORKER_THREADS: '3', WORKER_QUEUE: '0' }).workers).toEqual({ threads: 3, queue: 0 });
+  });
+
   it('reads good values', () => {
     const config = loadConfig({
       PORT: '8080',
@@ -148,6 +154,8 @@ describe('loadConfig defaults', () => {
       SMTP_POOL_SIZE: '',
       SMTP_CONNECT_TIMEOUT_MS: '',
       SMTP_SEND_TIMEOUT_MS: '',
+      WORKER_THREADS: '',
+      WORKER_QUEUE: '',
     });
     expect(config).toEqual(loadConfig({}));
     expect(config.port).toBe(3000);
@@ -190,6 +198,10 @@ describe('loadConfig rejects bad values, naming the variable', () => {
     ['SMTP_CONNECT_TIMEOUT_MS', '999'],
     ['SMTP_SEND_TIMEOUT_MS', '999'],
     ['SMTP_SEND_TIMEOUT_MS', 'a minute'],
+    ['WORKER_THREADS', '0'],
+    ['WORKER_THREADS', '1.5'],
+    ['WORKER_QUEUE', '-1'],
+    ['WORKER_QUEUE', 'many'],
   ])('%s=%s', (variable, value) => {
     expectNamed(configError({ [variable]: value }), variable);
   });

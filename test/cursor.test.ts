@@ -87,7 +87,7 @@ describe('cursorPages', () => {
 
 describe('a report whose reader goes away', () => {
   it('Excel: the export stops and ends its transaction while it waits for the reader', async () => {
-    const out = xlsxReport(t.db, pledgeId, {}, areaKeys);
+    const out = xlsxReport(t.db, t.app.workers, pledgeId, {}, areaKeys);
     // Nobody reads: the writer fills the stream and waits for it to drain.
     await sleep(1_500);
     out.destroy();

@@ -118,7 +118,7 @@ export default async function certificatePages(app: FastifyInstance) {
     if (pdf && pdf.length > 0) {
       let checked;
       try {
-        checked = await verifyUploadedPdf(db(), pdf);
+        checked = await verifyUploadedPdf(db(), app.workers, pdf);
       } catch (err) {
         const message = uploadProblem(err, t);
         if (!message) throw err;

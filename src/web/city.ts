@@ -475,7 +475,7 @@ export default async function cityPages(app: FastifyInstance) {
     if (!ctx) return reply;
     const query = certificateQuery.safeParse(request.query);
     if (!query.success) throw new NotFoundError('Certificate');
-    const { pdf, serial } = await endorsementCertificatePdf(ctx, idOf(request), query.data.lang);
+    const { pdf, serial } = await endorsementCertificatePdf(ctx, app.workers, idOf(request), query.data.lang);
     const suffix = query.data.lang ? `-${query.data.lang}` : '';
     return reply
       .type('application/pdf')

@@ -4,19 +4,21 @@ import type { ServiceContext } from '../context.js';
 import type { Language } from '../../lib/countries.js';
 import { AppError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
+import type { TaskRunner } from '../../lib/worker-pool.js';
 import { findOwnCityEndorsement } from '../endorsements/index.js';
-import { extractProof, renderCertificatePdf, type EmbeddedProof } from './certificate.pdf.js';
+import {
+  extractProof,
+  renderCertificatePdf,
+  type EmbeddedProof,
+  type RenderableCertificate,
+} from './certificate.pdf.js';
+import { renderOnWorker } from './certificate.render.js';
 import * as repo from './certificates.repository.js';
 import { getCertificate, type CertificatePayload } from './certificates.service.js';
 import { findPublicKey } from './signing-keys.js';
 
 export const MAX_CERTIFICATE_PDF_BYTES = 5 * 1024 * 1024;
 
-/**
- * Checks a certificate PDF against a public key alone (what the offline CLI can do): the
- * signature must cover the embedded payload, and re-rendering that payload must give exactly the
- * uploaded bytes, so an edit of the printed text is caught as surely as an edit of the payload.
- */
 /** Why a check failed (or that it passed), for a reader's language; `reason` says it in English. */
 export type CheckOutcome = 'genuine' | 'malformed' | 'forged' | 'altered' | 'unknown_key' | 'differs';
 
@@ -26,7 +28,20 @@ export interface CheckResult {
   reason: string;
 }
 
-export async function checkPdfOffline(pdf: Buffer, proof: EmbeddedProof, publicKey: KeyObject): Promise<CheckResult> {
+type Render = (certificate: RenderableCertificate, language: Language) => Promise<Buffer>;
+
+/**
+ * Checks a certificate PDF against a public key alone (what the offline CLI can do): the
+ * signature must cover the embedded payload, and re-rendering that payload must give exactly the
+ * uploaded bytes, so an edit of the printed text is caught as surely as an edit of the payload.
+ * The service re-renders on its worker threads; the CLI, with nothing else to do, on its own.
+ */
+export async function checkPdfOffline(
+  pdf: Buffer,
+  proof: EmbeddedProof,
+  publicKey: KeyObject,
+  render: Render = renderCertificatePdf,
+): Promise<CheckResult> {
   let signed: boolean;
   try {
     signed = verify(
@@ -44,7 +59,7 @@ export async function checkPdfOffline(pdf: Buffer, proof: EmbeddedProof, publicK
       outcome: 'forged',
       reason: 'the signature does not match the certificate data (forged or altered)',
     };
-  const rendered = await renderCertificatePdf(
+  const rendered = await render(
     { payload: proof.payload, signature: proof.signature, keyId: proof.keyId },
     proof.language,
   );
@@ -58,7 +73,7 @@ export async function checkPdfOffline(pdf: Buffer, proof: EmbeddedProof, publicK
 }
 
 /** POST /certificates/verify: the upload checked against the key and the stored certificate. */
-export async function verifyUploadedPdf(db: Db, pdf: Buffer) {
+export async function verifyUploadedPdf(db: Db, workers: TaskRunner, pdf: Buffer) {
   if (pdf.length === 0 || pdf.subarray(0, 5).toString('latin1') !== '%PDF-') {
     throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as a PDF file.');
   }
@@ -76,7 +91,8 @@ export async function verifyUploadedPdf(db: Db, pdf: Buffer) {
     outcome: 'unknown_key',
     reason: 'the certificate names a signing key that is not ours',
   };
-  if (publicKey) check = await checkPdfOffline(pdf, proof, publicKey);
+  if (publicKey)
+    check = await checkPdfOffline(pdf, proof, publicKey, (c, language) => renderOnWorker(workers, c, language));
   if (
     check.ok &&
     (canonicalJson(stored.payload) !== canonicalJson(proof.payload) ||
@@ -89,16 +105,18 @@ export async function verifyUploadedPdf(db: Db, pdf: Buffer) {
 }
 
 /** The current certificate of an endorsement as a PDF, for its city officials and the secretariat. */
-export async function endorsementCertificatePdf(ctx: ServiceContext, endorsementId: string, language?: Language) {
+export async function endorsementCertificatePdf(
+  ctx: ServiceContext,
+  workers: TaskRunner,
+  endorsementId: string,
+  language?: Language,
+) {
   const endorsement = await findOwnCityEndorsement(ctx, endorsementId, 'Certificate');
   // Only a valid certificate is current: a revoked or superseded one is not handed out again.
   const row = await repo.findValidOf(ctx.db, endorsement.id);
   if (!row)
     throw new NotFoundError('Certificate (the endorsement has no valid certificate: not verified yet, or withdrawn)');
   const payload = row.payload as CertificatePayload;
-  const pdf = await renderCertificatePdf(
-    { payload, signature: row.signature, keyId: row.keyId },
-    language ?? payload.language,
-  );
+  const pdf = await renderOnWorker(workers, { payload, signature: row.signature, keyId: row.keyId }, language);
   return { pdf, serial: row.serial };
 }

@@ -45,7 +45,7 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
       const body = request.body;
       if (!Buffer.isBuffer(body))
         throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as application/pdf.');
-      return verifyUploadedPdf(app.database.db, body);
+      return verifyUploadedPdf(app.database.db, app.workers, body);
     },
   );
 
@@ -62,7 +62,7 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const zip = await pledgeCertificatesZip(app.ctx(request), request.params.pledgeId);
+      const zip = await pledgeCertificatesZip(app.ctx(request), app.workers, request.params.pledgeId);
       return reply
         .type('application/zip')
         .header('content-disposition', `attachment; filename="${zip.slug}-certificates.zip"`)
@@ -84,7 +84,12 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { pdf, serial } = await endorsementCertificatePdf(app.ctx(request), request.params.id, request.query.lang);
+      const { pdf, serial } = await endorsementCertificatePdf(
+        app.ctx(request),
+        app.workers,
+        request.params.id,
+        request.query.lang,
+      );
       return reply
         .type('application/pdf')
         .header('content-disposition', `attachment; filename="certificate-${serial}.pdf"`)

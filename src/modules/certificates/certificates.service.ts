@@ -5,6 +5,7 @@ import { countryNames } from '../../lib/countries.js';
 import { isUniqueViolation, NotFoundError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
 import { generateSerial, normaliseSerial } from '../../lib/serial.js';
+import type { WorkerPool } from '../../lib/worker-pool.js';
 import { recordAudit } from '../audit/index.js';
 import type { EndorsementRow } from '../endorsements/index.js';
 import { findCityById } from '../cities/index.js';
@@ -158,15 +159,21 @@ export async function certificateWithSuccessor(db: Db, serialInput: string) {
 
 /**
  * Every current certificate of a pledge as one streamed ZIP, for the secretariat (and the command
- * line): the pledge's slug, the stream, and how many certificates it will hold.
+ * line): the pledge's slug, the stream (rendered on `workers`), and how many certificates it will hold.
  */
-export async function pledgeCertificatesZip(ctx: ServiceContext, pledgeRef: string, onEntry?: (done: number) => void) {
+export async function pledgeCertificatesZip(
+  ctx: ServiceContext,
+  workers: WorkerPool,
+  pledgeRef: string,
+  onEntry?: (done: number) => void,
+) {
   requireSecretariat(ctx.actor);
   const pledge = await findPledge(ctx.db, pledgeRef);
   if (!pledge) throw new NotFoundError('Pledge');
   return {
     slug: pledge.slug,
     count: () => repo.countValidOfPledge(ctx.db, pledge.id),
-    stream: () => certificatesZip(ctx.db, pledge.id, onEntry),
+    /** The ZIP, its rendering reserved on the worker pool (503 when the pool is full). */
+    stream: () => certificatesZip(ctx.db, workers, pledge.id, onEntry),
   };
 }

@@ -89,7 +89,13 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
       async (request, reply) => {
-        const report = await service.exportReport(app.ctx(request), request.params.pledgeId, extension, request.query);
+        const report = await service.exportReport(
+          app.ctx(request),
+          app.workers,
+          request.params.pledgeId,
+          extension,
+          request.query,
+        );
         return reply
           .type(report.contentType)
           .header('content-disposition', `attachment; filename="${report.filename}"`)
@@ -130,7 +136,13 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { lang, ...filters } = request.query;
-      const { pdf, slug } = await service.summaryPdf(app.ctx(request), request.params.pledgeId, filters, lang);
+      const { pdf, slug } = await service.summaryPdf(
+        app.ctx(request),
+        app.workers,
+        request.params.pledgeId,
+        filters,
+        lang,
+      );
       return reply
         .type('application/pdf')
         .header('content-disposition', `attachment; filename="${slug}-summary-${lang}.pdf"`)

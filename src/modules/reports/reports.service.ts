@@ -3,6 +3,7 @@ import { withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
 import type { Language } from '../../lib/countries.js';
 import { sha256Hex } from '../../lib/hash.js';
+import { asBuffer, type TaskRunner, type WorkerPool, workerFile } from '../../lib/worker-pool.js';
 import { recordAudit } from '../audit/index.js';
 import type { ServiceContext } from '../context.js';
 import { findReportablePledge, findVisibleSnapshot, visibleSnapshotsNetwork } from './reports.access.js';
@@ -10,7 +11,9 @@ import { csvReport } from './reports.export.js';
 import { type ReportFormat, reportFormats } from './reports.formats.js';
 import * as repo from './reports.repository.js';
 import { summary as summaryFigures } from './reports.summary.js';
-import { renderSummaryPdf } from './summary.pdf.js';
+import type { SummaryPdfTask } from './reports.worker.js';
+
+const worker = workerFile(import.meta.url, 'reports.worker');
 
 /**
  * A report's pledge (reports.access.ts: one the reader may see), the filters it runs with (the
@@ -32,9 +35,29 @@ export async function summary(ctx: ServiceContext, pledgeRef: string, filters: r
 
 const SUMMARY_TABLE_ROWS = 150;
 
-/** The briefing PDF: the summary, charts, and the signatory cities (the first 150 by name). */
+/**
+ * The briefing PDF: the summary, charts, and the signatory cities (the first 150 by name). Read
+ * here, drawn on a worker thread (503 when the pool is full).
+ */
 export async function summaryPdf(
   ctx: ServiceContext,
+  workers: WorkerPool,
+  pledgeRef: string,
+  filters: repo.ReportFilters,
+  language: Language,
+) {
+  // Reserved first: a full pool refuses before the summary's queries run for nothing.
+  const lease = workers.reserve(1);
+  try {
+    return await drawSummaryPdf(ctx, lease, pledgeRef, filters, language);
+  } finally {
+    lease.release();
+  }
+}
+
+async function drawSummaryPdf(
+  ctx: ServiceContext,
+  workers: TaskRunner,
   pledgeRef: string,
   filters: repo.ReportFilters,
   language: Language,
@@ -53,8 +76,8 @@ export async function summaryPdf(
       verifiedAt: (row.verifiedAt ?? row.submittedAt).toISOString(),
     }))
     .sort((a, b) => a.city.localeCompare(b.city, language));
-  const pdf = await renderSummaryPdf(
-    {
+  const task: SummaryPdfTask = {
+    input: {
       pledgeTitle: r.pledge.title[language] ?? r.pledge.title.en,
       summary: figures,
       areaTitles: Object.fromEntries([...areas].map(([key, title]) => [key, title[language] ?? title.en])),
@@ -63,7 +86,8 @@ export async function summaryPdf(
       generatedAt: new Date(),
     },
     language,
-  );
+  };
+  const pdf = asBuffer(await workers.run<Uint8Array>({ file: worker, name: 'summaryPdf', data: task }));
   return { pdf, slug: r.pledge.slug };
 }
 
@@ -83,10 +107,12 @@ export interface ReportExport {
 
 /**
  * The endorsement report in a format, for the routes and for `npm run export` (which acts as the
- * system): the same rules (who may read which pledge's report, over which cities) for both.
+ * system): the same rules (who may read which pledge's report, over which cities) for both. A
+ * workbook is written on `workers`, whose unit is reserved here (503 when the pool is full).
  */
 export async function exportReport(
   ctx: ServiceContext,
+  workers: WorkerPool,
   pledgeRef: string,
   format: ReportFormat,
   filters: repo.ReportFilters,
@@ -102,7 +128,7 @@ export async function exportReport(
     contentType,
     filename: `${r.pledge.slug}-endorsements.${format}`,
     rowCount,
-    stream: write(ctx.db, r.pledge.id, r.filters, r.areaKeys, progress),
+    stream: write({ db: ctx.db, workers, pledgeId: r.pledge.id, filters: r.filters, areaKeys: r.areaKeys }, progress),
   };
 }
 

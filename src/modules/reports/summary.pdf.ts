@@ -42,6 +42,8 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
       Title: `${t.title}: ${input.pledgeTitle}`,
       Producer: 'Action Pledge platform',
       Creator: 'Action Pledge platform',
+      // Dated from its input, not the clock: the same input gives the same bytes, wherever drawn.
+      CreationDate: input.generatedAt,
     },
   });
   const chunks: Buffer[] = [];

@@ -13,6 +13,8 @@ const TASKS_PER_THREAD = 2;
 /**
  * The threads' scheduling priority, lowered (Linux nice 10): when the cores are busy, the event
  * loop and PostgreSQL go first and a download takes longer, rather than every request waiting.
+ * Measured (`npm run bench -- isolation`, two runs each): the write p99 beside a certificates ZIP
+ * was 1.8–2.2× idle at nice 0, 1.0–1.3× at nice 10; beside a workbook 3.0–4.3× and 1.5–2.0×.
  */
 const NICE_INCREMENT = 10;
 /** A thread that had nothing to do for a minute ends: with pdfkit and ExcelJS loaded it holds some 50 MB. */

@@ -16,6 +16,26 @@ const WIDE_COLUMNS: Record<string, number> = {
 };
 const DATE_COLUMNS = new Set(['submittedAt', 'verifiedAt', 'withdrawnAt']);
 
+/** A writable stream as archiver makes it (readable-stream's, which lacks `writableNeedDrain`). */
+interface ArchiveInput {
+  once(event: 'drain', listener: () => void): unknown;
+  _writableState?: { needDrain?: boolean };
+}
+
+/**
+ * Where a sheet's XML enters the archive: ExcelJS writes the rows into a buffer of its own that
+ * pushes them on to archiver's input without heeding its backpressure, and the archive deflates
+ * on libuv's threads, a chunk a turn of the event loop. A thread that keeps adding rows would
+ * leave the deflate ever further behind, the whole sheet in memory and nothing sent until the
+ * end; waiting for this input to drain after each batch keeps the bytes flowing. Undefined if
+ * ExcelJS ever changes its insides (then nothing waits; reports-workbook.test.ts would say so).
+ */
+function archiveInput(sheet: unknown): ArchiveInput | undefined {
+  const pipes = (sheet as { stream?: { pipes?: unknown } }).stream?.pipes;
+  const input = Array.isArray(pipes) ? (pipes[0] as ArchiveInput | undefined) : undefined;
+  return input && typeof input.once === 'function' && input._writableState ? input : undefined;
+}
+
 /**
  * The report's workbook written to `out` as rows come: an "Endorsements" sheet (frozen header
  * row, auto-filter, typed date and number cells, rows written and released as they are added)
@@ -42,8 +62,11 @@ export async function openWorkbook(out: Writable, columns: string[]) {
   sheet.getRow(1).font = { bold: true };
 
   return {
-    addRows(rows: WorkbookRow[]) {
+    /** Adds the rows; resolves once the archive has taken them in (so their bytes are on their way). */
+    async addRows(rows: WorkbookRow[]) {
       for (const row of rows) sheet.addRow(row).commit();
+      const input = archiveInput(sheet);
+      if (input?._writableState?.needDrain) await new Promise<void>((resolve) => input.once('drain', resolve));
     },
     /** The Summary sheet, then the workbook's end: resolves once its last byte went to `out`. */
     async finish(s: Summary) {

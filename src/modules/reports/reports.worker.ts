@@ -50,7 +50,7 @@ export async function workbook({ port, columns }: WorkbookTask): Promise<void> {
       work = work
         .then(async () => {
           if ('rows' in message) {
-            book.addRows(message.rows);
+            await book.addRows(message.rows);
             send({ written: true });
           } else {
             await book.finish(message.summary);

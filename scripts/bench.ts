@@ -480,8 +480,73 @@ async function mailBench() {
   console.log('');
 }
 
-// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates`, `-- reports` or `-- mail` one part.
-const parts = ['http', 'certificates', 'reports', 'mail'];
+interface WriteLoad {
+  requests: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  healthzMaxMs: number;
+}
+type IsolationRun = { rows: number; certificates: number; connections: number; idle: WriteLoad } & Record<
+  'certificatesZip' | 'xlsx' | 'csv' | 'summaryPdf' | 'summary',
+  WriteLoad & { downloads: { finished: number; bytes: number; entries: number } }
+>;
+
+function isolationRun(): Promise<IsolationRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/isolation.ts', baseUrl], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`isolation bench exited ${code}`)),
+    );
+  });
+}
+
+/**
+ * Issue 12's measure: what a large download costs everyone else. The write p99 beside each
+ * download, against the same writes idle (target: within 2×).
+ */
+async function isolationBench() {
+  const r = await isolationRun();
+  const seconds = Number(process.env.BENCH_ISOLATION_MS ?? 15_000) / 1000;
+  console.log(
+    `Isolation — endorsement creation (${r.connections} connections, ${seconds} s each) idle and while each ` +
+      `download runs back to back (${r.rows.toLocaleString('en')} rows, ${r.certificates.toLocaleString('en')} ` +
+      `certificates); the longest /healthz answer beside it`,
+  );
+  const line = (label: string, w: WriteLoad, extra = '', target = ', target ≤ 2×') =>
+    console.log(
+      `  ${label.padEnd(16)} p99 ${w.p99.toFixed(1).padStart(7)} ms (${(w.p99 / r.idle.p99).toFixed(2)}× idle` +
+        `${target})   p50 ${w.p50.toFixed(1).padStart(6)} ms   ${w.rate.toFixed(0).padStart(5)} writes/s   ` +
+        `/healthz ≤ ${w.healthzMaxMs.toFixed(0)} ms   ${w.errors} errors${extra}`,
+    );
+  const reference = (label: string, w: WriteLoad, extra: string) => line(label, w, extra, '');
+  reference('idle', r.idle, '');
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+  const zip = r.certificatesZip.downloads;
+  line(
+    'certificates.zip',
+    r.certificatesZip,
+    `   (${zip.entries} certificates, ${(zip.entries / seconds).toFixed(1)}/s)`,
+  );
+  const xlsx = r.xlsx.downloads;
+  line('xlsx', r.xlsx, `   (${xlsx.finished} workbooks finished, ${mb(xlsx.bytes)})`);
+  line('summary.pdf', r.summaryPdf, `   (${r.summaryPdf.downloads.finished} PDFs)`);
+  console.log('  for reference, what needs no worker thread (the same rows read, the same figures computed):');
+  reference('csv', r.csv, `   (${r.csv.downloads.finished} reports finished, ${mb(r.csv.downloads.bytes)})`);
+  reference('summary (JSON)', r.summary, `   (${r.summary.downloads.finished} summaries)`);
+  console.log('');
+}
+
+// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates`, `-- reports`, `-- mail` or
+// `-- isolation` one part.
+const parts = ['http', 'certificates', 'reports', 'mail', 'isolation'];
 let only: string | undefined;
 try {
   const { positionals } = parseArgs({ args: process.argv.slice(2), options: {}, allowPositionals: true });
@@ -500,12 +565,15 @@ const run =
       ? reportsBench()
       : only === 'mail'
         ? mailBench()
-        : main().then(async () => {
-            if (only === 'http') return;
-            await certificatesBench();
-            await reportsBench();
-            await mailBench();
-          });
+        : only === 'isolation'
+          ? isolationBench()
+          : main().then(async () => {
+              if (only === 'http') return;
+              await certificatesBench();
+              await reportsBench();
+              await mailBench();
+              await isolationBench();
+            });
 run.catch((err) => {
   console.error(err);
   process.exitCode = 1;

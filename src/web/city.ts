@@ -170,7 +170,7 @@ export default async function cityPages(app: FastifyInstance) {
       const chunks: Buffer[] = [];
       for await (const chunk of part.file) chunks.push(chunk as Buffer);
       const upload: Upload = { data: Buffer.concat(chunks), truncated: part.file.truncated, filename: part.filename };
-      (part as unknown as { value: Upload }).value = upload;
+      (part as MultipartFile & { value?: Upload }).value = upload;
     },
   });
 

@@ -1,0 +1,183 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { progressStages } from '../db/schema/index.js';
+import { AppError, NotFoundError } from '../lib/errors.js';
+import { type MessageKey, type Translator } from '../lib/i18n.js';
+import type { ServiceContext } from '../modules/context.js';
+import type { getEndorsement } from '../modules/endorsements/index.js';
+import { type EndorseDeps, MAX_MANDATE_BYTES } from '../modules/endorsements/index.js';
+import { getVersion, slugSchema } from '../modules/pledges/index.js';
+import type { FormError } from './render.js';
+
+// What the city official's pages share (city.ts registers them): who may open them, the words for
+// statuses, stages and history, the forms' error messages, and the uploaded mandate's shape.
+
+export type Detail = Awaited<ReturnType<typeof getEndorsement>>;
+export type Area = Awaited<ReturnType<typeof getVersion>>['version']['areas'][number];
+
+export const idParams = z.object({ id: z.uuid() });
+export const slugParams = z.object({ slug: slugSchema });
+
+/** The megabytes a person reads in the mandate upload's hint and errors ("10 MB"). */
+export const mandateSize = (t: Translator) =>
+  new Intl.NumberFormat(t.lang, { style: 'unit', unit: 'megabyte', unitDisplay: 'short' }).format(
+    MAX_MANDATE_BYTES / (1024 * 1024),
+  );
+
+/** Notices a page shows after a redirect (post/redirect/get), named in its query string. */
+const notices: Record<string, MessageKey> = {
+  submitted: 'city.notice.submitted',
+  'submitted-no-mandate': 'city.notice.submittedNoMandate',
+  amended: 'city.notice.amended',
+  withdrawn: 'city.notice.withdrawn',
+  progress: 'city.notice.progress',
+  reconfirmed: 'city.notice.reconfirmed',
+  mandate: 'city.notice.mandate',
+};
+
+export function noticeOf(request: FastifyRequest, t: Translator): string | undefined {
+  const key = (request.query as Record<string, unknown>).notice;
+  return typeof key === 'string' && Object.hasOwn(notices, key) ? t.t(notices[key]!) : undefined;
+}
+
+/** What the services said no to, in words: their message names no field a person could fix. */
+export function refusal(err: unknown, t: Translator): string | undefined {
+  if (!(err instanceof AppError)) return undefined;
+  if (err.code === 'invalid_state') return t.t('city.error.state');
+  if (err.code === 'conflict') return t.t('city.error.conflict');
+  return undefined;
+}
+
+/** An uploaded file as the multipart parser below leaves it in the body. */
+export interface Upload {
+  data: Buffer;
+  truncated: boolean;
+  filename: string;
+}
+
+export const isUpload = (value: unknown): value is Upload =>
+  typeof value === 'object' && value !== null && Buffer.isBuffer((value as Upload).data);
+
+/** A form value that may come once or many times (checkboxes): always a list of strings. */
+export function list(value: unknown): string[] {
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return values.filter((v): v is string => typeof v === 'string');
+}
+
+/** The first problem of each field, from a service schema's issues, in the words of `messages`. */
+export function fieldErrors(
+  issues: z.core.$ZodIssue[],
+  fieldOf: (path: PropertyKey[]) => string,
+  messages: Record<string, MessageKey>,
+  order: string[],
+  t: Translator,
+  params: Record<string, string | number> = {},
+): FormError[] {
+  const errors: FormError[] = [];
+  for (const issue of issues) {
+    const field = fieldOf(issue.path);
+    if (errors.some((e) => e.field === field)) continue;
+    errors.push({ field, message: t.t(messages[field] ?? 'form.error.invalid', params) });
+  }
+  return errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
+}
+
+export const statusKeys = {
+  submitted: 'city.status.submitted',
+  verified: 'city.status.verified',
+  rejected: 'city.status.rejected',
+  withdrawn: 'city.status.withdrawn',
+} as const satisfies Record<Detail['status'], MessageKey>;
+
+export const stageKeys = {
+  planning: 'city.stage.planning',
+  in_progress: 'city.stage.in_progress',
+  fulfilled: 'city.stage.fulfilled',
+  dropped: 'city.stage.dropped',
+} as const satisfies Record<(typeof progressStages)[number], MessageKey>;
+
+export const actionKeys: Record<string, MessageKey> = {
+  submitted: 'city.action.submitted',
+  submitted_on_behalf: 'city.action.submitted_on_behalf',
+  verified: 'city.action.verified',
+  rejected: 'city.action.rejected',
+  amended: 'city.action.amended',
+  reconfirmed: 'city.action.reconfirmed',
+  withdrawn: 'city.action.withdrawn',
+};
+
+export const roleKeys: Record<string, MessageKey> = {
+  city_official: 'city.by.city',
+  secretariat: 'city.by.secretariat',
+  system: 'city.by.system',
+};
+
+/** The form that endorses a pledge: its fields in the order of the page. */
+export const endorseFields = [
+  'scope',
+  'areaKeys',
+  'signatoryName',
+  'signatoryTitle',
+  'language',
+  'statement',
+  'mandate',
+];
+
+export const endorseMessages: Record<string, MessageKey> = {
+  scope: 'city.error.scope',
+  areaKeys: 'city.error.areas',
+  signatoryName: 'city.error.signatoryName',
+  signatoryTitle: 'city.error.signatoryTitle',
+  language: 'city.error.language',
+  statement: 'city.error.statement',
+  versionNumber: 'city.error.state',
+};
+
+export const endorseFieldOf = (path: PropertyKey[]) => {
+  const [first, second] = path.map(String);
+  if (first === 'signatory') return second === 'title' ? 'signatoryTitle' : 'signatoryName';
+  return first ?? 'scope';
+};
+
+/** What the endorsement services need from the configuration. */
+export function cityDeps(app: FastifyInstance): EndorseDeps {
+  return { publicBaseUrl: app.config.publicBaseUrl, certSigningKey: app.config.certSigningKey };
+}
+
+/**
+ * The signed-in person who may use a city page: a city official (and, where `secretariat`, the
+ * secretariat). A visitor is sent to sign in and brought back; anyone else finds nothing here.
+ */
+export function signedInActor(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  secretariat = false,
+): ServiceContext | undefined {
+  const session = request.web.session;
+  if (!session) {
+    const back = request.method === 'GET' ? request.url.split('?')[0]! : '/city';
+    void reply.redirect(`/sign-in?notice=sign-in-needed&next=${encodeURIComponent(back)}`, 303);
+    return undefined;
+  }
+  const role = session.user.role;
+  if (role !== 'city_official' && !(secretariat && role === 'secretariat')) throw new NotFoundError('Page');
+  return request.server.ctx(request);
+}
+
+export function idOf(request: FastifyRequest): string {
+  const parsed = idParams.safeParse(request.params);
+  if (!parsed.success) throw new NotFoundError('Endorsement');
+  return parsed.data.id;
+}
+
+export const areaView = (a: Area, t: Translator) => ({
+  key: a.key,
+  title: t.pick(a.title),
+  description: t.pick(a.description),
+});
+
+/** Area texts of one version of a pledge, by key, in the reader's language. */
+export async function areasOfVersion(ctx: ServiceContext, slug: string, number: number, t: Translator) {
+  const { version } = await getVersion(ctx, slug, number);
+  return new Map(version.areas.map((a: Area) => [a.key, areaView(a, t)]));
+}

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../modules/context.js';
 import type { getEndorsement } from '../modules/endorsements/index.js';
 import { type EndorseDeps, MAX_MANDATE_BYTES } from '../modules/endorsements/index.js';
 import { getVersion, slugSchema } from '../modules/pledges/index.js';
+import { signedInAs } from './guard.js';
 import type { FormError } from './render.js';
 
 // What the city official's pages share (city.ts registers them): who may open them, the words for
@@ -144,24 +145,13 @@ export function cityDeps(app: FastifyInstance): EndorseDeps {
   return { publicBaseUrl: app.config.publicBaseUrl, certSigningKey: app.config.certSigningKey };
 }
 
-/**
- * The signed-in person who may use a city page: a city official (and, where `secretariat`, the
- * secretariat). A visitor is sent to sign in and brought back; anyone else finds nothing here.
- */
+/** The signed-in city official (and, where `secretariat`, the secretariat) who may use a city page. */
 export function signedInActor(
   request: FastifyRequest,
   reply: FastifyReply,
   secretariat = false,
 ): ServiceContext | undefined {
-  const session = request.web.session;
-  if (!session) {
-    const back = request.method === 'GET' ? request.url.split('?')[0]! : '/city';
-    void reply.redirect(`/sign-in?notice=sign-in-needed&next=${encodeURIComponent(back)}`, 303);
-    return undefined;
-  }
-  const role = session.user.role;
-  if (role !== 'city_official' && !(secretariat && role === 'secretariat')) throw new NotFoundError('Page');
-  return request.server.ctx(request);
+  return signedInAs(request, reply, secretariat ? ['city_official', 'secretariat'] : ['city_official']);
 }
 
 export function idOf(request: FastifyRequest): string {

@@ -30,6 +30,14 @@ const menu: Array<{ key: MessageKey; href: string; match: RegExp; signedIn?: boo
   { key: 'nav.verify', href: '/verify', match: /^\/(?:verify|certificates\/)/ },
   { key: 'nav.signIn', href: '/sign-in', match: /^\/(?:sign-in|invitations\/)/, signedIn: false },
   { key: 'city.nav', href: '/city', match: /^\/city(?:\/|$)/, signedIn: true, role: 'city_official' },
+  { key: 'review.nav', href: '/review', match: /^\/review(?:\/|$)/, signedIn: true, role: 'network_reviewer' },
+  {
+    key: 'secretariat.nav',
+    href: '/secretariat',
+    match: /^\/secretariat(?:\/|$)/,
+    signedIn: true,
+    role: 'secretariat',
+  },
   { key: 'nav.account', href: '/account', match: /^\/account/, signedIn: true },
 ];
 

@@ -13,6 +13,7 @@ export {
 } from './pledges.repository.js';
 export { toArea } from './content.js';
 export { createPledge, diffVersion, getVersion, updateVersion } from './pledges.service.js';
+export { diffVersions } from './content.js';
 export { addArea } from './areas.service.js';
 export { publishVersion } from './publish.service.js';
 export { areaKeySchema, areaSchema, pledgeParamsSchema, slugSchema, versionParamsSchema } from './pledges.schemas.js';

@@ -32,7 +32,7 @@ const GRID = '#b1b4b6';
 /** Width of every chart's drawing, in its own units; the page scales it to the column it sits in. */
 const WIDTH = 400;
 /** A label longer than this (in characters) is cut, with an ellipsis, to fit the chart's width. */
-export const MAX_LABEL = 44;
+export const MAX_LABEL = 42;
 
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -62,7 +62,7 @@ function svg(text: ChartText, height: number, body: string): string {
 }
 
 function emptyChart(text: ChartText): string {
-  return svg(text, 32, `<text x="0" y="20" font-size="14" fill="${INK}">${escapeXml(text.empty)}</text>`);
+  return svg(text, 32, `<text x="0" y="20" font-size="15" fill="${INK}">${escapeXml(text.empty)}</text>`);
 }
 
 /** The tooltip of a bar: its whole name and its number. */
@@ -74,9 +74,9 @@ const share = (value: number, max: number) => (max > 0 ? Math.max(0, value) / ma
 
 // Horizontal bars, each label above its bar: the labels get the chart's whole width, so names
 // stay readable on a phone, and the number follows the bar's end.
-const ROW = 44;
-const BAR_HEIGHT = 16;
-const VALUE_ROOM = 56;
+const ROW = 48;
+const BAR_HEIGHT = 18;
+const VALUE_ROOM = 60;
 
 /** A bar chart of categories (areas, regions, networks), largest scale first as given. */
 export function barChart(items: ChartItem[], text: ChartText): string {
@@ -88,9 +88,9 @@ export function barChart(items: ChartItem[], text: ChartText): string {
     const width = share(item.value, max) * room;
     return (
       `<g>${tooltip(item, text)}` +
-      `<text x="0" y="${n(top + 15)}" font-size="14" fill="${INK}">${escapeXml(truncate(item.label))}</text>` +
-      `<rect class="chart-bar" x="0" y="${n(top + 21)}" width="${n(width)}" height="${BAR_HEIGHT}" fill="${BAR}"/>` +
-      `<text x="${n(width + 6)}" y="${n(top + 34)}" font-size="13" fill="${INK}">` +
+      `<text x="0" y="${n(top + 16)}" font-size="15" fill="${INK}">${escapeXml(truncate(item.label))}</text>` +
+      `<rect class="chart-bar" x="0" y="${n(top + 23)}" width="${n(width)}" height="${BAR_HEIGHT}" fill="${BAR}"/>` +
+      `<text x="${n(width + 6)}" y="${n(top + 37)}" font-size="14" fill="${INK}">` +
       `${escapeXml(text.formatNumber(item.value))}</text></g>`
     );
   });
@@ -123,7 +123,7 @@ export function columnChart(items: ChartItem[], text: ChartText): string {
     const y = base - share(tick, max) * plotHeight;
     return (
       `<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${n(y)}" y2="${n(y)}" stroke="${GRID}" stroke-width="1"/>` +
-      `<text x="${LEFT - 6}" y="${n(y + 4)}" font-size="12" text-anchor="end" fill="${INK}">` +
+      `<text x="${LEFT - 6}" y="${n(y + 4)}" font-size="13" text-anchor="end" fill="${INK}">` +
       `${escapeXml(text.formatNumber(tick))}</text>`
     );
   });
@@ -132,7 +132,7 @@ export function columnChart(items: ChartItem[], text: ChartText): string {
     const height = share(item.value, max) * plotHeight;
     const label =
       index % every === 0
-        ? `<text x="${n(centre)}" y="${base + 20}" font-size="12" text-anchor="middle" fill="${INK}">` +
+        ? `<text x="${n(centre)}" y="${base + 20}" font-size="13" text-anchor="middle" fill="${INK}">` +
           `${escapeXml(truncate(item.label, 12))}</text>`
         : '';
     return (

@@ -16,3 +16,4 @@ export { createPledge, diffVersion, getVersion, updateVersion } from './pledges.
 export { addArea } from './areas.service.js';
 export { publishVersion } from './publish.service.js';
 export { areaKeySchema, areaSchema, pledgeParamsSchema, slugSchema, versionParamsSchema } from './pledges.schemas.js';
+export { listPledges } from './pledges.service.js';

@@ -98,8 +98,8 @@ export async function reportPages(app: FastifyInstance) {
         pledgeTitle: t.pick(summary.pledge.title),
         scope: network ? t.t('reports.page.scope.network', { network: network.name }) : t.t('reports.page.scope.all'),
         totals: totalsView(summary, t),
-        charts:
-          summary.figures.totals.endorsements + summary.figures.timeline.length > 0 && chartsView(summary, networks, t),
+        // The weeks count every endorsement ever submitted: none at all is said in a sentence instead.
+        charts: summary.figures.timeline.length > 0 && chartsView(summary, networks, t),
         downloads: (Object.keys(reportFormats) as ReportFormat[]).map((format) => ({
           href: `/secretariat/reports/${slug}/endorsements.${format}`,
           label: t.t(`reports.page.download.${format}`),

@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { languages } from '../../lib/countries.js';
+import { sendDownload } from '../../lib/download.js';
 import { endorsementCertificatePdf, MAX_CERTIFICATE_PDF_BYTES, verifyUploadedPdf } from './certificate-check.js';
-import { getCertificate, pledgeCertificatesZip } from './certificates.service.js';
+import { certificatesZipDownload, getCertificate } from './certificates.service.js';
 import { publicKeys } from './signing-keys.js';
 
 const tags = ['certificates'];
@@ -61,13 +62,8 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ pledgeId: z.string().trim().min(1).max(100) }),
       },
     },
-    async (request, reply) => {
-      const zip = await pledgeCertificatesZip(app.ctx(request), app.workers, request.params.pledgeId);
-      return reply
-        .type('application/zip')
-        .header('content-disposition', `attachment; filename="${zip.slug}-certificates.zip"`)
-        .send(zip.stream());
-    },
+    async (request, reply) =>
+      sendDownload(reply, await certificatesZipDownload(app.ctx(request), app.workers, request.params.pledgeId)),
   );
 
   app.get(

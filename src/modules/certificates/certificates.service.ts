@@ -2,6 +2,7 @@ import { sign, verify } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import type { ServiceContext } from '../context.js';
 import { countryNames } from '../../lib/countries.js';
+import type { Download } from '../../lib/download.js';
 import { isUniqueViolation, NotFoundError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
 import { generateSerial, normaliseSerial } from '../../lib/serial.js';
@@ -176,4 +177,14 @@ export async function pledgeCertificatesZip(
     /** The ZIP, its rendering reserved on the worker pool (503 when the pool is full). */
     stream: () => certificatesZip(ctx.db, workers, pledge.id, onEntry),
   };
+}
+
+/** The ZIP as a file to save, for the API's route and the portal's alike (sendDownload). */
+export async function certificatesZipDownload(
+  ctx: ServiceContext,
+  workers: WorkerPool,
+  pledgeRef: string,
+): Promise<Download> {
+  const zip = await pledgeCertificatesZip(ctx, workers, pledgeRef);
+  return { contentType: 'application/zip', filename: `${zip.slug}-certificates.zip`, body: zip.stream() };
 }

@@ -2,6 +2,7 @@
 // its own; the read below checks no permission (for services that have decided what their actor
 // may see).
 export {
+  certificatesZipDownload,
   certificateWithSuccessor,
   type CertificatePayload,
   issueCertificate,

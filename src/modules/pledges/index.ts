@@ -17,3 +17,4 @@ export { diffVersions } from './content.js';
 export { addArea } from './areas.service.js';
 export { publishVersion } from './publish.service.js';
 export { areaKeySchema, areaSchema, pledgeParamsSchema, slugSchema, versionParamsSchema } from './pledges.schemas.js';
+export { listPledges } from './pledges.service.js';

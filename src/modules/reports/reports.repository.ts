@@ -266,11 +266,6 @@ export async function reportAreas(db: Db, pledgeId: string) {
   return titles;
 }
 
-/** Every area key of the pledge: the newest version's, in order, then those only older ones had. */
-export async function reportAreaKeys(db: Db, pledgeId: string): Promise<string[]> {
-  return [...(await reportAreas(db, pledgeId)).keys()];
-}
-
 /** A snapshot as listed: everything but its bytes. */
 const snapshotFields = {
   id: reportSnapshots.id,

@@ -48,6 +48,7 @@ describe('the message catalogue', () => {
       'fr signatories.csv.version',
       'fr certificate.version',
       'fr certificate.signature',
+      'fr diff.field.description',
     ]);
     for (const lang of ['es', 'fr'] as const) {
       for (const [key, message] of Object.entries(catalogue(lang))) {

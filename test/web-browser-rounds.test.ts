@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoUsers } from '../src/demo/seed.js';
 import {
   announceSkip,
-  apiToken,
+  apiAs,
+  type ApiCall,
   expectAccessible,
   launchBrowser,
   newContext,
@@ -29,7 +30,7 @@ const gpm = demoUsers.find((u) => u.role === 'network_reviewer' && u.network ===
 describe.skipIf(skipped)('a validation round', () => {
   let server: RunningServer;
   let browser: Browser;
-  let api: (path: string, method?: string, body?: unknown) => Promise<Response>;
+  let api: ApiCall;
   let roundId: string;
   let silentRoundId: string;
 
@@ -74,16 +75,7 @@ describe.skipIf(skipped)('a validation round', () => {
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-    const token = await apiToken(server, staff.email, staff.password);
-    api = (path, method = 'GET', body) =>
-      fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+    api = await apiAs(server, staff.email, staff.password);
     roundId = await roundFor(`welcoming-${Date.now()}`, ['MMC', 'UCLG']);
     silentRoundId = await roundFor(`welcoming-silent-${Date.now()}`, ['Metropolis']);
   }, 180_000);

@@ -24,6 +24,7 @@ import { findCityById } from '../modules/cities/index.js';
 import { findNetworkById } from '../modules/networks/index.js';
 import { updateOwnAccount } from '../modules/users/index.js';
 import { localPath, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, parseForm } from './forms.js';
+import { roleHome } from './guard.js';
 import type { FormError } from './render.js';
 import { clearSessionCookie, cookieNames, cookieOptions, setSessionCookie } from './session.js';
 
@@ -84,7 +85,8 @@ const invitationToken = z.string().regex(/^inv_[A-Za-z0-9_-]{43}$/);
 
 /** Where a person lands after signing in, unless a page sent them to sign in: their role's own page. */
 function homeOf(role: string): string {
-  return role === 'city_official' ? '/city' : '/account';
+  // The secretariat's console lands on /account until its home page exists.
+  return role === 'city_official' || role === 'network_reviewer' ? roleHome[role] : '/account';
 }
 
 /** Notices a page shows after a redirect (post/redirect/get), named in its query string. */

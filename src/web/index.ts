@@ -6,6 +6,8 @@ import certificatePages from './certificates.js';
 import cityPages from './city.js';
 import publicPages from './public.js';
 import { reportPages } from './secretariat-reports.js';
+import reviewPages from './review.js';
+import { roundBoardPages } from './secretariat-rounds.js';
 import { setUpPages } from './setup.js';
 
 /**
@@ -27,5 +29,7 @@ export default async function webPortal(app: FastifyInstance, { config }: { conf
     await pages.register(accountPages, { config });
     await pages.register(cityPages);
     await pages.register(reportPages);
+    await pages.register(reviewPages);
+    await pages.register(roundBoardPages);
   });
 }

@@ -218,3 +218,19 @@ export async function apiToken(server: RunningServer, email: string, password: s
   expect(res.status).toBe(200);
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
+
+/** Calls the API as a signed-in person, for a test's setup: `api(path, method?, body?)`. */
+export type ApiCall = (path: string, method?: string, body?: unknown) => Promise<Response>;
+
+export async function apiAs(server: RunningServer, email: string, password: string): Promise<ApiCall> {
+  const token = await apiToken(server, email, password);
+  return (path, method = 'GET', body) =>
+    fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+}

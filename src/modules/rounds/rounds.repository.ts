@@ -1,6 +1,14 @@
-import { and, asc, eq, inArray, isNull, lte, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { networks, roundComments, roundNetworks, users, validationRounds } from '../../db/schema/index.js';
+import {
+  networks,
+  pledges,
+  pledgeVersions,
+  roundComments,
+  roundNetworks,
+  users,
+  validationRounds,
+} from '../../db/schema/index.js';
 
 export type RoundRow = typeof validationRounds.$inferSelect;
 export type CommentRow = typeof roundComments.$inferSelect;
@@ -106,6 +114,39 @@ export async function commentsOf(
     .innerJoin(networks, eq(networks.id, roundComments.networkId))
     .where(and(...conditions))
     .orderBy(asc(roundComments.createdAt), asc(roundComments.id));
+}
+
+/**
+ * The rounds that invite a network, with their pledge and version and that network's verdict: open
+ * ones first, the nearest deadline first; then the closed ones, the latest closed first.
+ */
+export async function roundsInvitingNetwork(db: Db, networkId: string) {
+  return db
+    .select({
+      id: validationRounds.id,
+      status: validationRounds.status,
+      deadline: validationRounds.deadline,
+      outcome: validationRounds.outcome,
+      openedAt: validationRounds.openedAt,
+      closedAt: validationRounds.closedAt,
+      versionNumber: pledgeVersions.number,
+      pledgeSlug: pledges.slug,
+      pledgeTitle: pledges.title,
+      verdict: roundNetworks.verdict,
+      late: roundNetworks.late,
+      decidedAt: roundNetworks.decidedAt,
+    })
+    .from(roundNetworks)
+    .innerJoin(validationRounds, eq(validationRounds.id, roundNetworks.roundId))
+    .innerJoin(pledgeVersions, eq(pledgeVersions.id, validationRounds.versionId))
+    .innerJoin(pledges, eq(pledges.id, pledgeVersions.pledgeId))
+    .where(eq(roundNetworks.networkId, networkId))
+    .orderBy(
+      sql`${validationRounds.status} = 'open' DESC`,
+      sql`CASE WHEN ${validationRounds.status} = 'open' THEN ${validationRounds.deadline} END ASC`,
+      desc(validationRounds.closedAt),
+      asc(validationRounds.id),
+    );
 }
 
 /** Active accounts to notify: the reviewers of some networks, or the secretariat. */

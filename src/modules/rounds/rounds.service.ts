@@ -10,7 +10,7 @@ import { resolveNetworkCodes } from '../networks/index.js';
 import { beginReview, concludeReview, findPledge, findVersionById, findVisiblePledge } from '../pledges/index.js';
 import { roundStateMachine } from './round.state.js';
 import { notifyRoundClosed, notifyRoundOpened } from './rounds.mail.js';
-import { findVisibleRound } from './rounds.access.js';
+import { findVisibleRound, reviewersNetwork } from './rounds.access.js';
 import * as repo from './rounds.repository.js';
 import type { RoundView } from './rounds.schemas.js';
 
@@ -67,6 +67,14 @@ export async function roundView(
 export async function getRound(ctx: ServiceContext, roundId: string): Promise<RoundView> {
   const { round, networks } = await findVisibleRound(ctx, roundId);
   return roundView(ctx.db, round, networks);
+}
+
+/**
+ * A reviewer's inbox: the rounds that invite their network (a network is invited to a few rounds a
+ * year, so the list is whole), open ones first, each with the network's verdict so far.
+ */
+export async function listInvitingRounds(ctx: ServiceContext) {
+  return repo.roundsInvitingNetwork(ctx.db, reviewersNetwork(ctx));
 }
 
 /** Opens a round on a draft: the version becomes in_review and its text is frozen and hashed. */

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { MessageKey, Translator } from '../lib/i18n.js';
+import type { AppError } from '../lib/errors.js';
+import { languages, type MessageKey, type Translator } from '../lib/i18n.js';
+import type { FormError } from './render.js';
 import { consoleMenu } from './secretariat-common.js';
 
 // What the console's users, cities, networks and audit pages share: a filter's text from the query
@@ -54,6 +56,20 @@ export function pager(
     next: nextCursor ? withQuery(base, { ...filters, cursor: nextCursor, page: String(position.page + 1) }) : null,
     first: position.page > 1 ? withQuery(base, filters) : null,
   };
+}
+
+/** A network as a choice: its name, with its code when they differ. */
+export const networkLabel = (n: { code: string; name: string }) =>
+  n.name === n.code ? n.name : `${n.name} (${n.code})`;
+
+/** The portal's languages as choices, each named in its own language. */
+export const languageChoices = (t: Translator) =>
+  languages.map((l) => ({ value: l, label: t.t(`language.${l}`), lang: l }));
+
+/** A service's validation error as the form's problems: one per field it names, in `messages`' words. */
+export function serviceFieldErrors(err: AppError, messages: Record<string, MessageKey>, t: Translator): FormError[] {
+  const fields = [...new Set((err.extra.errors ?? []).map((e) => e.path))];
+  return fields.map((field) => ({ field, message: t.t(messages[field] ?? 'form.error.invalid') }));
 }
 
 /** What every page of these sections gives its template besides its own data. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { countryCodes, countryName, regionOf, regions } from '../lib/countries.js';
 import { AppError, NotFoundError } from '../lib/errors.js';
-import { languages, type MessageKey, type Translator } from '../lib/i18n.js';
+import { type MessageKey, type Translator } from '../lib/i18n.js';
 import {
   type City,
   cityKinds,
@@ -22,7 +22,17 @@ import { listNetworks } from '../modules/networks/index.js';
 import { fieldErrors, isUpload, list } from './city-common.js';
 import { keptValues } from './forms.js';
 import type { FormError } from './render.js';
-import { ADMIN_PAGE_SIZE, adminPage, noticeIn, pagePosition, pager, queryText } from './secretariat-admin-common.js';
+import {
+  ADMIN_PAGE_SIZE,
+  adminPage,
+  languageChoices,
+  networkLabel,
+  noticeIn,
+  pagePosition,
+  pager,
+  queryText,
+  serviceFieldErrors,
+} from './secretariat-admin-common.js';
 import { signedInSecretariat } from './secretariat-common.js';
 
 // The secretariat's cities: the list (by name, region and network, a page at a time), adding and
@@ -79,11 +89,8 @@ async function choices(ctx: ServiceContext, t: Translator) {
     regions: regions
       .map((r) => ({ value: r, label: regionName(t, r) }))
       .sort((a, b) => a.label.localeCompare(b.label, t.lang)),
-    languageChoices: languages.map((l) => ({ value: l, label: t.t(`language.${l}`), lang: l })),
-    networks: (await listNetworks(ctx)).map((n) => ({
-      value: n.code,
-      label: n.name === n.code ? n.name : `${n.name} (${n.code})`,
-    })),
+    languageChoices: languageChoices(t),
+    networks: (await listNetworks(ctx)).map((n) => ({ value: n.code, label: networkLabel(n) })),
   };
 }
 
@@ -241,8 +248,7 @@ export function cityAdminPages(app: FastifyInstance) {
       if (err.code === 'conflict')
         return again([{ field: 'name', message: t.t('secretariat.cities.error.exists') }], 409);
       if (err.code === 'validation_failed') {
-        const fields = [...new Set((err.extra.errors ?? []).map((e) => e.path))];
-        return again(fields.map((field) => ({ field, message: t.t(cityMessages[field] ?? 'form.error.invalid') })));
+        return again(serviceFieldErrors(err, cityMessages, t));
       }
       throw err;
     }

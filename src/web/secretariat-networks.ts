@@ -9,7 +9,15 @@ import { createNetwork, createNetworkSchema, listNetworks, networkCodeSchema } f
 import { fieldErrors } from './city-common.js';
 import { keptValues } from './forms.js';
 import type { FormError } from './render.js';
-import { ADMIN_PAGE_SIZE, adminPage, noticeIn, pagePosition, pager, queryText } from './secretariat-admin-common.js';
+import {
+  ADMIN_PAGE_SIZE,
+  adminPage,
+  networkLabel,
+  noticeIn,
+  pagePosition,
+  pager,
+  queryText,
+} from './secretariat-admin-common.js';
 import { signedInSecretariat } from './secretariat-common.js';
 
 // The partner networks and their member cities: adding a network (the networks service of POST
@@ -126,7 +134,7 @@ export function networkPages(app: FastifyInstance) {
     });
     return reply.page('secretariat-network', {
       ...adminPage(request),
-      title: network.name === network.code ? network.name : `${network.name} (${network.code})`,
+      title: networkLabel(network),
       notice: noticeIn(request, t, notices),
       base,
       members: members.items.map(city),

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { roles, type Role } from '../db/schema/index.js';
 import { AppError, NotFoundError } from '../lib/errors.js';
-import { languages, type MessageKey, type Translator } from '../lib/i18n.js';
+import { type MessageKey, type Translator } from '../lib/i18n.js';
 import { createInvitation, createInvitationSchema, listPendingInvitations } from '../modules/auth/index.js';
 import { findCitiesByIds, listCities } from '../modules/cities/index.js';
 import type { ServiceContext } from '../modules/context.js';
@@ -11,7 +11,17 @@ import { getUser, listUsers, updateUser } from '../modules/users/index.js';
 import { fieldErrors } from './city-common.js';
 import { keptValues } from './forms.js';
 import type { FormError } from './render.js';
-import { ADMIN_PAGE_SIZE, adminPage, noticeIn, pagePosition, pager, queryText } from './secretariat-admin-common.js';
+import {
+  ADMIN_PAGE_SIZE,
+  adminPage,
+  languageChoices,
+  networkLabel,
+  noticeIn,
+  pagePosition,
+  pager,
+  queryText,
+  serviceFieldErrors,
+} from './secretariat-admin-common.js';
 import { signedInSecretariat } from './secretariat-common.js';
 
 // The secretariat's users and invitations: who has an account (filtered by role, name or email),
@@ -153,11 +163,8 @@ export function userPages(app: FastifyInstance) {
         values: { email: '', name: '', role: '', cityId: '', networkId: '', language: 'en', ...values },
         roles: roleChoices(t),
         cities: await everyCity(ctx),
-        networks: (await listNetworks(ctx)).map((n) => ({
-          value: n.id,
-          label: n.name === n.code ? n.name : `${n.name} (${n.code})`,
-        })),
-        languageChoices: languages.map((l) => ({ value: l, label: t.t(`language.${l}`), lang: l })),
+        networks: (await listNetworks(ctx)).map((n) => ({ value: n.id, label: networkLabel(n) })),
+        languageChoices: languageChoices(t),
       },
       errors.length ? status : 200,
     );
@@ -195,9 +202,7 @@ export function userPages(app: FastifyInstance) {
       // The service's own checks: a role without its city or network (or one that no longer
       // exists), and an address that already has an account.
       if (err.code === 'validation_failed') {
-        const fields = [...new Set((err.extra.errors ?? []).map((e) => e.path))];
-        const errors = fields.map((field) => ({ field, message: t.t(inviteMessages[field] ?? 'form.error.invalid') }));
-        return invitePage(request, reply, ctx, errors, values);
+        return invitePage(request, reply, ctx, serviceFieldErrors(err, inviteMessages, t), values);
       }
       if (err.code === 'conflict')
         return invitePage(

@@ -10,8 +10,9 @@ import {
   type TestUser,
   unique,
 } from './helpers/factories.js';
+import { createInvitation, listPendingInvitations } from '../src/modules/auth/index.js';
 import { errorSummary, fieldError, h1Of, inputValue, textOf, WebClient } from './helpers/web.js';
-import { signedInAs } from './helpers/web-city.js';
+import { secretariatContext, signedInAs } from './helpers/web-city.js';
 
 // The secretariat's users and invitations over app.inject: only the secretariat opens them; the
 // invitation form calls the invitation service (its rules, audit event and mail in the chosen
@@ -213,5 +214,29 @@ describe('deactivating and reactivating an account', () => {
   it('is the 404 page for an account that does not exist', async () => {
     expect((await browser.get('/secretariat/users/00000000-0000-4000-8000-000000000000/active')).statusCode).toBe(404);
     expect((await browser.get('/secretariat/users/not-an-id/active')).statusCode).toBe(404);
+  });
+});
+
+describe('the pending invitations (the service the page lists)', () => {
+  it('pages them newest first, without the accepted or expired ones, and only for the secretariat', async () => {
+    const ctx = secretariatContext(t, staff);
+    const emails = [1, 2, 3].map((i) => `${unique(`pending${i}-`)}@example.org`);
+    for (const email of emails)
+      await createInvitation(ctx, { config: t.config }, { email, name: 'P', role: 'secretariat' });
+    const [expired] = emails;
+    await t.db
+      .update(invitations)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(invitations.email, expired!));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listPendingInvitations(ctx, { limit: 1, cursor });
+      seen.push(...page.items.map((i) => i.email));
+      expect(page.items[0]).not.toHaveProperty('tokenHash');
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen.filter((e) => emails.includes(e))).toEqual([emails[2], emails[1]]);
+    await expect(listPendingInvitations({ db: t.db, actor: { kind: 'anonymous' } }, { limit: 5 })).rejects.toThrow();
   });
 });

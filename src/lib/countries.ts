@@ -23,6 +23,11 @@ export function isCountryCode(code: string): boolean {
   return /^[A-Z]{2}$/.test(code) && countries.isValid(code) && geoscheme.has(code);
 }
 
+/** Every country a city may be in (ISO 3166-1 alpha-2, with a UN M49 region), by code. */
+export function countryCodes(): string[] {
+  return Object.keys(countries.getAlpha2Codes()).filter(isCountryCode).sort();
+}
+
 export function countryName(code: string, language: Language): string {
   return countries.getName(code, language) ?? countries.getName(code, 'en') ?? code;
 }

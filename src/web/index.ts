@@ -8,6 +8,7 @@ import publicPages from './public.js';
 import { reportPages } from './secretariat-reports.js';
 import reviewPages from './review.js';
 import { roundBoardPages } from './secretariat-rounds.js';
+import adminPages from './secretariat-admin.js';
 import { setUpPages } from './setup.js';
 
 /**
@@ -31,5 +32,6 @@ export default async function webPortal(app: FastifyInstance, { config }: { conf
     await pages.register(reportPages);
     await pages.register(reviewPages);
     await pages.register(roundBoardPages);
+    await pages.register(adminPages);
   });
 }

@@ -126,6 +126,14 @@ export async function listUsers(
   return toPage(rows, q.limit, toPublicUser, (u) => [u.email.toLowerCase(), u.id]);
 }
 
+/** One account, for the secretariat (anyone else: not found). */
+export async function getUser(ctx: ServiceContext, id: string): Promise<PublicUser> {
+  requireSecretariat(ctx.actor);
+  const user = await repo.findUserById(ctx.db, id);
+  if (!user) throw new NotFoundError('User');
+  return toPublicUser(user);
+}
+
 export async function updateUser(ctx: ServiceContext, id: string, patch: UserPatch): Promise<PublicUser> {
   requireSecretariat(ctx.actor);
   const actorId = actorUserId(ctx.actor);

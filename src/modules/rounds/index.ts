@@ -2,3 +2,5 @@
 export { closeRound, openRound } from './rounds.service.js';
 export { addComment, resolveComment, setVerdict } from './reviews.service.js';
 export { queueDeadlineReminders } from './reminders.js';
+export { listPledgeRounds } from './pledge-rounds.service.js';
+export { openRoundSchema } from './rounds.schemas.js';

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lte, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { networks, roundComments, roundNetworks, users, validationRounds } from '../../db/schema/index.js';
 
@@ -142,4 +142,25 @@ export async function silentNetworksNearDeadline(db: Db, now: Date, windowMs: nu
         lte(validationRounds.deadline, new Date(now.getTime() + windowMs)),
       ),
     );
+}
+
+/** Every round of these versions, newest first. */
+export async function roundsOfVersions(db: Db, versionIds: string[]): Promise<RoundRow[]> {
+  if (versionIds.length === 0) return [];
+  return db
+    .select()
+    .from(validationRounds)
+    .where(inArray(validationRounds.versionId, versionIds))
+    .orderBy(desc(validationRounds.openedAt), asc(validationRounds.id));
+}
+
+/** The codes of the networks each of these rounds invites. */
+export async function networkCodesOfRounds(db: Db, roundIds: string[]) {
+  if (roundIds.length === 0) return [];
+  return db
+    .select({ roundId: roundNetworks.roundId, code: networks.code, verdict: roundNetworks.verdict })
+    .from(roundNetworks)
+    .innerJoin(networks, eq(networks.id, roundNetworks.networkId))
+    .where(inArray(roundNetworks.roundId, roundIds))
+    .orderBy(asc(networks.code));
 }

@@ -140,6 +140,7 @@ export function draftingPages(app: FastifyInstance) {
         consoleMenu: consoleMenu(request),
         number: n,
         areaTitle: area && t.pick(area.title),
+        areaKey: area?.key,
         adding: !area,
         action: area ? `${versionPath(slug, n)}/areas/${area.key}` : `${versionPath(slug, n)}/areas`,
         back: pledgePath(slug),

@@ -133,7 +133,11 @@ export async function showPledge(
       bases: forms.bases ?? fingerprints(current),
       conflict: forms.conflict ?? {},
       preambleLabels: labelsIn(t, 'secretariat.pledge.preamble'),
-      networkChoices: networks.map((n) => ({ value: n.code, label: `${n.name} (${n.code})` })),
+      // A network's name, and its code where the name does not say it ("Metropolis").
+      networkChoices: networks.map((n) => ({
+        value: n.code,
+        label: n.name === n.code ? n.name : `${n.name} (${n.code})`,
+      })),
       networksChecked: forms.networks ?? [],
       publicHref: view.pledge.publishedVersion ? `/pledges/${slug}` : undefined,
     },

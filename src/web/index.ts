@@ -9,6 +9,7 @@ import { reportPages } from './secretariat-reports.js';
 import reviewPages from './review.js';
 import { roundBoardPages } from './secretariat-rounds.js';
 import adminPages from './secretariat-admin.js';
+import { pledgePages } from './secretariat-pledges.js';
 import { setUpPages } from './setup.js';
 
 /**
@@ -33,5 +34,6 @@ export default async function webPortal(app: FastifyInstance, { config }: { conf
     await pages.register(reviewPages);
     await pages.register(roundBoardPages);
     await pages.register(adminPages);
+    await pages.register(pledgePages);
   });
 }

@@ -58,7 +58,7 @@ const fieldLabels: Record<string, MessageKey> = {
 };
 
 /** Word by word, keeping the spaces, so that the text reads as it was written. */
-function textSegments(before: string, after: string): Segment[] {
+export function textSegments(before: string, after: string): Segment[] {
   return diffWordsWithSpace(before, after).map((part) => ({
     text: part.value,
     change: part.added ? 'added' : part.removed ? 'removed' : 'same',

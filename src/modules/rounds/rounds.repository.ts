@@ -184,3 +184,24 @@ export async function silentNetworksNearDeadline(db: Db, now: Date, windowMs: nu
       ),
     );
 }
+
+/** Every round of these versions, newest first. */
+export async function roundsOfVersions(db: Db, versionIds: string[]): Promise<RoundRow[]> {
+  if (versionIds.length === 0) return [];
+  return db
+    .select()
+    .from(validationRounds)
+    .where(inArray(validationRounds.versionId, versionIds))
+    .orderBy(desc(validationRounds.openedAt), asc(validationRounds.id));
+}
+
+/** The codes of the networks each of these rounds invites. */
+export async function networkCodesOfRounds(db: Db, roundIds: string[]) {
+  if (roundIds.length === 0) return [];
+  return db
+    .select({ roundId: roundNetworks.roundId, code: networks.code, verdict: roundNetworks.verdict })
+    .from(roundNetworks)
+    .innerJoin(networks, eq(networks.id, roundNetworks.networkId))
+    .where(inArray(roundNetworks.roundId, roundIds))
+    .orderBy(asc(networks.code));
+}

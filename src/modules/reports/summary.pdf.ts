@@ -135,7 +135,9 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
   if (doc.y > doc.page.height - 220) doc.addPage();
   doc.font('bold').fontSize(13).fillColor(c.ink).text(t.timeline!, left, doc.y, { width });
   doc.moveDown(0.4);
-  const weeks = input.summary.timeline.slice(-52);
+  // Every week since the first endorsement: a pledge's story is its launch and what followed, which
+  // the last year alone would hide (at some 1.4 points a week, seven years still fit the width).
+  const weeks = input.summary.timeline;
   const chartH = 120;
   const top = doc.y;
   const maxWeek = Math.max(...weeks.map((w) => w.count), 1);

@@ -157,7 +157,7 @@ describe('made on a worker thread, the same bytes as on this one', () => {
             country: 'PL',
             region: 'Europe',
             scope: 'whole',
-            areas: 2,
+            areas: { endorsed: 6, of: 6 },
             verifiedAt: '2026-11-24T10:00:00Z',
           },
         ],

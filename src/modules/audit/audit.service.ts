@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../lib/actor.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { canonicalSha256 } from '../../lib/hash.js';
@@ -63,7 +63,7 @@ export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promi
 }
 
 /** The row `recordAudit` writes. */
-function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId'>, input: AuditInput) {
+function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId' | 'now'>, input: AuditInput) {
   const summary = JSON.parse(
     JSON.stringify({
       ...(input.summary ?? {}),
@@ -72,7 +72,7 @@ function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId'>, input: 
   ) as Record<string, unknown>;
   return {
     id: randomUUID(),
-    at: new Date(),
+    at: nowOf(ctx),
     actorId: actorUserId(ctx.actor),
     actorRole: actorRole(ctx.actor),
     action: input.action,

@@ -1,6 +1,6 @@
 import { sign, verify } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { countryNames } from '../../lib/countries.js';
 import type { Download } from '../../lib/download.js';
 import { isUniqueViolation, NotFoundError } from '../../lib/errors.js';
@@ -66,7 +66,7 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
   const city = (await findCityById(ctx.db, endorsement.cityId))!;
   const areas = await areasOf(ctx.db, endorsement.versionId);
   const previous = await repo.findValidOf(ctx.db, endorsement.id);
-  const issuedAt = new Date();
+  const issuedAt = nowOf(ctx);
   if (previous) await repo.setStatus(ctx.db, previous.id, { status: 'superseded', supersededAt: issuedAt });
   for (let attempt = 0; ; attempt++) {
     const serial = generateSerial();
@@ -114,7 +114,7 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
 export async function revokeCertificate(ctx: ServiceContext, endorsementId: string, reason: string) {
   const valid = await repo.findValidOf(ctx.db, endorsementId);
   if (!valid) return;
-  await repo.setStatus(ctx.db, valid.id, { status: 'revoked', revokedAt: new Date() });
+  await repo.setStatus(ctx.db, valid.id, { status: 'revoked', revokedAt: nowOf(ctx) });
   await recordAudit(ctx, {
     action: 'certificate.revoked',
     entityType: 'certificate',

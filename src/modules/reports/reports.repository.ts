@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, gte, lte, type SQL, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, count, desc, eq, exists, gte, lte, type SQL, sql, type SQLWrapper } from 'drizzle-orm';
 import { alias, QueryBuilder } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { jsonColumn } from '../../db/tx.js';
@@ -264,6 +264,17 @@ export async function reportAreas(db: Db, pledgeId: string) {
   const titles = new Map<string, (typeof rows)[number]['title']>();
   for (const r of rows) if (!titles.has(r.key)) titles.set(r.key, r.title);
   return titles;
+}
+
+/** How many action areas each version of the pledge has, by version number. */
+export async function areaCountsByVersion(db: Db, pledgeId: string): Promise<Map<number, number>> {
+  const rows = await db
+    .select({ number: pledgeVersions.number, areas: count(actionAreas.id) })
+    .from(pledgeVersions)
+    .leftJoin(actionAreas, eq(actionAreas.versionId, pledgeVersions.id))
+    .where(eq(pledgeVersions.pledgeId, pledgeId))
+    .groupBy(pledgeVersions.number);
+  return new Map(rows.map((r) => [r.number, Number(r.areas)]));
 }
 
 /** A snapshot as listed: everything but its bytes. */

@@ -75,6 +75,7 @@ async function drawSummaryPdf(
 ) {
   const r = await titledSummary(ctx, pledgeRef, filters);
   const { figures } = r;
+  const areaCounts = await repo.areaCountsByVersion(ctx.db, r.pledge.id);
   const verified = { ...r.filters, status: 'verified' as const };
   const signatories = (await repo.firstReportRows(ctx.db, r.pledge.id, verified, 'city', SUMMARY_TABLE_ROWS))
     .map((row) => ({
@@ -82,7 +83,7 @@ async function drawSummaryPdf(
       country: row.country,
       region: row.region,
       scope: row.scope,
-      areas: row.areaKeys.length,
+      areas: { endorsed: row.areaKeys.length, of: areaCounts.get(row.versionNumber) ?? row.areaKeys.length },
       verifiedAt: (row.verifiedAt ?? row.submittedAt).toISOString(),
     }))
     .sort((a, b) => a.city.localeCompare(b.city, language));

@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, isUniqueViolation } from '../../lib/errors.js';
 import { recordAudit } from '../audit/index.js';
@@ -101,6 +101,7 @@ export async function openRound(
         versionId: version.id,
         deadline: input.deadline,
         openedBy: actorUserId(tx.actor),
+        openedAt: nowOf(tx),
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`Version ${number} already has an open round.`);
@@ -164,7 +165,7 @@ export async function closeRound(
       status: 'closed',
       outcome,
       forced: silent.length > 0,
-      closedAt: new Date(),
+      closedAt: nowOf(tx),
       closedBy: actorUserId(tx.actor),
     });
     await notifyRoundClosed(

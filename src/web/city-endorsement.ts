@@ -139,7 +139,8 @@ export function endorsementPages(app: FastifyInstance) {
     if (!ctx) return reply;
     const query = certificateQuery.safeParse(request.query);
     if (!query.success) throw new NotFoundError('Certificate');
-    const { pdf, serial } = await endorsementCertificatePdf(ctx, app.workers, idOf(request), query.data.lang);
+    const printer = { workers: app.workers, documentSigner: app.config.documentSigner };
+    const { pdf, serial } = await endorsementCertificatePdf(ctx, printer, idOf(request), query.data.lang);
     const suffix = query.data.lang ? `-${query.data.lang}` : '';
     return reply
       .type('application/pdf')

@@ -247,7 +247,7 @@ export interface Config {
   publicBaseUrl: string;
   /** From CERT_SIGNING_KEY or CERT_SIGNING_KEY_FILE; absent (never in production): generated into the database. */
   certSigningKey?: string;
-  /** The certificate that signs certificate PDFs and its key; absent (never in production): generated into the database. */
+  /** The certificate that signs certificate PDFs and its key; absent (never in production): generated. */
   documentSigner?: DocumentSignerPem;
   mail: {
     smtpUrl?: string;

@@ -364,7 +364,8 @@ describe('the PDF signing certificate (CERT_SIGNING_CERT and CERT_SIGNING_CERT_K
     const other = generateDocumentSigner();
     const mismatch = configError({ ...SIGNER_ENV, CERT_SIGNING_CERT_KEY: other.privateKeyPem });
     expect(mismatch.problems).toEqual([
-      'CERT_SIGNING_CERT and its key cannot sign PDFs: CERT_SIGNING_CERT_KEY is not the key of the first certificate in CERT_SIGNING_CERT',
+      'CERT_SIGNING_CERT and its key cannot sign PDFs: ' +
+        'CERT_SIGNING_CERT_KEY is not the key of the first certificate in CERT_SIGNING_CERT',
     ]);
     const ed25519 = configError({ ...SIGNER_ENV, CERT_SIGNING_CERT_KEY: SIGNING_KEY });
     expect(ed25519.problems[0]).toMatch(/must be an ECDSA P-256 or P-384 key or an RSA key of 2048 bits or more/);

@@ -252,7 +252,7 @@ describe('a reader who leaves', () => {
 describe('closing the app', () => {
   it('stops the pool’s threads and refuses new work', async () => {
     const other = await buildTestApp();
-    const task = { certificate: await stored(endorsementIds[0]!), language: 'en' };
+    const task = { certificate: await stored(endorsementIds[0]!), language: 'en', signing: await signingOf(other.db) };
     const file = new URL('../src/modules/certificates/certificate.worker.ts', import.meta.url);
     await other.app.workers.run({ file, data: task });
     expect(other.app.workers.stats().threads).toBe(1);

@@ -1,5 +1,6 @@
 // One measurement in a fresh process (clean memory figures): rendering and signing one certificate,
-// then N certificates in a database of its own and the ZIP of them (rendered on the worker pool, as the service does) streamed to
+// then N certificates in a database of its own and the ZIP of them (rendered on the worker pool,
+// as the service does) streamed to
 // nowhere while peak memory is sampled. Prints JSON.
 import { generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { Writable } from 'node:stream';

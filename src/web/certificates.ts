@@ -94,7 +94,7 @@ const certificateDataMessages: Record<CertificateDataOutcome, MessageKey> = {
 
 type Checked = Awaited<ReturnType<typeof verifyUploadedPdf>>;
 
-/** The three checks of an upload as the result page says them: the PDF's signature, the data's, the registry's status. */
+/** The three checks of an upload as the result page says them: the PDF's signature, the data's, the status. */
 function checksView(checked: Checked, t: Translator) {
   const { pdfSignature, certificateData } = checked.checks;
   // In words, and with the sign and colour of the status tags on the certificate's own page.

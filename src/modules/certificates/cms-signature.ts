@@ -178,7 +178,7 @@ export function checkCadesDetached(cms: Buffer, contentDigest: Buffer, trusted: 
   if (essValue && !Buffer.from(essValue).includes(sha256(signerDer))) return { ok: false, problem: 'unknown_signer' };
 
   const signer = new X509Certificate(signerDer);
-  let valid = false;
+  let valid: boolean;
   try {
     valid = verify('sha256', encodedAttributes(attributes), signer.publicKey, Buffer.from(signerInfo.signature.buffer));
   } catch {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type Download, sendDownload } from '../lib/download.js';
 import { NotFoundError } from '../lib/errors.js';
 import { languages, type Translator } from '../lib/i18n.js';
-import { certificatesZipDownload } from '../modules/certificates/index.js';
+import { certificatesZipDownload, printerOf } from '../modules/certificates/index.js';
 import type { ServiceContext } from '../modules/context.js';
 import { listNetworks } from '../modules/networks/index.js';
 import { listPledges, slugSchema } from '../modules/pledges/index.js';
@@ -143,7 +143,7 @@ export async function reportPages(app: FastifyInstance) {
     const ctx = signedInSecretariat(request, reply);
     if (!ctx) return reply;
     const { slug } = parsed(slugParams, request.params);
-    return sendPrivately(reply, await certificatesZipDownload(ctx, app.workers, slug));
+    return sendPrivately(reply, await certificatesZipDownload(ctx, printerOf(app), slug));
   });
 
   app.post('/secretariat/reports/:slug/snapshots', { preValidation: app.csrfProtection }, async (request, reply) => {

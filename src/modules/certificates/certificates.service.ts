@@ -6,14 +6,15 @@ import type { Download } from '../../lib/download.js';
 import { isUniqueViolation, NotFoundError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
 import { generateSerial, normaliseSerial } from '../../lib/serial.js';
-import type { WorkerPool } from '../../lib/worker-pool.js';
 import { recordAudit } from '../audit/index.js';
 import type { EndorsementRow } from '../endorsements/index.js';
 import { findCityById } from '../cities/index.js';
 import { areasOf, findPledge } from '../pledges/index.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import * as repo from './certificates.repository.js';
+import type { CertificatePrinter } from './certificate.render.js';
 import { certificatesZip } from './certificates.zip.js';
+import { activePdfSigner } from './signing-certificates.js';
 import { activeSigningKey, findPublicKey } from './signing-keys.js';
 
 export interface CertificateDeps {
@@ -160,31 +161,33 @@ export async function certificateWithSuccessor(db: Db, serialInput: string) {
 
 /**
  * Every current certificate of a pledge as one streamed ZIP, for the secretariat (and the command
- * line): the pledge's slug, the stream (rendered on `workers`), and how many certificates it will hold.
+ * line): the pledge's slug, the stream (rendered and signed by `printer`), and how many certificates
+ * it will hold.
  */
 export async function pledgeCertificatesZip(
   ctx: ServiceContext,
-  workers: WorkerPool,
+  printer: CertificatePrinter,
   pledgeRef: string,
   onEntry?: (done: number) => void,
 ) {
   requireSecretariat(ctx.actor);
   const pledge = await findPledge(ctx.db, pledgeRef);
   if (!pledge) throw new NotFoundError('Pledge');
+  const signer = await activePdfSigner(ctx.db, printer.documentSigner);
   return {
     slug: pledge.slug,
     count: () => repo.countValidOfPledge(ctx.db, pledge.id),
     /** The ZIP, its rendering reserved on the worker pool (503 when the pool is full). */
-    stream: () => certificatesZip(ctx.db, workers, pledge.id, onEntry),
+    stream: () => certificatesZip(ctx.db, printer.workers, signer, pledge.id, onEntry),
   };
 }
 
 /** The ZIP as a file to save, for the API's route and the portal's alike (sendDownload). */
 export async function certificatesZipDownload(
   ctx: ServiceContext,
-  workers: WorkerPool,
+  printer: CertificatePrinter,
   pledgeRef: string,
 ): Promise<Download> {
-  const zip = await pledgeCertificatesZip(ctx, workers, pledgeRef);
+  const zip = await pledgeCertificatesZip(ctx, printer, pledgeRef);
   return { contentType: 'application/zip', filename: `${zip.slug}-certificates.zip`, body: zip.stream() };
 }

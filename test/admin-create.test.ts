@@ -85,7 +85,9 @@ async function inspect(email: string, password: string): Promise<{ status: numbe
   }
 }
 
-describe('npm run admin:create', () => {
+// Each run starts tsx and migrates an embedded database: two of them take a while when the browser
+// tests share the machine's two cores.
+describe('npm run admin:create', { timeout: 120_000 }, () => {
   it('creates a secretariat user (exit 0) and refuses the same e-mail a second time with a clear message', async () => {
     const email = `${unique('admin-')}@example.org`;
     const password = 'a long admin passphrase';

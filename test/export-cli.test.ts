@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { demoCities } from '../src/demo/seed.js';
 import { moreDemoCities } from '../src/demo/more-cities.js';
 import { seedDemoDataIfEmpty } from '../src/demo/seed.js';
 import { buildTestApp } from './helpers/app.js';
+import { seededDatabase } from './helpers/browser.js';
 import { postgresTestUrl } from './helpers/postgres.js';
 
 const run = promisify(execFile);
@@ -31,10 +32,16 @@ async function demoDatabase() {
   } else {
     delete env.DATABASE_URL;
     env.PGLITE_DIR = join(dir, 'db');
-    const database = await openDatabase({ pgliteDir: env.PGLITE_DIR });
-    await database.migrate();
-    await seedDemoDataIfEmpty(database, { print: () => undefined });
-    await database.close();
+    // The run's seeded demo database, copied (seeding it again would take most of this file's time).
+    const seeded = await seededDatabase();
+    if (seeded) {
+      cpSync(seeded, env.PGLITE_DIR, { recursive: true });
+    } else {
+      const database = await openDatabase({ pgliteDir: env.PGLITE_DIR });
+      await database.migrate();
+      await seedDemoDataIfEmpty(database, { print: () => undefined });
+      await database.close();
+    }
   }
   return { dir, env, app };
 }

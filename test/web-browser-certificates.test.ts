@@ -113,7 +113,7 @@ describe.skipIf(skipped)('checking a certificate', () => {
     await page.waitForLoadState();
     const result = await page.getByRole('status').innerText();
     expect(result).toContain('Warning: do not rely on this document');
-    expect(result).toContain('The document was changed after it was issued');
+    expect(result).toContain('The document was changed after it was signed');
     await expectAccessible(page);
     await screenshots(page, 'verify-result-altered');
     await page.context().close();

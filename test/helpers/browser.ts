@@ -94,10 +94,11 @@ async function spawnServer(dbDir: string): Promise<ServerProcess> {
 /**
  * The embedded database as the first start leaves it (migrated, demo data seeded), made once per
  * test run and copied for each server: seeding hashes passwords and renders certificates, which
- * took most of a browser file's setup. The first file to ask builds it (a directory made with
- * mkdir is the lock between the test workers); the others wait for it.
+ * took most of a browser file's setup (the export commands' test copies it too). The first file
+ * to ask builds it (a directory made with mkdir is the lock between the test workers); the others
+ * wait for it.
  */
-async function seededDatabase(): Promise<string | undefined> {
+export async function seededDatabase(): Promise<string | undefined> {
   const root = inject('portalTemplateDir');
   if (!root) return undefined;
   const dbDir = join(root, 'db');

@@ -16,8 +16,6 @@ import { listPublishedPledges, publicPledge } from '../modules/public/index.js';
 import { keptValues } from './forms.js';
 import type { FormError } from './render.js';
 import {
-  areasOfVersion,
-  areaView,
   cityDeps,
   endorseFieldOf,
   endorseFields,
@@ -30,8 +28,8 @@ import {
   refusal,
   signedInActor,
   slugParams,
-  statusKeys,
 } from './city-common.js';
+import { areasOfVersion, areaView, statusKeys } from './endorsement-common.js';
 
 /** The city's endorsements of the published pledges, and endorsing one. */
 export function endorsePages(app: FastifyInstance) {

@@ -13,21 +13,8 @@ import {
 } from '../modules/endorsements/index.js';
 import { diffVersion, findPledge, findPublishedVersion } from '../modules/pledges/index.js';
 import type { FormError } from './render.js';
-import {
-  actionKeys,
-  areasOfVersion,
-  cityDeps,
-  type Detail,
-  idOf,
-  isUpload,
-  mandateSize,
-  noticeOf,
-  refusal,
-  roleKeys,
-  signedInActor,
-  stageKeys,
-  statusKeys,
-} from './city-common.js';
+import { cityDeps, isUpload, mandateSize, noticeOf, refusal, signedInActor, stageKeys } from './city-common.js';
+import { areasOfVersion, type Detail, historyView, idOf, mandateView, statusKeys } from './endorsement-common.js';
 
 /** One endorsement: its page, certificate and mandate, and confirming it on a newer version. */
 export function endorsementPages(app: FastifyInstance) {
@@ -77,17 +64,9 @@ export function endorsementPages(app: FastifyInstance) {
       submittedAt: detail.submittedAt,
       verifiedAt: detail.verifiedAt,
       withdrawnAt: detail.withdrawnAt,
-      mandate: detail.mandate,
+      mandate: mandateView(detail),
       certificate: detail.certificate?.status === 'valid' ? detail.certificate.serial : undefined,
-      history: [...detail.history].reverse().map((h) => ({
-        at: h.at,
-        action: t.t(actionKeys[h.action] ?? 'city.action.other'),
-        by: t.t(roleKeys[h.by.role] ?? 'city.by.system'),
-        versionNumber: h.versionNumber,
-        whole: h.scope === 'whole',
-        areas: t.list(h.areaKeys.map((k) => titleOf(k).text)),
-        reason: h.reason,
-      })),
+      history: historyView(detail, titleOf, t),
       progress: detail.progress.map((p) => ({
         key: p.areaKey,
         title: titleOf(p.areaKey),

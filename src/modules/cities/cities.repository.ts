@@ -71,6 +71,11 @@ export interface CityFilters {
 }
 
 /** Rows carry `sortName`, the database's own lower(name), so cursors compare like the ORDER BY. */
+export async function countCities(db: Db): Promise<number> {
+  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(cities);
+  return row?.count ?? 0;
+}
+
 export async function listCities(db: Db, f: CityFilters): Promise<Array<CityRow & { sortName: string }>> {
   const conditions: SQL[] = [];
   if (f.country) conditions.push(eq(cities.country, f.country));

@@ -2,5 +2,5 @@
 // check no permission (for services that have decided what their actor may see).
 export { findCityById, isCityInNetwork } from './cities.repository.js';
 export { countryCodeSchema, type CreateCityInput } from './cities.schemas.js';
-export { createCity } from './cities.service.js';
+export { countCities, createCity } from './cities.service.js';
 export { inNetworkCodeSql, inNetworkSql } from './membership.js';

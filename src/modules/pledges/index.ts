@@ -12,7 +12,7 @@ export {
   type VersionRow,
 } from './pledges.repository.js';
 export { toArea } from './content.js';
-export { createPledge, diffVersion, getVersion, updateVersion } from './pledges.service.js';
+export { createPledge, diffVersion, getVersion, listPledges, updateVersion } from './pledges.service.js';
 export { addArea } from './areas.service.js';
 export { publishVersion } from './publish.service.js';
 export { areaKeySchema, areaSchema, pledgeParamsSchema, slugSchema, versionParamsSchema } from './pledges.schemas.js';

@@ -2,3 +2,4 @@
 export { closeRound, openRound } from './rounds.service.js';
 export { addComment, resolveComment, setVerdict } from './reviews.service.js';
 export { queueDeadlineReminders } from './reminders.js';
+export { ROUND_ATTENTION_DAYS, roundsNeedingAttention } from './attention.service.js';

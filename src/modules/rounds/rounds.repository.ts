@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lte, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { networks, roundComments, roundNetworks, users, validationRounds } from '../../db/schema/index.js';
 
@@ -142,4 +142,27 @@ export async function silentNetworksNearDeadline(db: Db, now: Date, windowMs: nu
         lte(validationRounds.deadline, new Date(now.getTime() + windowMs)),
       ),
     );
+}
+
+/**
+ * Open rounds whose deadline is before `until` (passed ones included) or in which every invited
+ * network has given its verdict, soonest deadline first, with how many networks answered.
+ */
+export async function openRoundsNeedingAttention(db: Db, until: Date) {
+  const answered = sql<number>`count(${roundNetworks.verdict})::int`;
+  const invited = sql<number>`count(*)::int`;
+  return db
+    .select({
+      id: validationRounds.id,
+      versionId: validationRounds.versionId,
+      deadline: validationRounds.deadline,
+      answered,
+      invited,
+    })
+    .from(validationRounds)
+    .innerJoin(roundNetworks, eq(roundNetworks.roundId, validationRounds.id))
+    .where(eq(validationRounds.status, 'open'))
+    .groupBy(validationRounds.id)
+    .having(or(lte(validationRounds.deadline, until), sql`${answered} = ${invited}`))
+    .orderBy(asc(validationRounds.deadline), asc(validationRounds.id));
 }

@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { progressStages } from '../db/schema/index.js';
 import { AppError } from '../lib/errors.js';
 import { type MessageKey, type Translator } from '../lib/i18n.js';
 import type { ServiceContext } from '../modules/context.js';
-import { type EndorseDeps, MAX_MANDATE_BYTES } from '../modules/endorsements/index.js';
+import { MAX_MANDATE_BYTES } from '../modules/endorsements/index.js';
 import { slugSchema } from '../modules/pledges/index.js';
+import { noticeFrom } from './forms.js';
 import { signedInAs } from './guard.js';
 import type { FormError } from './render.js';
 
@@ -32,10 +33,7 @@ const notices: Record<string, MessageKey> = {
   mandate: 'city.notice.mandate',
 };
 
-export function noticeOf(request: FastifyRequest, t: Translator): string | undefined {
-  const key = (request.query as Record<string, unknown>).notice;
-  return typeof key === 'string' && Object.hasOwn(notices, key) ? t.t(notices[key]!) : undefined;
-}
+export const noticeOf = (request: FastifyRequest, t: Translator) => noticeFrom(request, t, notices);
 
 /** What the services said no to, in words: their message names no field a person could fix. */
 export function refusal(err: unknown, t: Translator): string | undefined {
@@ -112,11 +110,6 @@ export const endorseFieldOf = (path: PropertyKey[]) => {
   if (first === 'signatory') return second === 'title' ? 'signatoryTitle' : 'signatoryName';
   return first ?? 'scope';
 };
-
-/** What the endorsement services need from the configuration. */
-export function cityDeps(app: FastifyInstance): EndorseDeps {
-  return { publicBaseUrl: app.config.publicBaseUrl, certSigningKey: app.config.certSigningKey };
-}
 
 /** The signed-in city official (and, where `secretariat`, the secretariat) who may use a city page. */
 export function signedInActor(

@@ -16,7 +16,6 @@ import { listPublishedPledges, publicPledge } from '../modules/public/index.js';
 import { keptValues } from './forms.js';
 import type { FormError } from './render.js';
 import {
-  cityDeps,
   endorseFieldOf,
   endorseFields,
   endorseMessages,
@@ -29,11 +28,11 @@ import {
   signedInActor,
   slugParams,
 } from './city-common.js';
-import { areasOfVersion, areaView, statusKeys } from './endorsement-common.js';
+import { areasOfVersion, areaView, endorsementDeps, statusKeys } from './endorsement-common.js';
 
 /** The city's endorsements of the published pledges, and endorsing one. */
 export function endorsePages(app: FastifyInstance) {
-  const deps = cityDeps(app);
+  const deps = endorsementDeps(app);
   const db = () => app.database.db;
 
   // ——— /city: the city's endorsement of each published pledge ———

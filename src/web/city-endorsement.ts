@@ -13,12 +13,21 @@ import {
 } from '../modules/endorsements/index.js';
 import { diffVersion, findPledge, findPublishedVersion } from '../modules/pledges/index.js';
 import type { FormError } from './render.js';
-import { cityDeps, isUpload, mandateSize, noticeOf, refusal, signedInActor, stageKeys } from './city-common.js';
-import { areasOfVersion, type Detail, historyView, idOf, mandateView, statusKeys } from './endorsement-common.js';
+import { isUpload, mandateSize, noticeOf, refusal, signedInActor, stageKeys } from './city-common.js';
+import {
+  areasOfVersion,
+  type Detail,
+  endorsementDeps,
+  historyView,
+  idOf,
+  mandateFileName,
+  mandateView,
+  statusKeys,
+} from './endorsement-common.js';
 
 /** One endorsement: its page, certificate and mandate, and confirming it on a newer version. */
 export function endorsementPages(app: FastifyInstance) {
-  const deps = cityDeps(app);
+  const deps = endorsementDeps(app);
   const db = () => app.database.db;
 
   // ——— One endorsement ———
@@ -135,7 +144,7 @@ export function endorsementPages(app: FastifyInstance) {
     return reply
       .type(doc.mediaType)
       .header('cache-control', 'no-store')
-      .header('content-disposition', `attachment; filename="mandate-${id}.${doc.mediaType.split('/')[1]}"`)
+      .header('content-disposition', `attachment; filename="${mandateFileName(id, doc.mediaType)}"`)
       .send(doc.content);
   });
 

@@ -1,9 +1,9 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../lib/errors.js';
 import type { MessageKey, Translator } from '../lib/i18n.js';
 import type { ServiceContext } from '../modules/context.js';
-import type { getEndorsement } from '../modules/endorsements/index.js';
+import type { EndorseDeps, getEndorsement } from '../modules/endorsements/index.js';
 import { getVersion } from '../modules/pledges/index.js';
 
 // What every page about one endorsement shares, the city official's and the secretariat's: its
@@ -12,6 +12,11 @@ import { getVersion } from '../modules/pledges/index.js';
 export type Detail = Awaited<ReturnType<typeof getEndorsement>>;
 export type Area = Awaited<ReturnType<typeof getVersion>>['version']['areas'][number];
 type Title = ReturnType<Translator['pick']>;
+
+/** What the endorsement services need from the configuration (certificates are issued on verification). */
+export function endorsementDeps(app: FastifyInstance): EndorseDeps {
+  return { publicBaseUrl: app.config.publicBaseUrl, certSigningKey: app.config.certSigningKey };
+}
 
 export const idParams = z.object({ id: z.uuid() });
 
@@ -72,6 +77,9 @@ export function historyView(detail: Detail, titleOf: (key: string) => Title, t: 
 
 const mandateTypeNames: Record<string, string> = { 'application/pdf': 'PDF', 'image/png': 'PNG', 'image/jpeg': 'JPEG' };
 
+/** The name a mandate document is saved under: mandate-<id>.pdf, .png or .jpeg. */
+export const mandateFileName = (id: string, mediaType: string) => `mandate-${id}.${mediaType.split('/')[1]}`;
+
 /** The mandate document's facts as a page names them ("PDF, 12 KB"), or undefined when none was sent. */
 export function mandateView(detail: Detail) {
   const m = detail.mandate;
@@ -79,6 +87,7 @@ export function mandateView(detail: Detail) {
   return {
     ...m,
     typeName: mandateTypeNames[m.mediaType] ?? m.mediaType,
+    fileName: mandateFileName(detail.id, m.mediaType),
     kilobytes: Math.max(1, Math.round(m.size / 1024)),
     isPdf: m.mediaType === 'application/pdf',
     isImage: m.mediaType.startsWith('image/'),

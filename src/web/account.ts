@@ -23,7 +23,8 @@ import {
 import { findCityById } from '../modules/cities/index.js';
 import { findNetworkById } from '../modules/networks/index.js';
 import { updateOwnAccount } from '../modules/users/index.js';
-import { localPath, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, parseForm } from './forms.js';
+import { localPath, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, noticeFrom, parseForm } from './forms.js';
+import { type PortalRole, roleHome } from './guard.js';
 import type { FormError } from './render.js';
 import { clearSessionCookie, cookieNames, cookieOptions, setSessionCookie } from './session.js';
 
@@ -84,8 +85,11 @@ const invitationToken = z.string().regex(/^inv_[A-Za-z0-9_-]{43}$/);
 
 /** Where a person lands after signing in, unless a page sent them to sign in: their role's own page. */
 function homeOf(role: string): string {
-  return role === 'city_official' ? '/city' : '/account';
+  return (rolesWithPages as readonly string[]).includes(role) ? roleHome[role as PortalRole] : '/account';
 }
+
+/** The roles whose own pages exist so far (the others land on /account until theirs do). */
+const rolesWithPages: readonly PortalRole[] = ['city_official', 'secretariat'];
 
 /** Notices a page shows after a redirect (post/redirect/get), named in its query string. */
 const notices: Record<string, MessageKey> = {
@@ -96,10 +100,7 @@ const notices: Record<string, MessageKey> = {
   welcome: 'account.notice.welcome',
 };
 
-function noticeOf(request: FastifyRequest, t: Translator): string | undefined {
-  const key = (request.query as Record<string, unknown>).notice;
-  return typeof key === 'string' && Object.hasOwn(notices, key) ? t.t(notices[key]!) : undefined;
-}
+const noticeOf = (request: FastifyRequest, t: Translator) => noticeFrom(request, t, notices);
 
 const throttledMessage = (err: RateLimitedError, t: Translator) =>
   t.t('signIn.error.throttled', { wait: t.duration(Number(err.extra.headers?.['retry-after'] ?? 60)) });

@@ -544,9 +544,55 @@ async function isolationBench() {
   console.log('');
 }
 
-// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates`, `-- reports`, `-- mail` or
-// `-- isolation` one part.
-const parts = ['http', 'certificates', 'reports', 'mail', 'isolation'];
+interface PortalRun {
+  endorsements: number;
+  submitted: number;
+  connections: number;
+  warmupErrors: number;
+  home: LoadResult & { rounds: LoadResult[] };
+  queue: LoadResult & { rounds: LoadResult[] };
+}
+
+function portalRun(): Promise<PortalRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/portal.ts', baseUrl], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`portal bench exited ${code}`)),
+    );
+  });
+}
+
+/** Issue 14's measure: the secretariat's home and the verification queue at 10,000 endorsements. */
+async function portalBench() {
+  const r = await portalRun();
+  console.log(
+    `Portal — the secretariat's pages, signed in (a session cookie), ${r.endorsements.toLocaleString('en')} ` +
+      `endorsements (${r.submitted.toLocaleString('en')} awaiting verification), ${r.connections} connections ` +
+      `(median round of ${r.home.rounds.length})`,
+  );
+  for (const [label, page] of [
+    ['GET /secretariat', r.home],
+    ['GET /secretariat/endorsements', r.queue],
+  ] as const) {
+    const errors = page.rounds.reduce((n, x) => n + x.errors, 0);
+    const p99s = page.rounds.map((x) => x.p99.toFixed(1)).join(' / ');
+    console.log(
+      `  ${label.padEnd(30)} ${page.rate.toFixed(0).padStart(5)} req/s   p50 ${page.p50.toFixed(1).padStart(6)} ms   ` +
+        `p99 ${page.p99.toFixed(1).padStart(6)} ms (target < 100 ms; each round's p99: ${p99s})   ${errors} errors`,
+    );
+  }
+  console.log('');
+}
+
+// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates`, `-- reports`, `-- mail`,
+// `-- isolation` or `-- portal` one part.
+const parts = ['http', 'certificates', 'reports', 'mail', 'isolation', 'portal'];
 let only: string | undefined;
 try {
   const { positionals } = parseArgs({ args: process.argv.slice(2), options: {}, allowPositionals: true });
@@ -567,13 +613,16 @@ const run =
         ? mailBench()
         : only === 'isolation'
           ? isolationBench()
-          : main().then(async () => {
-              if (only === 'http') return;
-              await certificatesBench();
-              await reportsBench();
-              await mailBench();
-              await isolationBench();
-            });
+          : only === 'portal'
+            ? portalBench()
+            : main().then(async () => {
+                if (only === 'http') return;
+                await certificatesBench();
+                await reportsBench();
+                await mailBench();
+                await isolationBench();
+                await portalBench();
+              });
 run.catch((err) => {
   console.error(err);
   process.exitCode = 1;

@@ -4,13 +4,12 @@
 // /secretariat and GET /secretariat/endorsements (the queue's first page) at BENCH_PORTAL_CONNECTIONS
 // connections, in interleaved rounds. Prints JSON: each page's median round (rate, p50, p99).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openDatabase } from '../../src/db/client.js';
 import type { ServiceContext } from '../../src/modules/context.js';
 import { createUser } from '../../src/modules/users/index.js';
 import { reportPledge } from './fixtures.js';
 import { type LoadResult, runLoad } from './load.js';
-import { benchPool, startServer, stopServer } from './service.js';
+import { benchPool, scratchDatabase, startServer, stopServer } from './service.js';
 
 const [baseUrl] = process.argv.slice(2);
 const COUNT = Number(process.env.BENCH_PORTAL_ENDORSEMENTS ?? 10_000);
@@ -20,13 +19,8 @@ const ROUND_MS = Number(process.env.BENCH_PORTAL_ROUND_MS ?? 5_000);
 const WARMUP = Number(process.env.BENCH_PORTAL_WARMUP ?? 500);
 const PAGES = { home: '/secretariat', queue: '/secretariat/endorsements' } as const;
 
-const name = `ap_bench_portal_${randomBytes(4).toString('hex')}`;
-const url = new URL(baseUrl!);
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE "${name}"`);
-url.pathname = `/${name}`;
-const dbUrl = url.toString();
+const scratch = await scratchDatabase(baseUrl!, 'ap_bench_portal');
+const dbUrl = scratch.url;
 let service: Awaited<ReturnType<typeof startServer>> | undefined;
 // Should this process die of an uncaught error, the service must not outlive it.
 process.on('exit', () => service?.child.kill());
@@ -121,6 +115,5 @@ try {
 } finally {
   if (service) stopServer(service.child);
   await new Promise((r) => setTimeout(r, 300));
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
+  await scratch.drop();
 }

@@ -160,15 +160,21 @@ export async function listEndorsements(db: Db, f: EndorsementFilters & ListPosit
     .limit(f.limit + 1);
 }
 
+const statusCount = { status: endorsements.status, count: sql<number>`count(*)::int` };
+
+/** Every endorsement, counted by status (the secretariat's totals): prepared, it is on every home page. */
+const allByStatus = preparedQuery('endorsement_counts_by_status', (db) =>
+  db.select(statusCount).from(endorsements).groupBy(endorsements.status),
+);
+
 /** How many endorsements of each status match the filters (a status filter included). */
 export async function countByStatus(db: Db, f: EndorsementFilters) {
-  const base = db
-    .select({ status: endorsements.status, count: sql<number>`count(*)::int` })
-    .from(endorsements)
-    .$dynamic();
-  // The cities are read only when a filter is on them: the totals count one table.
+  const conditions = filterConditions(f);
+  if (conditions.length === 0) return allByStatus(db).execute();
+  const base = db.select(statusCount).from(endorsements).$dynamic();
+  // The cities are read only when a filter is on them.
   const query = f.country || f.region ? base.innerJoin(cities, eq(cities.id, endorsements.cityId)) : base;
-  return query.where(and(...filterConditions(f))).groupBy(endorsements.status);
+  return query.where(and(...conditions)).groupBy(endorsements.status);
 }
 
 export async function mandateMetaOf(db: Db, ids: string[]) {

@@ -1,4 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
+import { preparedQuery } from '../../db/prepared.js';
 import type { ServiceContext } from '../context.js';
 import { mailOutbox } from '../../db/schema/index.js';
 import { requireSecretariat } from '../../lib/authorize.js';
@@ -32,19 +33,9 @@ export function failureReasonOf(error: string | null): FailureReason {
   return 'other';
 }
 
-/**
- * How many mails failed for good, and the latest `limit` of them. A failure is recorded with its
- * next attempt `retryDelaySeconds(attempts)` ahead (the dispatcher's rule), so the moment it was
- * given up is read back from that.
- */
-export async function mailFailures(ctx: ServiceContext, limit: number) {
-  requireSecretariat(ctx.actor);
-  const failed = eq(mailOutbox.status, 'failed');
-  const [total] = await ctx.db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(mailOutbox)
-    .where(failed);
-  const rows = await ctx.db
+/** The latest mails failed for good, each row carrying how many there are in all. */
+const latestFailures = preparedQuery('mail_latest_failures', (db) =>
+  db
     .select({
       id: mailOutbox.id,
       to: mailOutbox.to,
@@ -52,13 +43,24 @@ export async function mailFailures(ctx: ServiceContext, limit: number) {
       attempts: mailOutbox.attempts,
       lastError: mailOutbox.lastError,
       nextAttemptAt: mailOutbox.nextAttemptAt,
+      total: sql<number>`(count(*) OVER ())::int`,
     })
     .from(mailOutbox)
-    .where(failed)
+    .where(eq(mailOutbox.status, 'failed'))
     .orderBy(desc(mailOutbox.nextAttemptAt), desc(mailOutbox.id))
-    .limit(limit);
+    .limit(sql.placeholder('limit')),
+);
+
+/**
+ * How many mails failed for good, and the latest `limit` (at least one) of them. A failure is
+ * recorded with its next attempt `retryDelaySeconds(attempts)` ahead (the dispatcher's rule), so
+ * the moment it was given up is read back from that.
+ */
+export async function mailFailures(ctx: ServiceContext, limit: number) {
+  requireSecretariat(ctx.actor);
+  const rows = await latestFailures(ctx.db).execute({ limit: Math.max(1, limit) });
   return {
-    count: total?.count ?? 0,
+    count: rows[0]?.total ?? 0,
     latest: rows.map((r) => ({
       id: r.id,
       recipient: maskAddress(r.to),

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNull, lte, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { preparedQuery } from '../../db/prepared.js';
 import { networks, roundComments, roundNetworks, users, validationRounds } from '../../db/schema/index.js';
 
 export type RoundRow = typeof validationRounds.$inferSelect;
@@ -148,7 +149,7 @@ export async function silentNetworksNearDeadline(db: Db, now: Date, windowMs: nu
  * Open rounds whose deadline is before `until` (passed ones included) or in which every invited
  * network has given its verdict, soonest deadline first, with how many networks answered.
  */
-export async function openRoundsNeedingAttention(db: Db, until: Date) {
+const roundsNeedingAttention = preparedQuery('rounds_needing_attention', (db) => {
   const answered = sql<number>`count(${roundNetworks.verdict})::int`;
   const invited = sql<number>`count(*)::int`;
   return db
@@ -163,6 +164,10 @@ export async function openRoundsNeedingAttention(db: Db, until: Date) {
     .innerJoin(roundNetworks, eq(roundNetworks.roundId, validationRounds.id))
     .where(eq(validationRounds.status, 'open'))
     .groupBy(validationRounds.id)
-    .having(or(lte(validationRounds.deadline, until), sql`${answered} = ${invited}`))
+    .having(or(lte(validationRounds.deadline, sql.placeholder('until')), sql`${answered} = ${invited}`))
     .orderBy(asc(validationRounds.deadline), asc(validationRounds.id));
+});
+
+export async function openRoundsNeedingAttention(db: Db, until: Date) {
+  return roundsNeedingAttention(db).execute({ until });
 }

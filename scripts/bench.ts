@@ -486,13 +486,15 @@ async function isolationBench() {
   console.log('');
 }
 
+type PortalPage = LoadResult & { rounds: LoadResult[]; serverCpuMs: number; postgresCpuMs: number };
+
 interface PortalRun {
   endorsements: number;
   submitted: number;
   connections: number;
   warmupErrors: number;
-  home: LoadResult & { rounds: LoadResult[] };
-  queue: LoadResult & { rounds: LoadResult[] };
+  home: PortalPage;
+  queue: PortalPage;
 }
 
 function portalRun(): Promise<PortalRun> {
@@ -515,7 +517,8 @@ async function portalBench() {
     const p99s = page.rounds.map((x) => x.p99.toFixed(1)).join(' / ');
     console.log(
       `  ${label.padEnd(30)} ${page.rate.toFixed(0).padStart(5)} req/s   p50 ${page.p50.toFixed(1).padStart(6)} ms   ` +
-        `p99 ${page.p99.toFixed(1).padStart(6)} ms (target < 100 ms; each round's p99: ${p99s})   ${errors} errors`,
+        `p99 ${page.p99.toFixed(1).padStart(6)} ms (target < 100 ms; each round's p99: ${p99s})   ${errors} errors   ` +
+        `CPU per page: server ${page.serverCpuMs.toFixed(1)} ms, PostgreSQL ${page.postgresCpuMs.toFixed(1)} ms`,
     );
   }
   console.log('');

@@ -9,7 +9,7 @@ import type { ServiceContext } from '../../src/modules/context.js';
 import { createUser } from '../../src/modules/users/index.js';
 import { reportPledge } from './fixtures.js';
 import { type LoadResult, runLoad } from './load.js';
-import { benchPool, scratchDatabase, startServer, stopServer } from './service.js';
+import { benchPool, cpuSecondsOf, postgresCpuSeconds, scratchDatabase, startServer, stopServer } from './service.js';
 
 const [baseUrl] = process.argv.slice(2);
 const COUNT = Number(process.env.BENCH_PORTAL_ENDORSEMENTS ?? 10_000);
@@ -93,11 +93,22 @@ try {
   let errors = 0;
   for (const path of Object.values(PAGES)) errors += (await load(path, undefined, WARMUP)).errors;
   const rounds: Record<keyof typeof PAGES, LoadResult[]> = { home: [], queue: [] };
+  // CPU time per page, of the service's process and of PostgreSQL: what the machine's load does
+  // not change much, where the latencies follow whatever else runs on its two cores.
+  const cpu = { home: { server: 0, postgres: 0 }, queue: { server: 0, postgres: 0 } };
   for (let r = 0; r < ROUNDS; r++) {
     for (const [page, path] of Object.entries(PAGES) as Array<[keyof typeof PAGES, string]>) {
+      const server0 = cpuSecondsOf(service.child.pid!);
+      const postgres0 = postgresCpuSeconds();
       rounds[page].push(await load(path, ROUND_MS, 0));
+      cpu[page].server += cpuSecondsOf(service.child.pid!) - server0;
+      cpu[page].postgres += postgresCpuSeconds() - postgres0;
     }
   }
+  const perPage = (page: keyof typeof PAGES) => {
+    const requests = rounds[page].reduce((n, x) => n + x.requests, 0);
+    return { serverCpuMs: (cpu[page].server * 1000) / requests, postgresCpuMs: (cpu[page].postgres * 1000) / requests };
+  };
   const median = (results: LoadResult[]) =>
     [...results].sort((a, b) => a.rate - b.rate)[Math.floor(results.length / 2)]!;
   console.log(
@@ -106,8 +117,8 @@ try {
       submitted,
       connections: CONNECTIONS,
       warmupErrors: errors,
-      home: { ...median(rounds.home), rounds: rounds.home },
-      queue: { ...median(rounds.queue), rounds: rounds.queue },
+      home: { ...median(rounds.home), ...perPage('home'), rounds: rounds.home },
+      queue: { ...median(rounds.queue), ...perPage('queue'), rounds: rounds.queue },
     }),
   );
   await pool.end();

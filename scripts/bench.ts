@@ -340,7 +340,7 @@ function certificateRun(count: number, renders: number): Promise<CertificateRun>
 }
 
 async function certificatesBench() {
-  console.log('Certificates — rendering on one core, and peak memory while streaming a ZIP');
+  console.log('Certificates — rendering and signing on one core, and peak memory while streaming a ZIP');
   const small = await certificateRun(500, 300);
   console.log(
     `  render       ${small.renderMs!.toFixed(1)} ms a certificate = ${(1000 / small.renderMs!).toFixed(0)}/s ` +

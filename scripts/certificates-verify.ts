@@ -1,9 +1,13 @@
 // npm run certificates:verify -- FILE.pdf --key KEYFILE
 // Checks a certificate PDF offline: no database, no network. KEYFILE is the saved answer of
-// GET /api/v1/certificates/keys, or one PEM public key. Exit 0 valid, 1 not, with a one-line reason.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+// GET /api/v1/certificates/keys (the Ed25519 keys and the PDF signing certificates), or a PEM file
+// with the Ed25519 public key and the signing certificate. Two checks: the PDF signature (every
+// byte as signed, by a published certificate) and the embedded data's signature. Exit 0 valid, 1
+// not, with a one-line reason.
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { certificatesInPem } from '../src/lib/document-signer.js';
 import { checkPdfOffline, extractProof } from '../src/modules/certificates/index.js';
 import { isParseArgsError } from './cli.js';
 
@@ -18,21 +22,59 @@ function usage(problem?: string): never {
   process.exit(2);
 }
 
-function loadKey(file: string, keyId: string): KeyObject {
+interface Trust {
+  signingCertificates: Buffer[];
+  publicKey: KeyObject | undefined;
+}
+
+const noCertificates = (file: string) =>
+  fail(
+    `${file} holds no PDF signing certificate: save GET /api/v1/certificates/keys again, or add the ` +
+      'signing certificate (GET /api/v1/certificates/signing-certificate.pem) to the PEM file',
+    2,
+  );
+
+/** The published material in the key file: the signing certificates, and the Ed25519 key named `keyId`. */
+function loadTrust(file: string, keyId: string): Trust {
   const text = readFileSync(file, 'utf8');
-  if (text.includes('BEGIN PUBLIC KEY')) return createPublicKey(text);
-  let parsed: { keys?: Array<{ keyId: string; publicKey: string }> } | null;
+  if (!text.trimStart().startsWith('{')) {
+    let certificates: X509Certificate[] = [];
+    try {
+      certificates = certificatesInPem(text);
+    } catch {
+      fail(`a certificate in ${file} cannot be read`, 2);
+    }
+    if (certificates.length === 0) noCertificates(file);
+    const key = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/.exec(text)?.[0];
+    if (!key) fail(`${file} holds no PEM public key (the Ed25519 key of GET /api/v1/certificates/keys)`, 2);
+    return { signingCertificates: certificates.map((c) => c.raw), publicKey: createPublicKey(key) };
+  }
+  let parsed: {
+    keys?: Array<{ keyId: string; publicKey: string }>;
+    signingCertificates?: Array<{ certificate: string }>;
+  };
   try {
     parsed = JSON.parse(text);
   } catch {
-    fail(`the key file ${file} is neither a PEM public key nor the JSON of GET /certificates/keys`, 2);
+    fail(`the key file ${file} is neither PEM nor the JSON of GET /certificates/keys`, 2);
   }
+  const certificates = Array.isArray(parsed?.signingCertificates) ? parsed.signingCertificates : [];
+  let signingCertificates: Buffer[];
+  try {
+    signingCertificates = certificates.map((c) => new X509Certificate(c.certificate).raw);
+  } catch {
+    fail(`a signing certificate in ${file} cannot be read`, 2);
+  }
+  if (signingCertificates.length === 0) noCertificates(file);
   const key = Array.isArray(parsed?.keys)
     ? parsed.keys.find((k) => k && k.keyId === keyId && typeof k.publicKey === 'string')
     : undefined;
-  if (!key) fail(`the certificate was signed with key ${keyId}, which is not in ${file}`);
+  if (!key) return { signingCertificates, publicKey: undefined };
   try {
-    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey }, format: 'jwk' });
+    return {
+      signingCertificates,
+      publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey }, format: 'jwk' }),
+    };
   } catch {
     fail(`the key ${keyId} in ${file} is not an Ed25519 public key`, 2);
   }
@@ -59,13 +101,14 @@ try {
 if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') fail(`${pdfFile} is not a PDF`);
 const proof = extractProof(pdf);
 if (!proof) fail('the PDF carries no Action Pledge certificate data');
-const result = await checkPdfOffline(pdf, proof, loadKey(keyFile, proof.keyId));
+const result = checkPdfOffline(pdf, proof, loadTrust(keyFile, proof.keyId));
 if (!result.ok) fail(result.reason);
 const p = proof.payload;
 const endorsed = p.scope === 'whole' ? 'the whole pledge' : `${p.areas.length} action area(s)`;
 console.log(
   `VALID: certificate ${p.serial}, ${p.city.name} (${p.city.country}), ${endorsed} of "${p.pledge.title.en}" ` +
-    `version ${p.version.number}, signed with ${proof.keyId}. ` +
+    `version ${p.version.number}, signed with ${proof.keyId}; the PDF signed by ` +
+    `${result.pdfSignature.signer?.subject.split(', ')[0]} (SHA-256 ${result.pdfSignature.signer?.fingerprint}). ` +
     `Whether it was since superseded or revoked can only be checked online: ${p.verifyUrl}`,
 );
 process.exit(0);

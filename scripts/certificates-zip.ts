@@ -17,14 +17,16 @@ await runCli(async () => {
   if (!flags.pledge || !flags.out) throw new CliError(usage);
   const config = loadConfig();
   const database = await openDatabase(config.database);
-  // The certificates render on worker threads, as in the service (WORKER_THREADS).
+  // The certificates render on worker threads and are signed, as in the service (WORKER_THREADS,
+  // CERT_SIGNING_CERT).
   const workers = new WorkerPool(config.workers);
   try {
     const system = { db: database.db, actor: { kind: 'system', label: 'certificates:zip' } } as const;
     const bar = process.stdout.isTTY
       ? new cliProgress.SingleBar({ format: 'certificates {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)
       : undefined;
-    const zip = await pledgeCertificatesZip(system, workers, flags.pledge, (done) => bar?.update(done)).catch((err) => {
+    const printer = { workers, documentSigner: config.documentSigner };
+    const zip = await pledgeCertificatesZip(system, printer, flags.pledge, (done) => bar?.update(done)).catch((err) => {
       throw err instanceof NotFoundError ? new CliError(`No pledge ${flags.pledge}.`) : err;
     });
     const total = await zip.count();

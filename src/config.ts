@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseSigningKey } from './lib/signing-key.js';
+import { type DocumentSignerPem, parseDocumentSigner } from './lib/document-signer.js';
 import { z } from 'zod';
 
 /**
@@ -64,6 +65,15 @@ const envSchema = z
     ),
     /** The same key in a file (a Docker or Kubernetes secret), read at start-up. */
     CERT_SIGNING_KEY_FILE: fileContents,
+    /** The X.509 certificate that signs the PDFs (then any that issued it), and its key; or their files. */
+    CERT_SIGNING_CERT: optionalString.pipe(
+      z.string().includes('BEGIN CERTIFICATE', { message: 'must be a PEM-encoded X.509 certificate' }).optional(),
+    ),
+    CERT_SIGNING_CERT_FILE: fileContents,
+    CERT_SIGNING_CERT_KEY: optionalString.pipe(
+      z.string().includes('PRIVATE KEY', { message: 'must be a PEM-encoded private key' }).optional(),
+    ),
+    CERT_SIGNING_CERT_KEY_FILE: fileContents,
     SMTP_URL: optionalString.pipe(
       z
         .string()
@@ -126,6 +136,7 @@ const envSchema = z
         message: 'must not be set together with CERT_SIGNING_KEY (which key would sign?)',
       });
     }
+    checkDocumentSigner(env, ctx);
     if (env.NODE_ENV !== 'production') return;
     // Without a configured key the service generates one and keeps its private half in the
     // database in plain text: whoever reads a backup could sign certificates. Fine for a demo.
@@ -134,6 +145,16 @@ const envSchema = z
         code: 'custom',
         path: ['CERT_SIGNING_KEY'],
         message: 'is required when NODE_ENV=production (the key in PEM, or its file in CERT_SIGNING_KEY_FILE)',
+      });
+    }
+    // Likewise the PDF signer: a generated one would sign with a key kept in the database.
+    if (documentSignerOf(env) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CERT_SIGNING_CERT'],
+        message:
+          'is required when NODE_ENV=production, with CERT_SIGNING_CERT_KEY (the PDF signing certificate and ' +
+          'its key in PEM, or their files in CERT_SIGNING_CERT_FILE and CERT_SIGNING_CERT_KEY_FILE)',
       });
     }
     if (!env.JWT_SECRET) {
@@ -150,6 +171,43 @@ const envSchema = z
       });
     }
   });
+
+/** The PDF signer's variables, as read (a file's contents in place of its name). */
+type SignerEnv = Partial<
+  Record<
+    'CERT_SIGNING_CERT' | 'CERT_SIGNING_CERT_FILE' | 'CERT_SIGNING_CERT_KEY' | 'CERT_SIGNING_CERT_KEY_FILE',
+    string
+  >
+>;
+
+/** The PDF signer as configured, each half from its variable or its file; undefined when neither is set. */
+function documentSignerOf(env: SignerEnv): DocumentSignerPem | undefined {
+  const certificatePem = env.CERT_SIGNING_CERT ?? env.CERT_SIGNING_CERT_FILE;
+  const privateKeyPem = env.CERT_SIGNING_CERT_KEY ?? env.CERT_SIGNING_CERT_KEY_FILE;
+  return certificatePem && privateKeyPem ? { certificatePem, privateKeyPem } : undefined;
+}
+
+/** Both halves or neither, each from one place, and a certificate and key that belong together. */
+function checkDocumentSigner(env: SignerEnv, ctx: z.RefinementCtx) {
+  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  for (const variable of ['CERT_SIGNING_CERT', 'CERT_SIGNING_CERT_KEY'] as const) {
+    if (env[variable] !== undefined && env[`${variable}_FILE`] !== undefined)
+      problem(`${variable}_FILE`, `must not be set together with ${variable} (which one would sign?)`);
+  }
+  const hasCertificate = env.CERT_SIGNING_CERT !== undefined || env.CERT_SIGNING_CERT_FILE !== undefined;
+  const hasKey = env.CERT_SIGNING_CERT_KEY !== undefined || env.CERT_SIGNING_CERT_KEY_FILE !== undefined;
+  if (hasCertificate && !hasKey)
+    problem('CERT_SIGNING_CERT_KEY', 'is required with CERT_SIGNING_CERT (its private key)');
+  if (hasKey && !hasCertificate)
+    problem('CERT_SIGNING_CERT', 'is required with CERT_SIGNING_CERT_KEY (its certificate)');
+  const signer = documentSignerOf(env);
+  if (!signer) return;
+  try {
+    parseDocumentSigner(signer);
+  } catch (err) {
+    problem('CERT_SIGNING_CERT', `and its key cannot sign PDFs: ${firstLine(err)}`);
+  }
+}
 
 export type Env = z.input<typeof envSchema>;
 
@@ -189,6 +247,8 @@ export interface Config {
   publicBaseUrl: string;
   /** From CERT_SIGNING_KEY or CERT_SIGNING_KEY_FILE; absent (never in production): generated into the database. */
   certSigningKey?: string;
+  /** The certificate that signs certificate PDFs and its key; absent (never in production): generated. */
+  documentSigner?: DocumentSignerPem;
   mail: {
     smtpUrl?: string;
     from: string;
@@ -258,6 +318,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     certSigningKey: e.CERT_SIGNING_KEY ?? e.CERT_SIGNING_KEY_FILE,
+    documentSigner: documentSignerOf(e),
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

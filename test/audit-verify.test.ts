@@ -38,6 +38,7 @@ describe('The hash chain vouches for an intact log (GET /audit/verify)', () => {
         checked: 0,
         firstBadEventId: null,
         reason: null,
+        breaks: null,
         pending: 0,
       });
       await createCity(fresh);
@@ -48,6 +49,7 @@ describe('The hash chain vouches for an intact log (GET /audit/verify)', () => {
         checked: 2,
         firstBadEventId: null,
         reason: null,
+        breaks: null,
         pending: 0,
       });
     } finally {

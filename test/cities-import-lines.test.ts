@@ -184,7 +184,18 @@ describe('The secretariat imports a CSV of cities: each line saved or reported (
       log,
     );
     const message = 'must not contain control characters';
-    expect(result).toEqual({ created: 2, updated: 0, errors: [{ line: 3, message: `name: ${message}` }] });
+    expect(result).toEqual({
+      created: 2,
+      updated: 0,
+      errors: [
+        {
+          line: 3,
+          message: `name: ${message}`,
+          // The same problem for the portal's report: the column, its kind and the file's cell.
+          issues: [{ column: 'name', problem: 'invalid', value: `${tag} Nul\u0000` }],
+        },
+      ],
+    });
     expect(log.calls).toEqual([]);
     expect(sorted((await citiesNamed(tag)).map((c) => c.name))).toEqual([`${tag} After`, `${tag} Before`]);
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEMO_JWT_SECRET, loadConfig } from '../src/config.js';
+import { generateDocumentSigner } from '../src/modules/certificates/signing-certificates.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const GOOD_SECRET = 'a-production-secret-that-is-long-enough-0123456789';
@@ -15,6 +16,12 @@ const pemOf = (type: 'ed25519' | 'x25519') =>
 const SIGNING_KEY = pemOf('ed25519');
 // Read trimmed, from the variable as from a file.
 const SIGNING_KEY_READ = SIGNING_KEY.trim();
+const DOCUMENT_SIGNER = generateDocumentSigner();
+/** The PDF signing certificate and its key, which production requires too. */
+const SIGNER_ENV = {
+  CERT_SIGNING_CERT: DOCUMENT_SIGNER.certificatePem,
+  CERT_SIGNING_CERT_KEY: DOCUMENT_SIGNER.privateKeyPem,
+};
 
 /** Runs loadConfig expecting a ConfigError, and returns it. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -255,15 +262,24 @@ describe('loadConfig in production', () => {
   });
 
   it('starts with a good secret and a signing key, without demo data', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY: SIGNING_KEY });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: GOOD_SECRET,
+      CERT_SIGNING_KEY: SIGNING_KEY,
+      ...SIGNER_ENV,
+    });
     expect(config.env).toBe('production');
     expect(config.auth.jwtSecret).toBe(GOOD_SECRET);
     expect(config.certSigningKey).toBe(SIGNING_KEY_READ);
+    expect(config.documentSigner).toEqual({
+      certificatePem: DOCUMENT_SIGNER.certificatePem.trim(),
+      privateKeyPem: DOCUMENT_SIGNER.privateKeyPem.trim(),
+    });
     expect(config.allowDemoData).toBe(false);
   });
 
   it('requires a certificate signing key rather than generating one into the database', () => {
-    const err = configError({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET });
+    const err = configError({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, ...SIGNER_ENV });
     expect(err.problems).toEqual([
       'CERT_SIGNING_KEY is required when NODE_ENV=production (the key in PEM, or its file in CERT_SIGNING_KEY_FILE)',
     ]);
@@ -296,7 +312,7 @@ describe('the certificate signing key from a file (CERT_SIGNING_KEY_FILE)', () =
 
   it('reads the key from the file, in production as in development', () => {
     withFiles({ 'signing.pem': SIGNING_KEY }, (path) => {
-      const env = { JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY_FILE: path('signing.pem') };
+      const env = { JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY_FILE: path('signing.pem'), ...SIGNER_ENV };
       expect(loadConfig({ ...env, NODE_ENV: 'production' }).certSigningKey).toBe(SIGNING_KEY_READ);
       expect(loadConfig(env).certSigningKey).toBe(SIGNING_KEY_READ);
     });
@@ -305,7 +321,12 @@ describe('the certificate signing key from a file (CERT_SIGNING_KEY_FILE)', () =
   it('refuses a file that cannot be read or holds no Ed25519 private key, naming the variable', () => {
     withFiles({ 'x25519.pem': pemOf('x25519'), 'garbage.pem': 'not a key', 'empty.pem': '\n' }, (path) => {
       for (const file of ['missing.pem', 'x25519.pem', 'garbage.pem', 'empty.pem']) {
-        const err = configError({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY_FILE: path(file) });
+        const err = configError({
+          NODE_ENV: 'production',
+          JWT_SECRET: GOOD_SECRET,
+          CERT_SIGNING_KEY_FILE: path(file),
+          ...SIGNER_ENV,
+        });
         expect(err.problems, file).toHaveLength(1);
         expectNamed(err, 'CERT_SIGNING_KEY_FILE');
       }
@@ -319,6 +340,63 @@ describe('the certificate signing key from a file (CERT_SIGNING_KEY_FILE)', () =
         'CERT_SIGNING_KEY_FILE must not be set together with CERT_SIGNING_KEY (which key would sign?)',
       ]);
     });
+  });
+});
+
+describe('the PDF signing certificate (CERT_SIGNING_CERT and CERT_SIGNING_CERT_KEY)', () => {
+  const production = { NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, CERT_SIGNING_KEY: SIGNING_KEY };
+
+  it('is required in production rather than generated into the database', () => {
+    const err = configError(production);
+    expect(err.problems).toHaveLength(1);
+    expectNamed(err, 'CERT_SIGNING_CERT');
+    expect(err.message).toMatch(/CERT_SIGNING_CERT is required when NODE_ENV=production, with CERT_SIGNING_CERT_KEY/);
+    expect(loadConfig({ NODE_ENV: 'development' }).documentSigner).toBeUndefined();
+  });
+
+  it('needs both halves, a key that is the certificate’s, and one a PDF reader accepts', () => {
+    expect(configError({ CERT_SIGNING_CERT: SIGNER_ENV.CERT_SIGNING_CERT }).problems).toEqual([
+      'CERT_SIGNING_CERT_KEY is required with CERT_SIGNING_CERT (its private key)',
+    ]);
+    expect(configError({ CERT_SIGNING_CERT_KEY: SIGNER_ENV.CERT_SIGNING_CERT_KEY }).problems).toEqual([
+      'CERT_SIGNING_CERT is required with CERT_SIGNING_CERT_KEY (its certificate)',
+    ]);
+    const other = generateDocumentSigner();
+    const mismatch = configError({ ...SIGNER_ENV, CERT_SIGNING_CERT_KEY: other.privateKeyPem });
+    expect(mismatch.problems).toEqual([
+      'CERT_SIGNING_CERT and its key cannot sign PDFs: ' +
+        'CERT_SIGNING_CERT_KEY is not the key of the first certificate in CERT_SIGNING_CERT',
+    ]);
+    const ed25519 = configError({ ...SIGNER_ENV, CERT_SIGNING_CERT_KEY: SIGNING_KEY });
+    expect(ed25519.problems[0]).toMatch(/must be an ECDSA P-256 or P-384 key or an RSA key of 2048 bits or more/);
+    const expired = generateDocumentSigner(new Date(Date.now() - 11 * 365 * 86_400_000));
+    const old = configError({
+      CERT_SIGNING_CERT: expired.certificatePem,
+      CERT_SIGNING_CERT_KEY: expired.privateKeyPem,
+    });
+    expect(old.problems[0]).toMatch(/^CERT_SIGNING_CERT and its key cannot sign PDFs: CERT_SIGNING_CERT expired on/);
+    expectNamed(configError({ ...SIGNER_ENV, CERT_SIGNING_CERT: 'not a certificate' }), 'CERT_SIGNING_CERT');
+  });
+
+  it('is read from files (CERT_SIGNING_CERT_FILE, CERT_SIGNING_CERT_KEY_FILE), but not from both places', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ap-cert-test-'));
+    try {
+      writeFileSync(join(dir, 'cert.pem'), SIGNER_ENV.CERT_SIGNING_CERT, { mode: 0o600 });
+      writeFileSync(join(dir, 'key.pem'), SIGNER_ENV.CERT_SIGNING_CERT_KEY, { mode: 0o600 });
+      const files = { CERT_SIGNING_CERT_FILE: join(dir, 'cert.pem'), CERT_SIGNING_CERT_KEY_FILE: join(dir, 'key.pem') };
+      expect(loadConfig({ ...production, ...files }).documentSigner?.certificatePem).toBe(
+        DOCUMENT_SIGNER.certificatePem.trim(),
+      );
+      expect(configError({ ...SIGNER_ENV, CERT_SIGNING_CERT_FILE: files.CERT_SIGNING_CERT_FILE }).problems).toEqual([
+        'CERT_SIGNING_CERT_FILE must not be set together with CERT_SIGNING_CERT (which one would sign?)',
+      ]);
+      expectNamed(
+        configError({ ...SIGNER_ENV, CERT_SIGNING_CERT_KEY_FILE: join(dir, 'missing.pem') }),
+        'CERT_SIGNING_CERT_KEY_FILE',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

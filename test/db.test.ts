@@ -12,9 +12,19 @@ import { seedDemoDataIfEmpty, demoCities, demoUsers } from '../src/demo/seed.js'
 import { rowsOf, withTx } from '../src/db/tx.js';
 import { migrationsDir } from '../src/lib/paths.js';
 import { moreDemoCities } from '../src/demo/more-cities.js';
+import { demoTimeline } from '../src/demo/timeline.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { unique } from './helpers/factories.js';
 import { createTestDatabase } from './helpers/test-db.js';
+
+/** The accounts one seed makes: the demo logins, and the officials its cities open accounts for. */
+function demoAccounts(): number {
+  const plans = [...demoCities, ...moreDemoCities].map((c, i) => ({
+    city: i,
+    hasDemoOfficial: demoUsers.some((u) => u.city === c.name),
+  }));
+  return demoUsers.length + demoTimeline(plans, new Date()).filter((s) => s.kind === 'account').length;
+}
 
 let t: TestApp;
 beforeAll(async () => {
@@ -117,13 +127,13 @@ describe('embedded database', () => {
       expect(again).toEqual([]);
       const [users] = await second.db.select({ n: count() }).from(schema.users);
       const [cities] = await second.db.select({ n: count() }).from(schema.cities);
-      expect(users!.n).toBe(demoUsers.length);
+      expect(users!.n).toBe(demoAccounts());
       expect(cities!.n).toBe(demoCities.length + moreDemoCities.length);
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('two first starts at once', () => {
@@ -138,12 +148,12 @@ describe('two first starts at once', () => {
       ]);
       expect(seeded.sort()).toEqual([false, true]);
       const [users] = await testDb.database.db.select({ n: count() }).from(schema.users);
-      expect(users!.n).toBe(demoUsers.length);
+      expect(users!.n).toBe(demoAccounts());
     } finally {
       if (second !== testDb.database) await second.close();
       await testDb.drop();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('readiness', () => {

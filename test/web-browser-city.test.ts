@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoUsers } from '../src/demo/seed.js';
 import {
   announceSkip,
-  apiToken,
+  apiAs,
+  type ApiCall,
   expectAccessible,
   launchBrowser,
   newContext,
@@ -26,21 +27,12 @@ describe.skipIf(skipped)("a city official's endorsement", () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
-  let api: (path: string, method?: string, body?: unknown) => Promise<Response>;
+  let api: ApiCall;
   let endorsementUrl: string;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-    const token = await apiToken(server, staff.email, staff.password);
-    api = (path, method = 'GET', body) =>
-      fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+    api = await apiAs(server, staff.email, staff.password);
     // A city of its own, not yet endorsing, and its official invited by the secretariat.
     const city = await api('/cities', 'POST', { name: 'Cuenca Browser', country: 'EC', kind: 'city' });
     expect(city.status).toBe(201);

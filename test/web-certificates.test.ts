@@ -181,6 +181,16 @@ describe('checking by upload', () => {
     expect(res.body).toContain('<div class="panel panel-ok" role="status">');
     const text = textOf(res.body);
     expect(text).toContain('The document is genuine Its signature checks out and its text is exactly the text');
+    // Each of the three checks, in words.
+    expect(text).toContain('What was checked PDF signature ✓ Passed The file is exactly as the platform signed it');
+    expect(text).toMatch(
+      /Signing certificate: CN=Action Pledge certificates \(development signer\), O=Action Pledge platform SHA-256 fingerprint: [0-9a-f]{64}/,
+    );
+    expect(text).toMatch(
+      /Signature of the certificate data ✓ Passed The certificate data in the file is signed with the platform’s key ed25519-[0-9a-f]{16} and is the certificate on record/,
+    );
+    expect(text).toContain('Status in the registry ✓ Valid The registry holds this certificate as valid.');
+    expect(res.body).toContain('<a href="/api/v1/certificates/signing-certificate.pem" download>');
     expect(text).toContain('Valid This certificate is valid');
     expect(text).toContain('City or region Cuenca Cert, Ecuador');
     expect(res.body).toContain(`<a href="/certificates/${valid.serial}">`);
@@ -195,7 +205,28 @@ describe('checking by upload', () => {
     expect(res.body).toContain('<div class="panel panel-warning" role="status">');
     const text = textOf(res.body);
     expect(text).toContain('Warning: do not rely on this document');
-    expect(text).toContain('The document was changed after it was issued');
+    expect(text).toContain('PDF signature ✕ Failed The document was changed after it was signed');
+    expect(text).toContain('Signature of the certificate data ✓ Passed');
+  });
+
+  it('says each check in the reader’s language', async () => {
+    const download = await t.app.inject({
+      method: 'GET',
+      url: api(`/endorsements/${valid.id}/certificate.pdf`),
+      headers: secretariat.headers,
+    });
+    const browser = new WebClient(() => t.app, { 'accept-language': 'es' });
+    const form = await browser.get('/verify');
+    const res = await browser.postMultipart(
+      '/verify',
+      [{ name: 'pdf', filename: 'c.pdf', type: 'application/pdf', data: download.rawPayload }],
+      form,
+    );
+    const text = textOf(res.body);
+    expect(text).toContain(
+      'Qué se comprobó Firma del PDF ✓ Correcta El archivo es exactamente el que firmó la plataforma',
+    );
+    expect(text).toContain('Estado en el registro ✓ Válido El registro tiene este certificado como válido.');
   });
 
   it('warns, in French, that a PDF whose certificate data was forged does not match its signature', async () => {

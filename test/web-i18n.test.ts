@@ -39,6 +39,7 @@ describe('the message catalogue', () => {
       'es language.en',
       'es language.es',
       'es language.fr',
+      'es review.comment.general',
       'fr site.name',
       'fr language.en',
       'fr language.es',
@@ -48,6 +49,8 @@ describe('the message catalogue', () => {
       'fr signatories.csv.version',
       'fr certificate.version',
       'fr certificate.signature',
+      'fr diff.field.description',
+      'fr review.endorsements.col.dates',
     ]);
     for (const lang of ['es', 'fr'] as const) {
       for (const [key, message] of Object.entries(catalogue(lang))) {

@@ -1,7 +1,8 @@
-// One measurement in a fresh process (clean memory figures): N certificates in a database of
-// its own, then the ZIP of them (rendered on the worker pool, as the service does) streamed to
+// One measurement in a fresh process (clean memory figures): rendering and signing one certificate,
+// then N certificates in a database of its own and the ZIP of them (rendered on the worker pool,
+// as the service does) streamed to
 // nowhere while peak memory is sampled. Prints JSON.
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
@@ -13,6 +14,7 @@ import { WorkerPool } from '../../src/lib/worker-pool.js';
 import { renderCertificatePdf } from '../../src/modules/certificates/certificate.pdf.js';
 import { renderOnWorker } from '../../src/modules/certificates/certificate.render.js';
 import { certificatesZip } from '../../src/modules/certificates/certificates.zip.js';
+import { generateDocumentSigner } from '../../src/modules/certificates/signing-certificates.js';
 import { keyIdOf, rawPublicKey } from '../../src/modules/certificates/signing-keys.js';
 import { benchPool } from './service.js';
 
@@ -104,18 +106,22 @@ try {
   let renderMs: number | null = null;
   let workerRenderMs: number | null = null;
   const sample = { payload: makePayload(1, endorsementRows[0].id), signature: 'x', keyId };
+  // Signed as the service signs them: an ECDSA P-256 certificate, as generated in development.
+  const generated = generateDocumentSigner();
+  const signer = { privateKeyPem: generated.privateKeyPem, chain: [new X509Certificate(generated.certificatePem).raw] };
+  const signing = () => ({ signer, signedAt: new Date() });
   if (renders > 0) {
-    for (let i = 0; i < 20; i++) await renderCertificatePdf(sample);
+    for (let i = 0; i < 20; i++) await renderCertificatePdf(sample, 'es', signing());
     const started = performance.now();
-    for (let i = 0; i < renders; i++) await renderCertificatePdf(sample);
+    for (let i = 0; i < renders; i++) await renderCertificatePdf(sample, 'es', signing());
     renderMs = (performance.now() - started) / renders;
   }
   // The pool's thread started and warm before the baseline, so that every run's memory counts it alike.
-  for (let i = 0; i < 20; i++) await renderOnWorker(workers, sample);
+  for (let i = 0; i < 20; i++) await renderOnWorker(workers, sample, signing());
   if (renders > 0) {
     // One at a time, as a single download asks for it: the render plus the hand-over to the thread and back.
     const started = performance.now();
-    for (let i = 0; i < renders; i++) await renderOnWorker(workers, sample);
+    for (let i = 0; i < renders; i++) await renderOnWorker(workers, sample, signing());
     workerRenderMs = (performance.now() - started) / renders;
   }
 
@@ -126,7 +132,7 @@ try {
   let bytes = 0;
   const started = performance.now();
   await pipeline(
-    certificatesZip(database.db, workers, pledge.id),
+    certificatesZip(database.db, workers, signer, pledge.id),
     new Writable({
       write(chunk, _e, done) {
         bytes += chunk.length;

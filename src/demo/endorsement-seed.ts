@@ -1,73 +1,101 @@
+import { randomBytes } from 'node:crypto';
 import type { ServiceContext } from '../modules/context.js';
-import { createEndorsement } from '../modules/endorsements/index.js';
-import { decideEndorsement, withdrawEndorsement } from '../modules/endorsements/index.js';
-import { addProgress } from '../modules/endorsements/index.js';
+import {
+  addProgress,
+  createEndorsement,
+  decideEndorsement,
+  withdrawEndorsement,
+} from '../modules/endorsements/index.js';
+import { createUser, hashNewPassword } from '../modules/users/index.js';
+import { demoEmail, peopleOf } from './people.js';
+import { progressNotes } from './progress-notes.js';
 import { quitoPledge } from './quito-pledge.js';
+import { demoTimeline, type Step } from './timeline.js';
 
-const areaKeys = quitoPledge.areas.map((a) => a.key);
-const signatoryTitles = { en: 'Mayor', es: 'Alcalde', fr: 'Maire' } as const;
-
-interface SeedCity {
+export interface SeedCity {
   id: string;
   name: string;
   preferredLanguage: 'en' | 'es' | 'fr';
 }
 
+/** Sets the instant the next service call is dated with (the context's `now`). */
+export type SetClock = (at: Date) => void;
+
 /**
- * Demo endorsements of the Quito pledge: every city endorses, most as a whole, every third a
- * few areas; most are verified, a few still await the secretariat, one was rejected and one
- * withdrawn. Cities with a demo official endorse themselves and report progress.
+ * The demo endorsements of the Quito pledge, replayed step by step in the order of time through
+ * the same services the API uses, each at its date (timeline.ts): every city endorses, at the
+ * Forum or later, whole or by areas, signed by a person with their title; the secretariat verifies
+ * (one is rejected, one later withdrawn, a few recent ones still wait); cities' officials report
+ * progress, some not for over a year. `officials` holds the demo users' officials by city id.
  */
 export async function seedEndorsements(
   secretariat: ServiceContext,
+  setClock: SetClock,
   cities: SeedCity[],
   officials: Map<string, ServiceContext>,
   baseUrl: string,
+  now: Date,
 ): Promise<number> {
   const deps = { publicBaseUrl: baseUrl };
-  let count = 0;
-  for (const [i, city] of cities.entries()) {
-    const official = officials.get(city.id);
-    const partial = i % 3 === 1;
-    const chosen = partial ? areaKeys.filter((_, k) => (k + i) % 2 === 0).slice(0, 2 + (i % 3)) : undefined;
-    const { body } = await createEndorsement(official ?? secretariat, deps, quitoPledge.slug, {
-      ...(official ? {} : { cityId: city.id }),
-      versionNumber: 1,
-      scope: partial ? 'areas' : 'whole',
-      areaKeys: chosen,
-      signatory: {
-        name: `${signatoryTitles[city.preferredLanguage]} of ${city.name}`,
-        title: signatoryTitles[city.preferredLanguage],
-      },
-      statement: i % 4 === 0 ? `${city.name} joins the Quito City Action Pledge.` : undefined,
-      language: city.preferredLanguage,
-    });
-    count++;
-    if (i % 9 === 8) continue; // still awaiting verification
-    if (i === 5) {
-      await decideEndorsement(secretariat, deps, body.id, {
-        decision: 'rejected',
-        note: 'The signatory is not the mayor: please submit it again, signed by the mayor.',
-      });
-      continue;
-    }
-    await decideEndorsement(secretariat, deps, body.id, { decision: 'verified' });
-    if (i === 7)
-      await withdrawEndorsement(secretariat, deps, body.id, 'The new city council withdrew the endorsement.');
-    if (official) {
-      const [first, second] = body.areaKeys;
-      await addProgress(official, body.id, {
-        areaKey: first!,
-        stage: 'in_progress',
-        narrative: `${city.name} has set up a municipal office for migrants and refugees.`,
-      });
-      if (second)
-        await addProgress(official, body.id, {
-          areaKey: second,
-          stage: 'planning',
-          narrative: 'A plan is before the city council.',
+  // The officials without a demo login get a password nobody knows, hashed once for all of them.
+  const unknownPassword = await hashNewPassword(randomBytes(24).toString('base64url'));
+  const endorsementOf = new Map<number, string>();
+  const plans = cities.map((c, i) => ({ city: i, hasDemoOfficial: officials.has(c.id) }));
+
+  const run = async (step: Step) => {
+    const city = cities[step.city]!;
+    const endorsement = () => endorsementOf.get(step.city)!;
+    setClock(step.at);
+    switch (step.kind) {
+      case 'account': {
+        const name = peopleOf(city.name).official;
+        const user = await createUser(secretariat, {
+          email: demoEmail(name),
+          name,
+          role: 'city_official',
+          password: unknownPassword,
+          cityId: city.id,
+          language: city.preferredLanguage,
         });
+        officials.set(city.id, { ...secretariat, actor: { kind: 'city_official', userId: user.id, cityId: city.id } });
+        return;
+      }
+      case 'endorse': {
+        const official = officials.get(city.id);
+        const actor = step.onBehalf || !official ? secretariat : official;
+        const { body } = await createEndorsement(actor, deps, quitoPledge.slug, {
+          ...(actor === secretariat ? { cityId: city.id } : {}),
+          versionNumber: 1,
+          scope: step.scope,
+          areaKeys: step.areaKeys,
+          signatory: peopleOf(city.name).signatory,
+          statement: step.city % 4 === 0 ? `${city.name} joins the Quito City Action Pledge.` : undefined,
+          language: city.preferredLanguage,
+        });
+        endorsementOf.set(step.city, body.id);
+        return;
+      }
+      case 'verify':
+        await decideEndorsement(secretariat, deps, endorsement(), { decision: 'verified' });
+        return;
+      case 'reject':
+        await decideEndorsement(secretariat, deps, endorsement(), { decision: 'rejected', note: step.note });
+        return;
+      case 'withdraw':
+        await withdrawEndorsement(secretariat, deps, endorsement(), step.reason);
+        return;
+      case 'progress': {
+        const notes = progressNotes[step.areaKey]![city.preferredLanguage];
+        await addProgress(officials.get(city.id)!, endorsement(), {
+          areaKey: step.areaKey,
+          stage: step.stage,
+          narrative: step.planned ? notes.planned : notes.underway,
+        });
+        return;
+      }
     }
-  }
-  return count;
+  };
+  // One after the other: each step reads what the ones before it wrote.
+  for (const step of demoTimeline(plans, now)) await run(step);
+  return endorsementOf.size;
 }

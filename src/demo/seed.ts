@@ -11,6 +11,7 @@ import type { CreateCityInput } from '../modules/cities/index.js';
 import { seedEndorsements } from './endorsement-seed.js';
 import { moreDemoCities } from './more-cities.js';
 import { seedQuitoPledge } from './pledge-seed.js';
+import { PREPARATION } from './timeline.js';
 import { findUserByEmail } from '../modules/users/index.js';
 
 const system: Actor = { kind: 'system', label: 'demo-seed' };
@@ -159,7 +160,10 @@ export const demoCities: CreateCityInput[] = [
   },
 ];
 
-/** Demo accounts: publicly known passwords, which is why production never seeds them. */
+/**
+ * Demo accounts: publicly known passwords, which is why production never seeds them. The people
+ * are invented, as are all the demo's people (people.ts).
+ */
 interface DemoUser {
   email: string;
   name: string;
@@ -172,48 +176,48 @@ interface DemoUser {
 export const demoUsers: DemoUser[] = [
   {
     email: 'secretariat@demo.actionpledge.org',
-    name: 'Sofía Secretariat',
+    name: 'Sofía Herrera',
     role: 'secretariat',
     password: 'demo-secretariat-2026',
   },
   {
     email: 'reviewer.mmc@demo.actionpledge.org',
-    name: 'Maya Reviewer (MMC)',
+    name: 'Maya Okafor',
     role: 'network_reviewer',
     network: 'MMC',
     password: 'demo-reviewer-mmc-2026',
   },
   {
     email: 'reviewer.metropolis@demo.actionpledge.org',
-    name: 'Marc Reviewer (Metropolis)',
+    name: 'Marc Dubois',
     role: 'network_reviewer',
     network: 'Metropolis',
     password: 'demo-reviewer-metropolis-2026',
   },
   {
     email: 'reviewer.uclg@demo.actionpledge.org',
-    name: 'Ursula Reviewer (UCLG)',
+    name: 'Ursula Lindqvist',
     role: 'network_reviewer',
     network: 'UCLG',
     password: 'demo-reviewer-uclg-2026',
   },
   {
     email: 'reviewer.gpm@demo.actionpledge.org',
-    name: 'Gil Reviewer (GPM)',
+    name: 'Gil Ferreira',
     role: 'network_reviewer',
     network: 'GPM',
     password: 'demo-reviewer-gpm-2026',
   },
   {
     email: 'official.quito@demo.actionpledge.org',
-    name: 'Quito City Official',
+    name: 'Diego Salazar',
     role: 'city_official',
     city: 'Quito',
     password: 'demo-official-quito-2026',
   },
   {
     email: 'official.bogota@demo.actionpledge.org',
-    name: 'Bogotá City Official',
+    name: 'Laura Pineda',
     role: 'city_official',
     city: 'Bogotá',
     password: 'demo-official-bogota-2026',
@@ -247,18 +251,32 @@ export async function seedDemoDataIfEmpty(
 /** Any fixed number, not the migrations' (db/client.ts). */
 const SEED_LOCK_KEY = 7_262_020;
 
+const MINUTE = 60_000;
+
+/**
+ * The demo's history, written through the services with a clock the seed sets before each step
+ * (the context's `now`), from the autumn of 2019 to `now`: so its dates, the audit log's order
+ * included, are those of a secretariat's few years of work.
+ */
 function seedIfEmpty(db: Db, publicBaseUrl = 'http://localhost:3000'): Promise<boolean> {
-  return withTx({ db, actor: system }, async (ctx) => {
+  const now = new Date();
+  let clock = now;
+  const setClock = (at: Date) => {
+    clock = at;
+  };
+  return withTx({ db, actor: system, now: () => clock }, async (ctx) => {
     const [row] = await ctx.db.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) return false;
     const cityIds = new Map<string, string>();
     const allCities = [];
-    for (const city of [...demoCities, ...moreDemoCities]) {
+    for (const [i, city] of [...demoCities, ...moreDemoCities].entries()) {
+      setClock(new Date(PREPARATION.cities.getTime() + i * MINUTE));
       const created = await createCity(ctx, city, 'api');
       cityIds.set(city.name, created.id);
       allCities.push(created);
     }
-    for (const u of demoUsers) {
+    for (const [i, u] of demoUsers.entries()) {
+      setClock(new Date(PREPARATION.accounts.getTime() + i * MINUTE));
       const networkId = u.network ? (await findNetworkByCode(ctx.db, u.network))?.id : undefined;
       const cityId = u.city ? cityIds.get(u.city) : undefined;
       await createUser(ctx, { email: u.email, name: u.name, role: u.role, password: u.password, networkId, cityId });
@@ -272,6 +290,7 @@ function seedIfEmpty(db: Db, publicBaseUrl = 'http://localhost:3000'): Promise<b
     const reviewerOf = (code: string) => demoUsers.find((u) => u.network === code)!.email;
     await seedQuitoPledge(
       ctx,
+      setClock,
       {
         MMC: reviewerOf('MMC'),
         Metropolis: reviewerOf('Metropolis'),
@@ -280,7 +299,7 @@ function seedIfEmpty(db: Db, publicBaseUrl = 'http://localhost:3000'): Promise<b
       },
       publicBaseUrl,
     );
-    await seedEndorsements(ctx, allCities, officials, publicBaseUrl);
+    await seedEndorsements(ctx, setClock, allCities, officials, publicBaseUrl, now);
     return true;
   });
 }

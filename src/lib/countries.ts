@@ -23,8 +23,43 @@ export function isCountryCode(code: string): boolean {
   return /^[A-Z]{2}$/.test(code) && countries.isValid(code) && geoscheme.has(code);
 }
 
+/** Every country a city may be in (ISO 3166-1 alpha-2, with a UN M49 region), by code. */
+export function countryCodes(): string[] {
+  return Object.keys(countries.getAlpha2Codes()).filter(isCountryCode).sort();
+}
+
+const nameCache = new Map<string, string>();
+
+/** A country's name in a language (static data, so kept once computed: exports ask per row). */
 export function countryName(code: string, language: Language): string {
-  return countries.getName(code, language) ?? countries.getName(code, 'en') ?? code;
+  const key = `${language}:${code}`;
+  let name = nameCache.get(key);
+  if (name === undefined) {
+    name = withOwnLetters(countries.getName(code, language) ?? countries.getName(code, 'en') ?? code, code, language);
+    nameCache.set(key, name);
+  }
+  return name;
+}
+
+const withoutMarks = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '');
+
+/**
+ * A few names in the package's data are written without their accents (English "Cote d'Ivoire",
+ * "Reunion", "Sao Tome and Principe"). A country keeps its own letters in every language: where
+ * CLDR (Intl.DisplayNames, shipped with Node) words the name alike, each word it writes with
+ * accents and the package without gets CLDR's letters; nothing else of the package's wording
+ * changes.
+ */
+function withOwnLetters(name: string, code: string, language: Language): string {
+  if (!/^\p{ASCII}*$/u.test(name)) return name;
+  const cldr = new Intl.DisplayNames([language], { type: 'region', fallback: 'none' }).of(code);
+  if (!cldr || cldr === withoutMarks(cldr)) return name;
+  const cldrWords = cldr.split(/\s+/);
+  const words = name.split(' ');
+  // Word for word only: where the two are worded differently ("Saint Martin (francesa)" and
+  // "San Martín"), a word of one is no spelling of the other's.
+  if (cldrWords.length !== words.length) return name;
+  return words.map((word, i) => (withoutMarks(cldrWords[i]!) === word ? cldrWords[i]! : word)).join(' ');
 }
 
 const namesCache = new Map<string, Record<Language, string>>();

@@ -58,6 +58,8 @@ export interface Translator {
   date(value: Date | string): string;
   /** A date and time as "12 March 2026, 14:05 UTC". */
   dateTime(value: Date | string): string;
+  /** A day and month as "12 Mar" (UTC), where a chart's axis has little room. */
+  shortDate(value: Date | string): string;
   number(value: number): string;
   /** A wait in words: "15 minutes", "1 hour", "40 seconds". */
   duration(seconds: number): string;
@@ -98,6 +100,7 @@ function buildTranslator(lang: Language): Translator {
     timeZone: 'UTC',
     hourCycle: 'h23',
   });
+  const shortDates = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' });
   const lists = new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' });
   const unit = (name: 'second' | 'minute' | 'hour' | 'day') =>
     new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'long' });
@@ -114,6 +117,7 @@ function buildTranslator(lang: Language): Translator {
     },
     date: (value) => dates.format(new Date(value)),
     dateTime: (value) => `${dateTimes.format(new Date(value))} UTC`,
+    shortDate: (value) => shortDates.format(new Date(value)),
     number: (value) => numbers.format(value),
     duration(seconds) {
       const s = Math.max(1, Math.ceil(seconds));

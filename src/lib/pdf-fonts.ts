@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as fontkit from 'fontkit';
+import type { Font } from 'fontkit';
 import type PDFDocument from 'pdfkit';
 
 // DejaVu covers Latin with every accent, Greek and Cyrillic: São Paulo, Kraków, Αθήνα, Київ.
@@ -31,4 +33,33 @@ export function dejavuFont(file: string): Buffer {
     files.set(file, bytes);
   }
   return bytes;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- how @types/pdfkit declares it
+  namespace PDFKit.Mixins {
+    interface PDFFont {
+      /** pdfkit takes a parsed font too (anything with `layout`); its typings leave that out. */
+      registerFont(name: string, src: Font): this;
+    }
+  }
+}
+
+const sharedFonts = new Map<string, Font>();
+
+/**
+ * A DejaVu font parsed once per thread, for documents rendered often (certificates): parsing is
+ * most of the time a certificate takes. Every glyph the character map reaches is looked up once
+ * at the start, so each is known by its own character: a glyph first reached as part of another
+ * (the dotless ı inside Medellín's í) would otherwise stand for no character in every later
+ * document's text layer. What a document prints then never depends on what was printed before.
+ */
+export function sharedDejavuFont(file: string): Font {
+  let font = sharedFonts.get(file);
+  if (!font) {
+    font = fontkit.create(dejavuFont(file)) as Font;
+    for (const codePoint of font.characterSet) font.glyphForCodePoint(codePoint);
+    sharedFonts.set(file, font);
+  }
+  return font;
 }

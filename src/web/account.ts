@@ -83,13 +83,12 @@ const passwordForm = z
 
 const invitationToken = z.string().regex(/^inv_[A-Za-z0-9_-]{43}$/);
 
+const hasOwnHome = (role: string): role is PortalRole => Object.hasOwn(roleHome, role);
+
 /** Where a person lands after signing in, unless a page sent them to sign in: their role's own page. */
 function homeOf(role: string): string {
-  return (rolesWithPages as readonly string[]).includes(role) ? roleHome[role as PortalRole] : '/account';
+  return hasOwnHome(role) ? roleHome[role] : '/account';
 }
-
-/** The roles whose own pages exist so far (the others land on /account until theirs do). */
-const rolesWithPages: readonly PortalRole[] = ['city_official', 'secretariat'];
 
 /** Notices a page shows after a redirect (post/redirect/get), named in its query string. */
 const notices: Record<string, MessageKey> = {

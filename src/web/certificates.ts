@@ -6,10 +6,11 @@ import { AppError, NotFoundError } from '../lib/errors.js';
 import type { Translator } from '../lib/i18n.js';
 import { normaliseSerial, serialPattern } from '../lib/serial.js';
 import {
+  type CertificateDataOutcome,
   type CertificatePayload,
   certificateWithSuccessor,
-  type CheckOutcome,
   MAX_CERTIFICATE_PDF_BYTES,
+  type PdfSignatureOutcome,
   verifyUploadedPdf,
 } from '../modules/certificates/index.js';
 import type { FormError } from './render.js';
@@ -73,14 +74,58 @@ function uploadProblem(err: unknown, t: Translator): string | undefined {
   return undefined;
 }
 
-const outcomeMessages: Record<CheckOutcome, Parameters<Translator['t']>[0]> = {
-  genuine: 'verify.result.genuine',
+type MessageKey = Parameters<Translator['t']>[0];
+
+/** Each check's finding in words. */
+const pdfSignatureMessages: Record<PdfSignatureOutcome, MessageKey> = {
+  valid: 'verify.signature.pdf.valid',
   altered: 'verify.result.altered',
+  unsigned: 'verify.signature.pdf.unsigned',
+  malformed: 'verify.signature.pdf.malformed',
+  unknown_signer: 'verify.signature.pdf.unknownSigner',
+};
+const certificateDataMessages: Record<CertificateDataOutcome, MessageKey> = {
+  valid: 'verify.signature.data.valid',
   forged: 'verify.result.forged',
   malformed: 'verify.result.malformed',
   unknown_key: 'verify.result.unknownKey',
   differs: 'verify.result.differs',
 };
+
+type Checked = Awaited<ReturnType<typeof verifyUploadedPdf>>;
+
+/** The three checks of an upload as the result page says them: the PDF's signature, the data's, the status. */
+function checksView(checked: Checked, t: Translator) {
+  const { pdfSignature, certificateData } = checked.checks;
+  // In words, and with the sign and colour of the status tags on the certificate's own page.
+  const registry =
+    checked.status === 'valid'
+      ? { sign: '✓', label: t.t('certificate.status.valid'), text: t.t('verify.signature.registry.valid') }
+      : checked.status === 'superseded'
+        ? {
+            sign: '!',
+            label: t.t('certificate.status.superseded'),
+            text: t.t('verify.signature.registry.superseded', { date: t.date(checked.supersededAt!) }),
+          }
+        : {
+            sign: '✕',
+            label: t.t('certificate.status.revoked'),
+            text: t.t('verify.signature.registry.revoked', { date: t.date(checked.revokedAt!) }),
+          };
+  return {
+    pdfSignature: {
+      ok: pdfSignature.outcome === 'valid',
+      text: t.t(pdfSignatureMessages[pdfSignature.outcome]),
+      signedAt: pdfSignature.signedAt,
+      signer: pdfSignature.signer,
+    },
+    certificateData: {
+      ok: certificateData.outcome === 'valid',
+      text: t.t(certificateDataMessages[certificateData.outcome], { keyId: checked.keyId }),
+    },
+    registry: { status: checked.status, ...registry },
+  };
+}
 
 export default async function certificatePages(app: FastifyInstance) {
   const db = () => app.database.db;
@@ -118,7 +163,7 @@ export default async function certificatePages(app: FastifyInstance) {
     if (pdf && pdf.length > 0) {
       let checked;
       try {
-        checked = await verifyUploadedPdf(db(), app.workers, pdf);
+        checked = await verifyUploadedPdf(db(), pdf);
       } catch (err) {
         const message = uploadProblem(err, t);
         if (!message) throw err;
@@ -132,10 +177,14 @@ export default async function certificatePages(app: FastifyInstance) {
           typed,
         );
       }
+      const checks = checksView(checked, t);
+      // The summary says the first check that failed; each is said below.
+      const failed = [checks.pdfSignature, checks.certificateData].find((check) => !check.ok);
       return reply.page('verify-result', {
         title: t.t('verify.result.title'),
         genuine: checked.matches,
-        outcome: t.t(outcomeMessages[checked.outcome]),
+        outcome: failed ? failed.text : t.t('verify.result.genuine'),
+        checks,
         certificate: certificateView(checked, t),
       });
     }

@@ -1,3 +1,4 @@
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { progressStages } from '../db/schema/index.js';
@@ -48,6 +49,17 @@ export interface Upload {
   data: Buffer;
   truncated: boolean;
   filename: string;
+}
+
+/**
+ * A multipart parser's onFile: the file read whole (cut at the parser's size limit, which
+ * `truncated` then says) and left in the body as an Upload, beside the form's fields.
+ */
+export async function keepUpload(part: MultipartFile) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of part.file) chunks.push(chunk as Buffer);
+  const upload: Upload = { data: Buffer.concat(chunks), truncated: part.file.truncated, filename: part.filename };
+  (part as MultipartFile & { value?: Upload }).value = upload;
 }
 
 export const isUpload = (value: unknown): value is Upload =>

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '../lib/errors.js';
 import { languages, type MessageKey, type Translator } from '../lib/i18n.js';
-import { endorsementCertificatePdf } from '../modules/certificates/index.js';
+import { endorsementCertificatePdf, printerOf } from '../modules/certificates/index.js';
 import type { ServiceContext } from '../modules/context.js';
 import {
   downloadMandate,
@@ -127,7 +127,8 @@ export function endorsementPages(app: FastifyInstance) {
     if (!ctx) return reply;
     const query = certificateQuery.safeParse(request.query);
     if (!query.success) throw new NotFoundError('Certificate');
-    const { pdf, serial } = await endorsementCertificatePdf(ctx, app.workers, idOf(request), query.data.lang);
+    const printer = printerOf(app);
+    const { pdf, serial } = await endorsementCertificatePdf(ctx, printer, idOf(request), query.data.lang);
     const suffix = query.data.lang ? `-${query.data.lang}` : '';
     return reply
       .type('application/pdf')

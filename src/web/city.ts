@@ -1,10 +1,10 @@
-import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
+import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { MAX_MANDATE_BYTES } from '../modules/endorsements/index.js';
 import { changePages } from './city-changes.js';
 import { endorsementPages } from './city-endorsement.js';
 import { endorsePages } from './city-endorse.js';
-import { type Upload } from './city-common.js';
+import { keepUpload } from './city-common.js';
 
 // The city official's pages: their city's endorsements, endorsing a pledge (whole or by area, with
 // the mandate document), and one endorsement's page with its history, its certificate, and what
@@ -19,12 +19,7 @@ export default async function cityPages(app: FastifyInstance) {
     attachFieldsToBody: 'keyValues',
     throwFileSizeLimit: false,
     limits: { fileSize: MAX_MANDATE_BYTES, files: 1, fields: 250, fieldSize: 20_000, parts: 260 },
-    async onFile(part: MultipartFile) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of part.file) chunks.push(chunk as Buffer);
-      const upload: Upload = { data: Buffer.concat(chunks), truncated: part.file.truncated, filename: part.filename };
-      (part as MultipartFile & { value?: Upload }).value = upload;
-    },
+    onFile: keepUpload,
   });
 
   endorsePages(app);

@@ -15,12 +15,16 @@ const limits: MessageParams = { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENG
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FormError[]; values: Record<string, string> };
 
+/** A form's text fields as sent, whole (a field missing or not text is empty): what is parsed. */
+export function formValues(body: unknown, names: string[]): Record<string, string> {
+  const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  return Object.fromEntries(names.map((name) => [name, typeof record[name] === 'string' ? record[name] : '']));
+}
+
 /** What the person typed, to show again (never a password: its fields come back empty). */
 export function keptValues(body: unknown, keep: string[]): Record<string, string> {
-  const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  return Object.fromEntries(
-    keep.map((name) => [name, typeof record[name] === 'string' ? (record[name] as string).slice(0, 2000) : '']),
-  );
+  const values = formValues(body, keep);
+  return Object.fromEntries(keep.map((name) => [name, values[name]!.slice(0, 2000)]));
 }
 
 /**

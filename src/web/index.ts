@@ -5,6 +5,7 @@ import { stylesheetAsset } from './assets.js';
 import certificatePages from './certificates.js';
 import cityPages from './city.js';
 import publicPages from './public.js';
+import reviewPages from './review.js';
 import secretariatPages from './secretariat.js';
 import { setUpPages } from './setup.js';
 
@@ -26,6 +27,7 @@ export default async function webPortal(app: FastifyInstance, { config }: { conf
     await pages.register(certificatePages);
     await pages.register(accountPages, { config });
     await pages.register(cityPages);
+    await pages.register(reviewPages);
     await pages.register(secretariatPages);
   });
 }

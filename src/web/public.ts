@@ -16,7 +16,7 @@ import {
   signatoryCounts,
   type SignatoryFilter,
 } from '../modules/public/index.js';
-import { gcmObjectiveTitles, gcrAreaTitles, type GcrArea } from '../lib/references.js';
+import { areaText, paragraphs } from './area-text.js';
 import type { FormError } from './render.js';
 
 // Anyone's pages: the published pledges, a pledge's text, and who has endorsed it.
@@ -32,26 +32,9 @@ function slugOf(request: FastifyRequest): string {
   return parsed.data.slug;
 }
 
-/** An area's texts in the reader's language (or English, marked as such), its references named. */
+/** An area's texts in the reader's language (or English, marked as such), with its count. */
 function areaView(area: PublicPledge['version']['areas'][number], t: Translator) {
-  return {
-    key: area.key,
-    title: t.pick(area.title),
-    description: t.pick(area.description),
-    commitments: area.commitments.map((c) => t.pick(c)),
-    gcm: area.gcmObjectives.map((n) => ({
-      number: n,
-      title: t.t(`gcm.${n}` as MessageKey),
-      english: gcmObjectiveTitles[n],
-    })),
-    gcr: area.gcrAreas.map((key) => ({
-      key,
-      title: t.t(`gcr.${key}` as MessageKey),
-      english: gcrAreaTitles[key as GcrArea],
-    })),
-    sdg: area.sdgTargets,
-    count: area.verifiedEndorsements,
-  };
+  return { ...areaText(area, t), count: area.verifiedEndorsements };
 }
 
 /** The signatories page's filters, from its query string; a value that is not one of the choices is a problem. */
@@ -139,7 +122,7 @@ export default async function publicPages(app: FastifyInstance) {
       title: title.text,
       titleLang: title.lang,
       slug: pledge.slug,
-      preamble: { lang: preamble.lang, paragraphs: preamble.text.split(/\n\s*\n/) },
+      preamble: paragraphs(preamble),
       version: pledge.version,
       total: pledge.totals.verifiedEndorsements,
       areas,

@@ -101,6 +101,12 @@ export async function setUpPages(app: FastifyInstance, { config, stylesheet }: W
       if (known === errorPages.csrf) request.log.info({ code: error.code }, 'form refused: no valid CSRF token');
       return sendErrorPage(request, reply, known);
     }
+    if (error instanceof AppError && error.status === 503) {
+      // The service chose to refuse for now (the worker threads are full): said so, with its
+      // Retry-After, as the API says it; no error of ours to log.
+      for (const [name, value] of Object.entries(error.extra.headers ?? {})) reply.header(name, value);
+      return sendErrorPage(request, reply, errorPages.unavailable);
+    }
     if (isDatabaseUnavailable(error)) {
       app.databaseOutage.report(error);
       reply.header('retry-after', '5');

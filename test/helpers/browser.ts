@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { projectRoot } from '../../src/lib/paths.js';
 import { postgresTestUrl } from './postgres.js';
 
@@ -36,12 +37,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/**
- * `npm start`'s command (node --import tsx src/server.ts) on a free port and a fresh embedded
- * database, in development so that the demo data is seeded; its address read from its log.
- */
-export async function startServer(): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'ap-portal-'));
+interface ServerProcess {
+  url: string;
+  /** SIGTERM, then waits for the exit (the database closed cleanly). */
+  stop(): Promise<void>;
+}
+
+/** `npm start`'s command (node --import tsx src/server.ts) on a free port and an embedded database in `dbDir`. */
+async function spawnServer(dbDir: string): Promise<ServerProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--heap-growing-percent=25', '--import', 'tsx', 'src/server.ts'],
@@ -53,7 +56,7 @@ export async function startServer(): Promise<RunningServer> {
         NODE_ENV: 'development',
         PORT: '0',
         HOST: '127.0.0.1',
-        PGLITE_DIR: join(dir, 'db'),
+        PGLITE_DIR: dbDir,
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +64,7 @@ export async function startServer(): Promise<RunningServer> {
   );
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join('')}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join('')}`)), 150_000);
     const read = (chunk: Buffer) => {
       output.push(chunk.toString());
       const found = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''));
@@ -80,14 +83,72 @@ export async function startServer(): Promise<RunningServer> {
   return {
     url,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
     },
   };
+}
+
+/**
+ * The embedded database as the first start leaves it (migrated, demo data seeded), made once per
+ * test run and copied for each server: seeding hashes passwords and renders certificates, which
+ * took most of a browser file's setup. The first file to ask builds it (a directory made with
+ * mkdir is the lock between the test workers); the others wait for it.
+ */
+async function seededDatabase(): Promise<string | undefined> {
+  const root = inject('portalTemplateDir');
+  if (!root) return undefined;
+  const dbDir = join(root, 'db');
+  const ready = join(root, 'ready');
+  const failed = join(root, 'failed');
+  try {
+    mkdirSync(join(root, 'lock'));
+  } catch {
+    const deadline = Date.now() + 170_000;
+    while (!existsSync(ready)) {
+      if (existsSync(failed))
+        throw new Error(`the seeded database could not be built: ${readFileSync(failed, 'utf8')}`);
+      if (Date.now() > deadline) throw new Error('waited too long for the seeded database');
+      await sleep(200);
+    }
+    return dbDir;
+  }
+  try {
+    const first = await spawnServer(dbDir);
+    await first.stop();
+    writeFileSync(ready, '');
+    return dbDir;
+  } catch (err) {
+    writeFileSync(failed, String(err));
+    throw err;
+  }
+}
+
+/**
+ * A server started the way `npm start` starts it, in development, on a free port and an embedded
+ * database of its own holding the demo data (a copy of the run's seeded database, so that no test
+ * file sees another's changes); its address read from its log.
+ */
+export async function startServer(): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ap-portal-'));
+  const dbDir = join(dir, 'db');
+  try {
+    const seeded = await seededDatabase();
+    if (seeded) cpSync(seeded, dbDir, { recursive: true });
+    const server = await spawnServer(dbDir);
+    return {
+      url: server.url,
+      stop: async () => {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 export function launchBrowser(): Promise<Browser> {
@@ -156,4 +217,20 @@ export async function apiToken(server: RunningServer, email: string, password: s
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+/** Calls the API as a signed-in person, for a test's setup: `api(path, method?, body?)`. */
+export type ApiCall = (path: string, method?: string, body?: unknown) => Promise<Response>;
+
+export async function apiAs(server: RunningServer, email: string, password: string): Promise<ApiCall> {
+  const token = await apiToken(server, email, password);
+  return (path, method = 'GET', body) =>
+    fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 }

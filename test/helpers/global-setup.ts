@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/client.js';
@@ -6,6 +9,8 @@ import { adminUrlFor, postgresTestUrl } from './postgres.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     pgTemplate: string | null;
+    /** Where the browser tests' seeded embedded database is built once per run (test/helpers/browser.ts). */
+    portalTemplateDir: string | null;
   }
 }
 
@@ -17,8 +22,12 @@ export default async function setup(project: TestProject) {
   const baseUrl = postgresTestUrl();
   if (!baseUrl) {
     project.provide('pgTemplate', null);
-    return;
+    // Made when the first browser test file asks for it (none may run); removed at the end.
+    const portalTemplateDir = mkdtempSync(join(tmpdir(), 'ap-portal-template-'));
+    project.provide('portalTemplateDir', portalTemplateDir);
+    return () => rmSync(portalTemplateDir, { recursive: true, force: true });
   }
+  project.provide('portalTemplateDir', null);
   const template = `ap_tpl_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();

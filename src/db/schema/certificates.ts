@@ -59,3 +59,28 @@ export const certificates = pgTable(
       .where(sql`status = 'valid'`),
   ],
 );
+
+/**
+ * X.509 certificates that sign certificate PDFs (a PAdES signature any PDF reader checks). Like the
+ * Ed25519 keys, each stays published so that PDFs it signed keep verifying; a private key is kept
+ * only for one generated here (CERT_SIGNING_CERT unset, never in production).
+ */
+export const documentSigningCertificates = pgTable(
+  'document_signing_certificates',
+  {
+    /** SHA-256 of the certificate's DER, hex. */
+    fingerprint: text('fingerprint').primaryKey(),
+    certificatePem: text('certificate_pem').notNull(),
+    /** PKCS#8 PEM, only for a generated certificate; never leaves the service. */
+    privateKeyPem: text('private_key_pem'),
+    source: text('source', { enum: ['generated', 'configured'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    retiredAt: timestamp('retired_at', { withTimezone: true, mode: 'date' }),
+  },
+  // One active generated certificate, even when several instances start at once.
+  (t) => [
+    uniqueIndex('document_signing_certificates_one_active_generated')
+      .on(t.source)
+      .where(sql`source = 'generated' AND retired_at IS NULL`),
+  ],
+);

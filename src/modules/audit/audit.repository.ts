@@ -83,6 +83,7 @@ export async function chainAfter(db: Db, afterChainSeq: number, limit: number) {
 }
 
 export interface AuditFilters {
+  action?: string;
   entityType?: string;
   entityId?: string;
   actor?: string;
@@ -94,6 +95,7 @@ export interface AuditFilters {
 
 export async function listEvents(db: Db, f: AuditFilters) {
   const conditions: SQL[] = [];
+  if (f.action) conditions.push(eq(auditEvents.action, f.action));
   if (f.entityType) conditions.push(eq(auditEvents.entityType, f.entityType));
   if (f.entityId) conditions.push(eq(auditEvents.entityId, f.entityId));
   if (f.actor) conditions.push(eq(auditEvents.actorId, f.actor));

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../lib/actor.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
+import { requireSecretariat } from '../../lib/authorize.js';
 import { canonicalSha256 } from '../../lib/hash.js';
+import { decodeCursor, toPage } from '../../lib/pagination.js';
 import * as repo from './audit.repository.js';
 
 /** The hash that the first event links to. */
@@ -60,7 +63,7 @@ export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promi
 }
 
 /** The row `recordAudit` writes. */
-function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId'>, input: AuditInput) {
+function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId' | 'now'>, input: AuditInput) {
   const summary = JSON.parse(
     JSON.stringify({
       ...(input.summary ?? {}),
@@ -69,7 +72,7 @@ function auditEventRow(ctx: Pick<ServiceContext, 'actor' | 'requestId'>, input: 
   ) as Record<string, unknown>;
   return {
     id: randomUUID(),
-    at: new Date(),
+    at: nowOf(ctx),
     actorId: actorUserId(ctx.actor),
     actorRole: actorRole(ctx.actor),
     action: input.action,
@@ -109,17 +112,51 @@ export async function sealAuditChain(db: Db, batchSize = 500): Promise<number> {
   }
 }
 
+/** The audit log's filters (GET /audit's query, the portal's form). */
+export const auditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+  action: z.string().trim().min(1).max(100).optional(),
+  entityType: z.string().trim().min(1).max(100).optional(),
+  entityId: z.string().trim().min(1).max(200).optional(),
+  actor: z.uuid().optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+export type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+/** The audit events, newest first, for the secretariat. */
+export async function listAuditEvents(ctx: ServiceContext, q: AuditQuery) {
+  requireSecretariat(ctx.actor);
+  // What the secretariat reads is chained: seal what the background job has not reached yet.
+  await sealAuditChain(ctx.db);
+  const [beforeSeq] = (decodeCursor(q.cursor, z.tuple([z.number().int()])) ?? []) as [number?];
+  const rows = await repo.listEvents(ctx.db, { ...q, beforeSeq });
+  return toPage(
+    rows,
+    q.limit,
+    ({ actorId, actorRole, ...e }) => ({ ...e, actor: { id: actorId, role: actorRole } }),
+    (e) => [e.seq],
+  );
+}
+
+/** Where a chain breaks: a link missing, an event altered, or its newest events removed. */
+export type ChainBreak = 'unlinked' | 'altered' | 'truncated';
+
 export interface ChainVerification {
   ok: boolean;
   checked: number;
   firstBadEventId: string | null;
   reason: string | null;
+  /** `reason` as a kind, for a reader in any language; null when the chain is intact. */
+  breaks: ChainBreak | null;
   /** Events committed after the last seal, not yet in the chain. */
   pending: number;
 }
 
 /** Seals what is pending, then recomputes every hash in chain order; reports the first bad event. */
 export async function verifyAuditChain(ctx: ServiceContext, batchSize = 1_000): Promise<ChainVerification> {
+  requireSecretariat(ctx.actor);
   if (ctx.inTx) return verifyChainIn(ctx.db, batchSize);
   await sealAuditChain(ctx.db);
   // One snapshot for the events and the head: an event sealed (with its head update) between
@@ -147,6 +184,7 @@ async function verifyChainIn(db: Db, batchSize: number): Promise<ChainVerificati
           pending,
           firstBadEventId: event.id,
           reason: 'the event does not link to the one before it (an event was removed or edited)',
+          breaks: 'unlinked',
         };
       }
       if (hashAuditEvent({ ...event, prevHash: event.prevHash }) !== event.hash) {
@@ -156,6 +194,7 @@ async function verifyChainIn(db: Db, batchSize: number): Promise<ChainVerificati
           pending,
           firstBadEventId: event.id,
           reason: 'the event was altered after it was written',
+          breaks: 'altered',
         };
       }
       expectedPrev = event.hash!;
@@ -175,7 +214,8 @@ async function verifyChainIn(db: Db, batchSize: number): Promise<ChainVerificati
       pending,
       firstBadEventId: null,
       reason: 'the newest events were removed: the chain ends before its recorded head',
+      breaks: 'truncated',
     };
   }
-  return { ok: true, checked, pending, firstBadEventId: null, reason: null };
+  return { ok: true, checked, pending, firstBadEventId: null, reason: null, breaks: null };
 }

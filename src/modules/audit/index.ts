@@ -1,2 +1,12 @@
 // What other modules may use of the audit module; its repository is its own.
-export { recordAudit, sealAuditChain, type AuditInput } from './audit.service.js';
+export {
+  type AuditQuery,
+  auditQuerySchema,
+  type ChainBreak,
+  type ChainVerification,
+  listAuditEvents,
+  recordAudit,
+  sealAuditChain,
+  type AuditInput,
+  verifyAuditChain,
+} from './audit.service.js';

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/tx.js';
 import { invitations, loginThrottle, refreshTokens } from '../../db/schema/index.js';
@@ -40,6 +40,31 @@ export async function insertInvitation(db: Db, values: typeof invitations.$infer
 export async function findInvitationByHash(db: Db, tokenHash: string): Promise<InvitationRow | undefined> {
   const [row] = await db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash));
   return row;
+}
+
+/**
+ * Invitations not yet accepted whose link still works, newest first, after a (createdAt, id)
+ * position; one row more than `limit`, which only says that there is a next page.
+ */
+export async function listPendingInvitations(
+  db: Db,
+  f: { now: Date; before?: [Date, string]; limit: number },
+): Promise<InvitationRow[]> {
+  // Ordered by the time to the millisecond, as a cursor (a JavaScript date) can hold it: the
+  // database's microseconds would make rows of the same millisecond fall between two pages.
+  const created = sql`date_trunc('milliseconds', ${invitations.createdAt})`;
+  const conditions = [isNull(invitations.acceptedAt), gt(invitations.expiresAt, f.now)];
+  if (f.before) {
+    const [at, id] = f.before;
+    const cursorAt = sql`${at.toISOString()}::timestamptz`;
+    conditions.push(or(lt(created, cursorAt), and(eq(created, cursorAt), lt(invitations.id, id)))!);
+  }
+  return db
+    .select()
+    .from(invitations)
+    .where(and(...conditions))
+    .orderBy(desc(created), desc(invitations.id))
+    .limit(f.limit + 1);
 }
 
 /** One use: only the first acceptance changes the row. */

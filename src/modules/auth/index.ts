@@ -1,7 +1,14 @@
 // What other modules and the portal may use of the auth module: the password check behind every
 // sign-in, invitations, and the portal's sessions. Its repository is its own.
 export { checkCredentials, type Credentials } from './auth.service.js';
-export { acceptInvitationAccount, findInvitation } from './invitations.service.js';
+export {
+  acceptInvitationAccount,
+  createInvitation,
+  findInvitation,
+  type InvitationInput,
+  listPendingInvitations,
+} from './invitations.service.js';
+export { createInvitationSchema } from './auth.schemas.js';
 export {
   changeOwnPassword,
   findWebSession,

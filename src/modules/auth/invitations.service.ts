@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Role } from '../../db/schema/index.js';
 import { withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
@@ -6,6 +7,7 @@ import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
 import type { Language } from '../../lib/i18n.js';
 import { randomToken, sha256Hex } from '../../lib/hash.js';
+import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { recordAudit } from '../audit/index.js';
 import { enqueueMail } from '../mail/index.js';
 import * as users from '../users/index.js';
@@ -27,7 +29,7 @@ export interface InvitationInput {
   language?: Language;
 }
 
-export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, input: InvitationInput) {
+export async function createInvitation(ctx: ServiceContext, deps: Pick<AuthDeps, 'config'>, input: InvitationInput) {
   requireSecretariat(ctx.actor);
   const acceptToken = randomToken('inv');
   return withTx(ctx, async (tx) => {
@@ -80,6 +82,36 @@ export async function createInvitation(ctx: ServiceContext, deps: AuthDeps, inpu
       acceptToken,
     };
   });
+}
+
+/**
+ * The invitations waiting to be accepted (their link still works), newest first, for the
+ * secretariat: who, as what, in which language, until when. Never the token, which only its mail holds.
+ */
+export async function listPendingInvitations(ctx: ServiceContext, q: { limit: number; cursor?: string }) {
+  requireSecretariat(ctx.actor);
+  const position = decodeCursor(q.cursor, z.tuple([z.iso.datetime(), z.uuid()])) as [string, string] | undefined;
+  const rows = await repo.listPendingInvitations(ctx.db, {
+    now: new Date(),
+    before: position && [new Date(position[0]), position[1]],
+    limit: q.limit,
+  });
+  return toPage(
+    rows,
+    q.limit,
+    (i) => ({
+      id: i.id,
+      email: i.email,
+      name: i.name,
+      role: i.role,
+      cityId: i.cityId,
+      networkId: i.networkId,
+      language: i.language,
+      expiresAt: i.expiresAt,
+      createdAt: i.createdAt,
+    }),
+    (i) => [i.createdAt.toISOString(), i.id],
+  );
 }
 
 /**

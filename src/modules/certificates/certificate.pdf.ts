@@ -4,11 +4,22 @@ import type { Language } from '../../lib/countries.js';
 import { z } from 'zod';
 import { templatesDir } from '../../lib/paths.js';
 import { serialPattern } from '../../lib/serial.js';
-import { dejavuFont, loadPdfKit } from '../../lib/pdf-fonts.js';
+import { loadPdfKit, sharedDejavuFont } from '../../lib/pdf-fonts.js';
 import type { CertificatePayload } from './certificates.service.js';
+import { addSignatureField, signPdf } from './pdf-signature.js';
+import type { PdfSigner } from './signing-certificates.js';
 
 type Strings = Record<
-  'heading' | 'certifies' | 'endorsedWhole' | 'endorsedAreas' | 'signedBy' | 'issued' | 'version' | 'serial' | 'verify',
+  | 'heading'
+  | 'certifies'
+  | 'endorsedWhole'
+  | 'endorsedAreas'
+  | 'signedBy'
+  | 'issued'
+  | 'version'
+  | 'serial'
+  | 'verify'
+  | 'signatureReason',
   string
 >;
 interface Template {
@@ -39,14 +50,20 @@ export const PROOF_KEYS = {
   language: 'ApLanguage',
 } as const;
 
+/** Who signs the PDF, and when (the time a reader's signature panel shows). */
+export interface PdfSigning {
+  signer: PdfSigner;
+  signedAt: Date;
+}
+
 /**
- * Renders a certificate: A4 landscape, in `language`. Deterministic: the same certificate and
- * language give the same bytes (creation date and document id come from the certificate), which
- * is what lets a verifier re-render it and compare.
+ * Renders a certificate, A4 landscape, in `language`, and signs it: a PDF signature over all of
+ * its bytes, which is what a check relies on (the PDF is never rendered again to be compared).
  */
 export async function renderCertificatePdf(
   cert: RenderableCertificate,
-  language: Language = cert.payload.language,
+  language: Language,
+  signing: PdfSigning,
 ): Promise<Buffer> {
   const [PDFDocument, { default: QRCode }] = await Promise.all([loadPdfKit(), import('qrcode')]);
   const { payload } = cert;
@@ -77,7 +94,7 @@ export async function renderCertificatePdf(
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  for (const [name, file] of Object.entries(template.fonts)) doc.registerFont(name, dejavuFont(file));
+  for (const [name, file] of Object.entries(template.fonts)) doc.registerFont(name, sharedDejavuFont(file));
 
   const { width: W, height: H } = doc.page;
   const c = template.colors;
@@ -158,8 +175,12 @@ export async function renderCertificatePdf(
   }
   doc.fillColor(c.ink).fill();
   doc.link(qx, qy, template.qr.size, template.qr.size, payload.verifyUrl);
+  addSignatureField(doc, signing.signer, {
+    signedAt: signing.signedAt,
+    reason: fill(t.signatureReason, { serial: payload.serial }),
+  });
   doc.end();
-  return done;
+  return signPdf(await done, signing.signer);
 }
 
 const localised = z.object({ en: z.string(), es: z.string().optional(), fr: z.string().optional() });

@@ -2,8 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { languages } from '../../lib/countries.js';
+import { sendDownload } from '../../lib/download.js';
 import { endorsementCertificatePdf, MAX_CERTIFICATE_PDF_BYTES, verifyUploadedPdf } from './certificate-check.js';
-import { getCertificate, pledgeCertificatesZip } from './certificates.service.js';
+import { certificatesZipDownload, getCertificate } from './certificates.service.js';
+import { activePdfSigner, fingerprintOf, publishedSigningCertificates, toPem } from './signing-certificates.js';
+import { printerOf } from './certificate.render.js';
 import { publicKeys } from './signing-keys.js';
 
 const tags = ['certificates'];
@@ -21,7 +24,32 @@ const certificateSchema = z.object({
   signatureValid: z.boolean().describe('the stored signature checks out against the published key'),
 });
 
+const pdfOutcomes = ['valid', 'unsigned', 'malformed', 'altered', 'unknown_signer'] as const;
+const dataOutcomes = ['valid', 'malformed', 'forged', 'unknown_key', 'differs'] as const;
+const checksSchema = z
+  .object({
+    pdfSignature: z.object({
+      outcome: z
+        .enum(pdfOutcomes)
+        .describe('the PDF signature over every byte of the file, by a published certificate'),
+      signer: z.object({ subject: z.string(), fingerprint: z.string() }).nullable(),
+      signedAt: z.date().nullable(),
+    }),
+    certificateData: z.object({
+      outcome: z.enum(dataOutcomes).describe('the embedded data: its Ed25519 signature, and the same as on record'),
+    }),
+  })
+  .describe('the two checks of the document; `status` is the third, the registry’s');
+
+const signingCertificateFormats = {
+  pem: { type: 'application/x-pem-file', body: (der: Uint8Array) => toPem(der) },
+  cer: { type: 'application/pkix-cert', body: (der: Uint8Array) => Buffer.from(der) },
+  crt: { type: 'application/pkix-cert', body: (der: Uint8Array) => Buffer.from(der) },
+};
+
 const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
+  const printer = printerOf(app);
+
   // Raw bytes for the verification upload; the content is checked, not the header.
   app.addContentTypeParser(
     ['application/pdf', 'application/octet-stream'],
@@ -36,16 +64,23 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'verifyCertificatePdf',
         tags,
-        summary: 'Check a certificate PDF (anyone): its embedded data, signature and text against the record',
+        summary:
+          'Check a certificate PDF (anyone): its PDF signature, its embedded data’s signature, and the record’s status',
         consumes: ['application/pdf'],
-        response: { 200: certificateSchema.extend({ matches: z.boolean(), reason: z.string() }) },
+        response: {
+          200: certificateSchema.extend({
+            matches: z.boolean().describe('both checks of the document passed: it is genuine and unchanged'),
+            reason: z.string(),
+            checks: checksSchema,
+          }),
+        },
       },
     },
     async (request) => {
       const body = request.body;
       if (!Buffer.isBuffer(body))
         throw new AppError(415, 'unsupported_media_type', 'Upload the certificate as application/pdf.');
-      return verifyUploadedPdf(app.database.db, app.workers, body);
+      return verifyUploadedPdf(app.database.db, body);
     },
   );
 
@@ -61,13 +96,8 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ pledgeId: z.string().trim().min(1).max(100) }),
       },
     },
-    async (request, reply) => {
-      const zip = await pledgeCertificatesZip(app.ctx(request), app.workers, request.params.pledgeId);
-      return reply
-        .type('application/zip')
-        .header('content-disposition', `attachment; filename="${zip.slug}-certificates.zip"`)
-        .send(zip.stream());
-    },
+    async (request, reply) =>
+      sendDownload(reply, await certificatesZipDownload(app.ctx(request), printer, request.params.pledgeId)),
   );
 
   app.get(
@@ -86,7 +116,7 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { pdf, serial } = await endorsementCertificatePdf(
         app.ctx(request),
-        app.workers,
+        printer,
         request.params.id,
         request.query.lang,
       );
@@ -103,7 +133,9 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'listCertificateKeys',
         tags,
-        summary: 'The public keys that sign certificates (old ones stay, so old certificates keep verifying)',
+        summary:
+          'The public keys that sign certificates, and the X.509 certificates that sign their PDFs (old ones stay, ' +
+          'so old certificates keep verifying)',
         response: {
           200: z.object({
             keys: z.array(
@@ -115,11 +147,49 @@ const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
                 retiredAt: z.date().nullable(),
               }),
             ),
+            signingCertificates: z.array(
+              z.object({
+                fingerprint: z.string().describe('SHA-256 of the certificate (DER), hex'),
+                subject: z.string(),
+                notBefore: z.date(),
+                notAfter: z.date(),
+                certificate: z.string().describe('the X.509 certificate that signs certificate PDFs, PEM'),
+                createdAt: z.date(),
+                retiredAt: z.date().nullable(),
+              }),
+            ),
           }),
         },
       },
     },
-    async () => ({ keys: await publicKeys(app.database.db) }),
+    async () => ({
+      keys: await publicKeys(app.database.db),
+      signingCertificates: await publishedSigningCertificates(app.database.db),
+    }),
+  );
+
+  app.get(
+    '/certificates/signing-certificate.:format',
+    {
+      schema: {
+        operationId: 'downloadSigningCertificate',
+        tags,
+        summary:
+          'The certificate that signs certificate PDFs now, to trust in a PDF reader: PEM, or DER as .cer or .crt',
+        params: z.object({ format: z.enum(['pem', 'cer', 'crt']) }),
+      },
+    },
+    async (request, reply) => {
+      const [der] = (await activePdfSigner(app.database.db, app.config.documentSigner)).chain;
+      const format = signingCertificateFormats[request.params.format];
+      return reply
+        .type(format.type)
+        .header(
+          'content-disposition',
+          `attachment; filename="action-pledge-signing-${fingerprintOf(der!).slice(0, 16)}.${request.params.format}"`,
+        )
+        .send(format.body(der!));
+    },
   );
 
   app.get(

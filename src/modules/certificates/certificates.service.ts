@@ -1,18 +1,20 @@
 import { sign, verify } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { countryNames } from '../../lib/countries.js';
+import type { Download } from '../../lib/download.js';
 import { isUniqueViolation, NotFoundError } from '../../lib/errors.js';
 import { canonicalJson } from '../../lib/hash.js';
 import { generateSerial, normaliseSerial } from '../../lib/serial.js';
-import type { WorkerPool } from '../../lib/worker-pool.js';
 import { recordAudit } from '../audit/index.js';
 import type { EndorsementRow } from '../endorsements/index.js';
 import { findCityById } from '../cities/index.js';
 import { areasOf, findPledge } from '../pledges/index.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import * as repo from './certificates.repository.js';
+import type { CertificatePrinter } from './certificate.render.js';
 import { certificatesZip } from './certificates.zip.js';
+import { activePdfSigner } from './signing-certificates.js';
 import { activeSigningKey, findPublicKey } from './signing-keys.js';
 
 export interface CertificateDeps {
@@ -65,7 +67,7 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
   const city = (await findCityById(ctx.db, endorsement.cityId))!;
   const areas = await areasOf(ctx.db, endorsement.versionId);
   const previous = await repo.findValidOf(ctx.db, endorsement.id);
-  const issuedAt = new Date();
+  const issuedAt = nowOf(ctx);
   if (previous) await repo.setStatus(ctx.db, previous.id, { status: 'superseded', supersededAt: issuedAt });
   for (let attempt = 0; ; attempt++) {
     const serial = generateSerial();
@@ -113,7 +115,7 @@ export async function issueCertificate(ctx: ServiceContext, deps: CertificateDep
 export async function revokeCertificate(ctx: ServiceContext, endorsementId: string, reason: string) {
   const valid = await repo.findValidOf(ctx.db, endorsementId);
   if (!valid) return;
-  await repo.setStatus(ctx.db, valid.id, { status: 'revoked', revokedAt: new Date() });
+  await repo.setStatus(ctx.db, valid.id, { status: 'revoked', revokedAt: nowOf(ctx) });
   await recordAudit(ctx, {
     action: 'certificate.revoked',
     entityType: 'certificate',
@@ -159,21 +161,33 @@ export async function certificateWithSuccessor(db: Db, serialInput: string) {
 
 /**
  * Every current certificate of a pledge as one streamed ZIP, for the secretariat (and the command
- * line): the pledge's slug, the stream (rendered on `workers`), and how many certificates it will hold.
+ * line): the pledge's slug, the stream (rendered and signed by `printer`), and how many certificates
+ * it will hold.
  */
 export async function pledgeCertificatesZip(
   ctx: ServiceContext,
-  workers: WorkerPool,
+  printer: CertificatePrinter,
   pledgeRef: string,
   onEntry?: (done: number) => void,
 ) {
   requireSecretariat(ctx.actor);
   const pledge = await findPledge(ctx.db, pledgeRef);
   if (!pledge) throw new NotFoundError('Pledge');
+  const signer = await activePdfSigner(ctx.db, printer.documentSigner);
   return {
     slug: pledge.slug,
     count: () => repo.countValidOfPledge(ctx.db, pledge.id),
     /** The ZIP, its rendering reserved on the worker pool (503 when the pool is full). */
-    stream: () => certificatesZip(ctx.db, workers, pledge.id, onEntry),
+    stream: () => certificatesZip(ctx.db, printer.workers, signer, pledge.id, onEntry),
   };
+}
+
+/** The ZIP as a file to save, for the API's route and the portal's alike (sendDownload). */
+export async function certificatesZipDownload(
+  ctx: ServiceContext,
+  printer: CertificatePrinter,
+  pledgeRef: string,
+): Promise<Download> {
+  const zip = await pledgeCertificatesZip(ctx, printer, pledgeRef);
+  return { contentType: 'application/zip', filename: `${zip.slug}-certificates.zip`, body: zip.stream() };
 }

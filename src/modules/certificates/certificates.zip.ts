@@ -3,6 +3,7 @@ import yazl from 'yazl';
 import type { Db } from '../../db/client.js';
 import type { WorkerPool } from '../../lib/worker-pool.js';
 import { renderOnWorker } from './certificate.render.js';
+import type { PdfSigner } from './signing-certificates.js';
 import * as repo from './certificates.repository.js';
 import type { CertificatePayload } from './certificates.service.js';
 
@@ -20,7 +21,7 @@ export function certificateFileName(payload: CertificatePayload): string {
 type CertificateRow = Awaited<ReturnType<typeof repo.validCertificatesOfPledge>>[number];
 
 /**
- * Every valid certificate of a pledge as PDFs in one ZIP, streamed. Certificates are read from
+ * Every valid certificate of a pledge as PDFs in one ZIP, each signed by `signer`, streamed. Certificates are read from
  * the database a hundred at a time; their PDFs are rendered on the worker threads, in order, a few
  * ahead of the entry the ZIP writer is at (as many as the threads take at once), and the writer
  * moves to the next entry only when the reader has taken the last: memory stays flat whatever the
@@ -31,6 +32,7 @@ type CertificateRow = Awaited<ReturnType<typeof repo.validCertificatesOfPledge>>
 export function certificatesZip(
   db: Db,
   workers: WorkerPool,
+  signer: PdfSigner,
   pledgeId: string,
   onEntry?: (done: number) => void,
   batchSize = BATCH,
@@ -59,7 +61,8 @@ export function certificatesZip(
     if (!entry.pdf) {
       const { row } = entry;
       const certificate = { payload: row.payload as CertificatePayload, signature: row.signature, keyId: row.keyId };
-      entry.pdf = renderOnWorker(lease, certificate, undefined, stop.signal).then((pdf) => {
+      const signing = { signer, signedAt: new Date() };
+      entry.pdf = renderOnWorker(lease, certificate, signing, undefined, stop.signal).then((pdf) => {
         onEntry?.(++rendered);
         return pdf;
       });

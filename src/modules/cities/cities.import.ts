@@ -7,6 +7,8 @@ import { createCitySchema, type CreateCityInput } from './cities.schemas.js';
 import { createCity, updateCity } from './cities.service.js';
 
 export const MAX_IMPORT_ROWS = 20_000;
+/** The largest file an import takes (the API's body, the portal's upload). */
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
 const columnAliases: Record<string, keyof CreateCityInput> = {
   name: 'name',
@@ -25,10 +27,41 @@ const columnAliases: Record<string, keyof CreateCityInput> = {
 };
 const requiredColumns: Array<keyof CreateCityInput> = ['name', 'country', 'kind'];
 
+/**
+ * One problem of a line, for a reader in any language: the column it is in (null: the line as a
+ * whole), what is wrong, and the cell as the file has it.
+ */
+export type ImportIssue =
+  | { column: keyof CreateCityInput; problem: 'invalid'; value: string }
+  | { column: 'name'; problem: 'exists'; value: string }
+  | { column: null; problem: 'unreadable' }
+  | { column: null; problem: 'cell_count'; expected: number; found: number }
+  | { column: null; problem: 'not_saved' };
+
 export interface ImportResult {
   created: number;
   updated: number;
-  errors: Array<{ line: number; message: string }>;
+  /** `message` in English (the API's answer); `issues` the same problems, one by one. */
+  errors: Array<{ line: number; message: string; issues: ImportIssue[] }>;
+}
+
+/** Why a whole file is refused (nothing of it imported). */
+export type ImportRefusal =
+  | { kind: 'empty' }
+  | { kind: 'unreadable_header' }
+  | { kind: 'too_many_lines'; max: number }
+  | { kind: 'unknown_columns'; columns: string[] }
+  | { kind: 'missing_columns'; columns: string[] };
+
+/** A file refused as a whole: the API's 400, with the reason a page can put in words. */
+export class ImportRefusedError extends ValidationError {
+  constructor(
+    message: string,
+    errors: Array<{ path: string; message: string }>,
+    readonly refusal: ImportRefusal,
+  ) {
+    super(message, errors);
+  }
 }
 
 function mapHeader(header: string[]): Array<keyof CreateCityInput> {
@@ -43,18 +76,24 @@ function mapHeader(header: string[]): Array<keyof CreateCityInput> {
   );
   const unknown = header.filter((_, i) => !mapped[i]);
   if (unknown.length > 0) {
-    throw new ValidationError(`Unknown column(s) in the header row: ${unknown.join(', ')}.`, [
-      {
-        path: 'header',
-        message: `unknown column(s): ${unknown.join(', ')}; known: ${Object.keys(columnAliases).join(', ')}`,
-      },
-    ]);
+    throw new ImportRefusedError(
+      `Unknown column(s) in the header row: ${unknown.join(', ')}.`,
+      [
+        {
+          path: 'header',
+          message: `unknown column(s): ${unknown.join(', ')}; known: ${Object.keys(columnAliases).join(', ')}`,
+        },
+      ],
+      { kind: 'unknown_columns', columns: unknown },
+    );
   }
   const missing = requiredColumns.filter((c) => !mapped.includes(c));
   if (missing.length > 0) {
-    throw new ValidationError(`Missing column(s) in the header row: ${missing.join(', ')}.`, [
-      { path: 'header', message: `missing column(s): ${missing.join(', ')}` },
-    ]);
+    throw new ImportRefusedError(
+      `Missing column(s) in the header row: ${missing.join(', ')}.`,
+      [{ path: 'header', message: `missing column(s): ${missing.join(', ')}` }],
+      { kind: 'missing_columns', columns: missing },
+    );
   }
   return mapped as Array<keyof CreateCityInput>;
 }
@@ -145,36 +184,54 @@ export async function importCities(
   const result: ImportResult = { created: 0, updated: 0, errors: [] };
   const [headerRecord, ...rows] = readRecords(csv);
   if (!headerRecord)
-    throw new ValidationError('The CSV is empty: a header row is required.', [
-      { path: 'body', message: 'no header row' },
-    ]);
+    throw new ImportRefusedError(
+      'The CSV is empty: a header row is required.',
+      [{ path: 'body', message: 'no header row' }],
+      { kind: 'empty' },
+    );
   if ('error' in headerRecord) {
-    throw new ValidationError(`The header row is not readable: ${headerRecord.error}.`, [
-      { path: 'header', message: headerRecord.error },
-    ]);
+    throw new ImportRefusedError(
+      `The header row is not readable: ${headerRecord.error}.`,
+      [{ path: 'header', message: headerRecord.error }],
+      { kind: 'unreadable_header' },
+    );
   }
   if (rows.length > MAX_IMPORT_ROWS) {
-    throw new ValidationError(`At most ${MAX_IMPORT_ROWS} lines per import.`, [
-      { path: 'body', message: `${rows.length} lines` },
-    ]);
+    throw new ImportRefusedError(
+      `At most ${MAX_IMPORT_ROWS} lines per import.`,
+      [{ path: 'body', message: `${rows.length} lines` }],
+      { kind: 'too_many_lines', max: MAX_IMPORT_ROWS },
+    );
   }
   const columns = mapHeader(headerRecord.cells);
 
   for (const row of rows) {
     const line = row.line;
     if ('error' in row) {
-      result.errors.push({ line, message: row.error });
+      result.errors.push({ line, message: row.error, issues: [{ column: null, problem: 'unreadable' }] });
       continue;
     }
     const record = row.cells;
     if (record.length !== columns.length) {
-      result.errors.push({ line, message: `expected ${columns.length} cells, found ${record.length}` });
+      result.errors.push({
+        line,
+        message: `expected ${columns.length} cells, found ${record.length}`,
+        issues: [{ column: null, problem: 'cell_count', expected: columns.length, found: record.length }],
+      });
       continue;
     }
+    /** The problem of a column named by a schema's or a service's path, with the file's cell. */
+    const invalid = (path: string): ImportIssue => {
+      const column = columns.find((c) => c === path);
+      return column
+        ? { column, problem: 'invalid', value: (record[columns.indexOf(column)] ?? '').trim() }
+        : { column: null, problem: 'not_saved' };
+    };
     const raw = toCityInput(columns, record);
     const parsed = createCitySchema.safeParse(raw);
     if (!parsed.success) {
-      result.errors.push({ line, message: describeIssues(parsed.error.issues) });
+      const paths = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '')))];
+      result.errors.push({ line, message: describeIssues(parsed.error.issues), issues: paths.map(invalid) });
       continue;
     }
     try {
@@ -190,13 +247,23 @@ export async function importCities(
       }
     } catch (err) {
       if (err instanceof AppError && err.status < 500) {
-        const detail = err.extra.errors?.length
-          ? describeIssues(err.extra.errors.map((e) => ({ path: [e.path], message: e.message })))
+        const fields = err.extra.errors ?? [];
+        const detail = fields.length
+          ? describeIssues(fields.map((e) => ({ path: [e.path], message: e.message })))
           : err.message;
-        result.errors.push({ line, message: detail });
+        const issues: ImportIssue[] = fields.length
+          ? fields.map((e) => invalid(e.path))
+          : err.code === 'conflict'
+            ? [{ column: 'name', problem: 'exists', value: parsed.data.name }]
+            : [{ column: null, problem: 'not_saved' }];
+        result.errors.push({ line, message: detail, issues });
       } else {
         log?.error({ err, line }, 'city import: line could not be saved');
-        result.errors.push({ line, message: 'could not be saved (internal error); nothing of this line was kept' });
+        result.errors.push({
+          line,
+          message: 'could not be saved (internal error); nothing of this line was kept',
+          issues: [{ column: null, problem: 'not_saved' }],
+        });
       }
     }
   }

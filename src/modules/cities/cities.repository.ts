@@ -11,6 +11,12 @@ export async function findCityById(db: Db, id: string): Promise<CityRow | undefi
   return row;
 }
 
+/** Several cities at once (a page of users names theirs). */
+export async function findCitiesByIds(db: Db, ids: string[]): Promise<CityRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(cities).where(inArray(cities.id, ids));
+}
+
 export async function findCityByNaturalKey(db: Db, country: string, name: string): Promise<CityRow | undefined> {
   const [row] = await db
     .select()

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-import { importCities } from './cities.import.js';
+import { importCities, MAX_IMPORT_BYTES } from './cities.import.js';
 import {
   cityIdParamsSchema,
   cityListQuerySchema,
@@ -14,11 +14,10 @@ import {
 import * as service from './cities.service.js';
 
 const security = [{ bearerAuth: [] }];
-const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
 const CSV_TYPES = ['text/csv', 'application/csv'];
 
 const citiesRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addContentTypeParser(CSV_TYPES, { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) =>
+  app.addContentTypeParser(CSV_TYPES, { parseAs: 'string', bodyLimit: MAX_IMPORT_BYTES }, (_req, body, done) =>
     done(null, body),
   );
 
@@ -69,7 +68,7 @@ const citiesRoutes: FastifyPluginAsyncZod = async (app) => {
           );
         }
       },
-      bodyLimit: IMPORT_BODY_LIMIT,
+      bodyLimit: MAX_IMPORT_BYTES,
       schema: {
         operationId: 'importCities',
         tags: ['cities'],

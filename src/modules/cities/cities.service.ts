@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { requireSecretariat, requireSignedIn } from '../../lib/authorize.js';
 import { countryNames, regionOf } from '../../lib/countries.js';
 import { ConflictError, isUniqueViolation } from '../../lib/errors.js';
@@ -97,6 +97,8 @@ export async function createCity(
         latitude: input.latitude ?? null,
         longitude: input.longitude ?? null,
         preferredLanguage: input.preferredLanguage ?? 'en',
+        createdAt: nowOf(tx),
+        updatedAt: nowOf(tx),
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`${input.name} (${input.country}) already exists.`);

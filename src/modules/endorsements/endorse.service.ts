@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inOneStatement, withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import {
   ConflictError,
   InvalidStateError,
@@ -51,7 +51,7 @@ export async function createEndorsement(
   const areaKeys = resolveAreaKeys(published.areaKeys, input.scope, input.areaKeys);
 
   const submit = async (tx: ServiceContext) => {
-    const at = new Date();
+    const at = nowOf(tx);
     const id = randomUUID();
     const actorId = actorUserId(tx.actor);
     const onBehalf = tx.actor.kind !== 'city_official';

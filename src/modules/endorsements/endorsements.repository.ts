@@ -35,7 +35,7 @@ export async function updateEndorsement(
 ): Promise<EndorsementRow> {
   const [row] = await db
     .update(endorsements)
-    .set({ ...set, updatedAt: new Date() })
+    .set({ updatedAt: new Date(), ...set })
     .where(eq(endorsements.id, id))
     .returning();
   return row!;

@@ -1,6 +1,6 @@
 import { withTx } from '../../db/tx.js';
 import type { EndorsementStatus } from '../../db/schema/index.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
@@ -25,9 +25,14 @@ interface Change {
 
 /** Every change is a new revision: the row moves on, the history keeps who, when, what and why. */
 async function recordChange(ctx: ServiceContext, row: repo.EndorsementRow, change: Change) {
-  const now = new Date();
+  const now = nowOf(ctx);
   const revision = row.revision + 1;
-  const updated = await repo.updateEndorsement(ctx.db, row.id, { ...change.set, status: change.status, revision });
+  const updated = await repo.updateEndorsement(ctx.db, row.id, {
+    ...change.set,
+    status: change.status,
+    revision,
+    updatedAt: now,
+  });
   await repo.insertRevision(ctx.db, {
     endorsementId: row.id,
     revision,
@@ -94,7 +99,7 @@ export async function amendEndorsement(
       action: 'amended',
       status,
       reason: input.reason,
-      set: { scope: input.scope, areaKeys, submittedAt: new Date(), verifiedAt: null, decisionNote: null },
+      set: { scope: input.scope, areaKeys, submittedAt: nowOf(tx), verifiedAt: null, decisionNote: null },
     });
     await tellSecretariat(tx, { ...facts, baseUrl: deps.publicBaseUrl }, 'amended', input.reason);
     return endorsementDetail(tx.db, updated, pledge.slug);
@@ -153,7 +158,7 @@ export async function reconfirmEndorsement(
         contentHash: published.contentHash!,
         scope,
         areaKeys,
-        submittedAt: new Date(),
+        submittedAt: nowOf(tx),
         verifiedAt: null,
         decisionNote: null,
       },
@@ -171,7 +176,7 @@ export async function withdrawEndorsement(ctx: ServiceContext, deps: EndorseDeps
       action: 'withdrawn',
       status,
       reason,
-      set: { withdrawnAt: new Date() },
+      set: { withdrawnAt: nowOf(tx) },
     });
     await revokeCertificate(tx, row.id, reason);
     await tellSecretariat(tx, { ...facts, baseUrl: deps.publicBaseUrl }, 'withdrawn', reason);
@@ -214,7 +219,7 @@ export async function decideEndorsement(
       set: {
         decidedBy: actorUserId(tx.actor),
         decisionNote: input.note ?? null,
-        ...(input.decision === 'verified' ? { verifiedAt: new Date() } : {}),
+        ...(input.decision === 'verified' ? { verifiedAt: nowOf(tx) } : {}),
       },
     });
     // Verification and its certificate commit together, or neither does.

@@ -1,5 +1,5 @@
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
 import { InvalidStateError, ValidationError } from '../../lib/errors.js';
 import { runIdempotent } from '../../db/idempotency.js';
@@ -45,6 +45,7 @@ export async function addProgress(
           endorsementId: row.id,
           ...input,
           createdBy: actorUserId(tx.actor),
+          createdAt: nowOf(tx),
         });
         await recordAudit(tx, {
           action: 'endorsement.progress_reported',

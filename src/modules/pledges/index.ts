@@ -12,7 +12,28 @@ export {
   type VersionRow,
 } from './pledges.repository.js';
 export { toArea } from './content.js';
-export { createPledge, diffVersion, getVersion, listPledges, updateVersion } from './pledges.service.js';
-export { addArea } from './areas.service.js';
+export {
+  createPledge,
+  createVersion,
+  diffVersion,
+  getPledge,
+  getVersion,
+  listPledges,
+  updateVersion,
+} from './pledges.service.js';
+export { diffVersions } from './content.js';
+export { addArea, deleteArea, updateArea } from './areas.service.js';
 export { publishVersion } from './publish.service.js';
-export { areaKeySchema, areaSchema, pledgeParamsSchema, slugSchema, versionParamsSchema } from './pledges.schemas.js';
+export { isEditable, versionStateMachine } from './version.state.js';
+export {
+  areaKeySchema,
+  areaSchema,
+  createAreaSchema,
+  createPledgeSchema,
+  pledgeParamsSchema,
+  publishSchema,
+  slugSchema,
+  updateAreaSchema,
+  updateVersionSchema,
+  versionParamsSchema,
+} from './pledges.schemas.js';

@@ -1,7 +1,7 @@
 import { withTx } from '../../db/tx.js';
 import type { Localised } from '../../db/schema/index.js';
 import { actorUserId } from '../../lib/actor.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { requireSecretariat, requireSignedIn } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, isUniqueViolation, NotFoundError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/index.js';
@@ -40,12 +40,19 @@ export async function createPledge(
         title: input.title,
         requireMandateDocument: input.requireMandateDocument ?? false,
         createdBy: actorUserId(tx.actor),
+        createdAt: nowOf(tx),
+        updatedAt: nowOf(tx),
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`A pledge with slug ${input.slug} already exists.`);
       throw err;
     }
-    const version = await repo.insertVersion(tx.db, { pledgeId: pledge.id, number: 1, preamble: { en: '' } });
+    const version = await repo.insertVersion(tx.db, {
+      pledgeId: pledge.id,
+      number: 1,
+      preamble: { en: '' },
+      createdAt: pledge.createdAt,
+    });
     await recordAudit(tx, {
       action: 'pledge.created',
       entityType: 'pledge',

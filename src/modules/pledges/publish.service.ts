@@ -1,5 +1,5 @@
 import { withTx } from '../../db/tx.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, isUniqueViolation, NotFoundError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/index.js';
@@ -14,7 +14,7 @@ export async function freezeVersion(ctx: ServiceContext, pledge: repo.PledgeRow,
   const areas = (await repo.areasOf(ctx.db, version.id)).map(toArea);
   return repo.updateVersion(ctx.db, version.id, {
     contentHash: computeContentHash(pledge.slug, version.number, version.preamble, areas),
-    frozenAt: new Date(),
+    frozenAt: nowOf(ctx),
   });
 }
 
@@ -61,7 +61,7 @@ export async function publishVersion(
     try {
       published = await repo.updateVersion(tx.db, frozen.id, {
         status: 'published',
-        publishedAt: new Date(),
+        publishedAt: nowOf(tx),
         publishOverrideReason: needsOverride ? override!.reason : null,
       });
     } catch (err) {

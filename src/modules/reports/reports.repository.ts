@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, gte, lte, type SQL, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, count, desc, eq, exists, gte, lte, type SQL, sql, type SQLWrapper } from 'drizzle-orm';
 import { alias, QueryBuilder } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { jsonColumn } from '../../db/tx.js';
@@ -266,9 +266,15 @@ export async function reportAreas(db: Db, pledgeId: string) {
   return titles;
 }
 
-/** Every area key of the pledge: the newest version's, in order, then those only older ones had. */
-export async function reportAreaKeys(db: Db, pledgeId: string): Promise<string[]> {
-  return [...(await reportAreas(db, pledgeId)).keys()];
+/** How many action areas each version of the pledge has, by version number. */
+export async function areaCountsByVersion(db: Db, pledgeId: string): Promise<Map<number, number>> {
+  const rows = await db
+    .select({ number: pledgeVersions.number, areas: count(actionAreas.id) })
+    .from(pledgeVersions)
+    .leftJoin(actionAreas, eq(actionAreas.versionId, pledgeVersions.id))
+    .where(eq(pledgeVersions.pledgeId, pledgeId))
+    .groupBy(pledgeVersions.number);
+  return new Map(rows.map((r) => [r.number, Number(r.areas)]));
 }
 
 /** A snapshot as listed: everything but its bytes. */

@@ -5,6 +5,8 @@ import { languages, regions } from '../../lib/countries.js';
 import { countryCodeSchema } from '../cities/index.js';
 import { networkCodeSchema } from '../networks/index.js';
 import { areaKeySchema, pledgeParamsSchema } from '../pledges/index.js';
+import { sendDownload } from '../../lib/download.js';
+import { endorsementReportDownload, snapshotDownload, summaryPdfDownload } from './reports.downloads.js';
 import { type ReportFormat, reportFormats } from './reports.formats.js';
 import * as service from './reports.service.js';
 
@@ -88,19 +90,17 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
           querystring: filtersSchema,
         },
       },
-      async (request, reply) => {
-        const report = await service.exportReport(
-          app.ctx(request),
-          app.workers,
-          request.params.pledgeId,
-          extension,
-          request.query,
-        );
-        return reply
-          .type(report.contentType)
-          .header('content-disposition', `attachment; filename="${report.filename}"`)
-          .send(report.stream);
-      },
+      async (request, reply) =>
+        sendDownload(
+          reply,
+          await endorsementReportDownload(
+            app.ctx(request),
+            app.workers,
+            request.params.pledgeId,
+            extension,
+            request.query,
+          ),
+        ),
     );
   }
 
@@ -136,17 +136,10 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { lang, ...filters } = request.query;
-      const { pdf, slug } = await service.summaryPdf(
-        app.ctx(request),
-        app.workers,
-        request.params.pledgeId,
-        filters,
-        lang,
+      return sendDownload(
+        reply,
+        await summaryPdfDownload(app.ctx(request), app.workers, request.params.pledgeId, filters, lang),
       );
-      return reply
-        .type('application/pdf')
-        .header('content-disposition', `attachment; filename="${slug}-summary-${lang}.pdf"`)
-        .send(pdf);
     },
   );
 
@@ -199,14 +192,7 @@ const reportsRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ id: z.uuid() }),
       },
     },
-    async (request, reply) => {
-      const snapshot = await service.snapshotBytes(app.ctx(request), request.params.id);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="snapshot-${snapshot.id}.csv"`)
-        .header('x-content-sha256', snapshot.sha256)
-        .send(snapshot.content);
-    },
+    async (request, reply) => sendDownload(reply, await snapshotDownload(app.ctx(request), request.params.id)),
   );
 };
 

@@ -17,7 +17,7 @@ const worker = workerFile(import.meta.url, 'reports.worker');
 
 /**
  * A report's pledge (reports.access.ts: one the reader may see), the filters it runs with (the
- * reader's, within their scope) and its area keys (one column each).
+ * reader's, within their scope), its area keys (one column each) and their titles.
  */
 export async function reportContext(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters) {
   const { pledge, scope } = await findReportablePledge(ctx, pledgeRef);
@@ -25,12 +25,23 @@ export async function reportContext(ctx: ServiceContext, pledgeRef: string, filt
     ...filters,
     ...(scope.onlyNetworkId === undefined ? {} : { onlyNetworkId: scope.onlyNetworkId }),
   };
-  return { pledge, filters: scoped, areaKeys: await repo.reportAreaKeys(ctx.db, pledge.id) };
+  const areas = await repo.reportAreas(ctx.db, pledge.id);
+  return { pledge, filters: scoped, areaKeys: [...areas.keys()], areas };
 }
 
 export async function summary(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters) {
   const r = await reportContext(ctx, pledgeRef, filters);
   return summaryFigures(ctx.db, r.pledge.id, r.filters, r.areaKeys);
+}
+
+/**
+ * The summary as a page or a document shows it: the figures, each area key's title (the newest
+ * version's), the pledge, and the network whose member cities it is limited to (a reviewer's).
+ */
+export async function titledSummary(ctx: ServiceContext, pledgeRef: string, filters: repo.ReportFilters) {
+  const r = await reportContext(ctx, pledgeRef, filters);
+  const figures = await summaryFigures(ctx.db, r.pledge.id, r.filters, r.areaKeys);
+  return { pledge: r.pledge, filters: r.filters, figures, areaTitles: r.areas };
 }
 
 const SUMMARY_TABLE_ROWS = 150;
@@ -62,9 +73,9 @@ async function drawSummaryPdf(
   filters: repo.ReportFilters,
   language: Language,
 ) {
-  const r = await reportContext(ctx, pledgeRef, filters);
-  const figures = await summaryFigures(ctx.db, r.pledge.id, r.filters, r.areaKeys);
-  const areas = await repo.reportAreas(ctx.db, r.pledge.id);
+  const r = await titledSummary(ctx, pledgeRef, filters);
+  const { figures } = r;
+  const areaCounts = await repo.areaCountsByVersion(ctx.db, r.pledge.id);
   const verified = { ...r.filters, status: 'verified' as const };
   const signatories = (await repo.firstReportRows(ctx.db, r.pledge.id, verified, 'city', SUMMARY_TABLE_ROWS))
     .map((row) => ({
@@ -72,7 +83,7 @@ async function drawSummaryPdf(
       country: row.country,
       region: row.region,
       scope: row.scope,
-      areas: row.areaKeys.length,
+      areas: { endorsed: row.areaKeys.length, of: areaCounts.get(row.versionNumber) ?? row.areaKeys.length },
       verifiedAt: (row.verifiedAt ?? row.submittedAt).toISOString(),
     }))
     .sort((a, b) => a.city.localeCompare(b.city, language));
@@ -80,7 +91,7 @@ async function drawSummaryPdf(
     input: {
       pledgeTitle: r.pledge.title[language] ?? r.pledge.title.en,
       summary: figures,
-      areaTitles: Object.fromEntries([...areas].map(([key, title]) => [key, title[language] ?? title.en])),
+      areaTitles: Object.fromEntries([...r.areaTitles].map(([key, title]) => [key, title[language] ?? title.en])),
       signatories,
       moreSignatories: Math.max(0, figures.totals.verified - signatories.length),
       generatedAt: new Date(),

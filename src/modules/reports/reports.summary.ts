@@ -85,17 +85,17 @@ function networksQuery(db: Db, filters: ReturnType<typeof reportWhere>) {
 }
 
 /**
- * The summary, computed by the database, not in the service's memory: three scans side by side.
- * The endorsements alone by status, version and week (with the live count per area key); live
- * endorsements by region and country; live endorsements per network.
+ * The summary, computed by the database, not in the service's memory: three scans, one after
+ * another. The endorsements alone by status, version and week (with the live count per area key);
+ * live endorsements by region and country; live endorsements per network. Run side by side they
+ * would take three of the database's cores at once for one report, and the writes of everyone
+ * else would wait behind them: a report may take a little longer, the service may not.
  */
 export async function summary(db: Db, pledgeId: string, f: ReportFilters, areaKeys: string[]) {
   const filters = reportWhere(pledgeId, f);
-  const [lifecycle, places, perNetwork] = await Promise.all([
-    lifecycleQuery(db, filters, areaKeys),
-    placesQuery(db, filters),
-    networksQuery(db, filters),
-  ]);
+  const lifecycle = await lifecycleQuery(db, filters, areaKeys);
+  const places = await placesQuery(db, filters);
+  const perNetwork = await networksQuery(db, filters);
   const pick = <R extends { set: string; key: string | null }>(rows: R[], set: R['set'], measure: (r: R) => number) =>
     rows.filter((r) => r.set === set && measure(r) > 0).map((r): Count => ({ key: r.key ?? '', count: measure(r) }));
   const all = lifecycle.find((r) => r.set === 'all');

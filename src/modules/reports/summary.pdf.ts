@@ -4,6 +4,7 @@ import { countryName, type Language } from '../../lib/countries.js';
 import { templatesDir } from '../../lib/paths.js';
 import { dejavuFont, loadPdfKit } from '../../lib/pdf-fonts.js';
 import type { Summary } from './reports.summary.js';
+import { drawTable } from './summary-table.pdf.js';
 
 type Strings = Record<string, string>;
 const template = JSON.parse(readFileSync(join(templatesDir, 'summary.json'), 'utf8')) as {
@@ -20,7 +21,8 @@ export interface SummaryInput {
     country: string;
     region: string;
     scope: string;
-    areas: number;
+    /** How many areas it endorses, of how many its version has. */
+    areas: { endorsed: number; of: number };
     verifiedAt: string;
   }>;
   moreSignatories: number;
@@ -133,7 +135,9 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
   if (doc.y > doc.page.height - 220) doc.addPage();
   doc.font('bold').fontSize(13).fillColor(c.ink).text(t.timeline!, left, doc.y, { width });
   doc.moveDown(0.4);
-  const weeks = input.summary.timeline.slice(-52);
+  // Every week since the first endorsement: a pledge's story is its launch and what followed, which
+  // the last year alone would hide (at some 1.4 points a week, seven years still fit the width).
+  const weeks = input.summary.timeline;
   const chartH = 120;
   const top = doc.y;
   const maxWeek = Math.max(...weeks.map((w) => w.count), 1);
@@ -178,41 +182,27 @@ export async function renderSummaryPdf(input: SummaryInput, language: Language):
   doc.addPage();
   doc.font('bold').fontSize(13).fillColor(c.ink).text(t.signatories!, left, 48, { width });
   doc.moveDown(0.5);
-  const cols = [
-    { key: t.city!, w: 150 },
-    { key: t.country!, w: 110 },
-    { key: t.region!, w: 80 },
-    { key: t.areas!, w: 90 },
-    { key: t.date!, w: width - 430 },
-  ];
-  const row = (cells: string[], bold = false) => {
-    if (doc.y > doc.page.height - 60) doc.addPage();
-    const y = doc.y;
-    let x = left;
-    doc
-      .font(bold ? 'bold' : 'regular')
-      .fontSize(9)
-      .fillColor(c.ink);
-    cells.forEach((cell, i) => {
-      doc.text(cell, x, y, { width: cols[i]!.w - 6, lineBreak: false, ellipsis: true });
-      x += cols[i]!.w;
-    });
-    doc.y = y + 15;
-  };
-  row(
-    cols.map((col) => col.key),
-    true,
-  );
-  for (const s of input.signatories) {
-    row([
+  drawTable(
+    doc,
+    { left, top: doc.y, width },
+    [
+      { heading: t.city!, width: 120 },
+      { heading: t.country!, width: 108 },
+      { heading: t.region!, width: 64 },
+      { heading: t.areas!, width: 82 },
+      { heading: t.date! },
+    ],
+    input.signatories.map((s) => [
       s.city,
       countryName(s.country, language),
       regionName(s.region),
-      s.scope === 'whole' ? t.whole! : String(s.areas),
+      s.scope === 'whole' ? t.whole! : fill(t.areasOf!, { n: s.areas.endorsed, total: s.areas.of }),
       date(new Date(s.verifiedAt)),
-    ]);
-  }
+    ]),
+    { font: { regular: 'regular', bold: 'bold' }, size: 9, ink: c.ink, rule: c.grid },
+  );
   if (input.moreSignatories > 0) {
+    if (doc.y > doc.page.height - 72) doc.addPage();
     doc
       .font('regular')
       .fontSize(9)

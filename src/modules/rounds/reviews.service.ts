@@ -1,6 +1,6 @@
 import { withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/index.js';
@@ -29,7 +29,7 @@ export async function addComment(
         ]);
       }
     }
-    const now = new Date();
+    const now = nowOf(tx);
     const comment = await repo.insertComment(tx.db, {
       roundId,
       networkId: mine.networkId,
@@ -80,7 +80,7 @@ export async function resolveComment(
     const updated = await repo.updateComment(tx.db, comment.id, {
       resolutionStatus: input.status,
       resolutionResponse: input.response,
-      resolvedAt: new Date(),
+      resolvedAt: nowOf(tx),
       resolvedBy: actorUserId(tx.actor),
     });
     const [{ code } = { code: '' }] = (await repo.commentsOf(tx.db, roundId)).filter(
@@ -116,7 +116,7 @@ export async function setVerdict(
       throw new ForbiddenError(`You review for ${mine.code}; you cannot give ${networkCode}'s verdict.`);
     }
     roundStateMachine.assert('give_verdict', round.status);
-    const decidedAt = new Date();
+    const decidedAt = nowOf(tx);
     const late = decidedAt > round.deadline;
     await repo.setVerdict(tx.db, roundId, mine.networkId, {
       verdict: input.verdict,

@@ -36,3 +36,11 @@ export async function findReviewersRound(ctx: ServiceContext, roundId: string) {
   const mine = networks.find((n) => n.networkId === actor.networkId)!;
   return { round, mine };
 }
+
+/** The network whose rounds a reviewer follows; the inbox of rounds is a reviewer's alone. */
+export function reviewersNetwork(ctx: ServiceContext): string {
+  requireSignedIn(ctx.actor);
+  if (ctx.actor.kind !== 'network_reviewer')
+    throw new ForbiddenError('Only network reviewers have an inbox of rounds.');
+  return ctx.actor.networkId;
+}

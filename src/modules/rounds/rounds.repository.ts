@@ -1,7 +1,15 @@
-import { and, asc, eq, inArray, isNull, lte, gt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedQuery } from '../../db/prepared.js';
-import { networks, roundComments, roundNetworks, users, validationRounds } from '../../db/schema/index.js';
+import {
+  networks,
+  pledges,
+  pledgeVersions,
+  roundComments,
+  roundNetworks,
+  users,
+  validationRounds,
+} from '../../db/schema/index.js';
 
 export type RoundRow = typeof validationRounds.$inferSelect;
 export type CommentRow = typeof roundComments.$inferSelect;
@@ -109,6 +117,39 @@ export async function commentsOf(
     .orderBy(asc(roundComments.createdAt), asc(roundComments.id));
 }
 
+/**
+ * The rounds that invite a network, with their pledge and version and that network's verdict: open
+ * ones first, the nearest deadline first; then the closed ones, the latest closed first.
+ */
+export async function roundsInvitingNetwork(db: Db, networkId: string) {
+  return db
+    .select({
+      id: validationRounds.id,
+      status: validationRounds.status,
+      deadline: validationRounds.deadline,
+      outcome: validationRounds.outcome,
+      openedAt: validationRounds.openedAt,
+      closedAt: validationRounds.closedAt,
+      versionNumber: pledgeVersions.number,
+      pledgeSlug: pledges.slug,
+      pledgeTitle: pledges.title,
+      verdict: roundNetworks.verdict,
+      late: roundNetworks.late,
+      decidedAt: roundNetworks.decidedAt,
+    })
+    .from(roundNetworks)
+    .innerJoin(validationRounds, eq(validationRounds.id, roundNetworks.roundId))
+    .innerJoin(pledgeVersions, eq(pledgeVersions.id, validationRounds.versionId))
+    .innerJoin(pledges, eq(pledges.id, pledgeVersions.pledgeId))
+    .where(eq(roundNetworks.networkId, networkId))
+    .orderBy(
+      sql`${validationRounds.status} = 'open' DESC`,
+      sql`CASE WHEN ${validationRounds.status} = 'open' THEN ${validationRounds.deadline} END ASC`,
+      desc(validationRounds.closedAt),
+      asc(validationRounds.id),
+    );
+}
+
 /** Active accounts to notify: the reviewers of some networks, or the secretariat. */
 export async function reviewersOf(db: Db, networkIds: string[]) {
   if (networkIds.length === 0) return [];
@@ -143,6 +184,27 @@ export async function silentNetworksNearDeadline(db: Db, now: Date, windowMs: nu
         lte(validationRounds.deadline, new Date(now.getTime() + windowMs)),
       ),
     );
+}
+
+/** Every round of these versions, newest first. */
+export async function roundsOfVersions(db: Db, versionIds: string[]): Promise<RoundRow[]> {
+  if (versionIds.length === 0) return [];
+  return db
+    .select()
+    .from(validationRounds)
+    .where(inArray(validationRounds.versionId, versionIds))
+    .orderBy(desc(validationRounds.openedAt), asc(validationRounds.id));
+}
+
+/** The codes of the networks each of these rounds invites. */
+export async function networkCodesOfRounds(db: Db, roundIds: string[]) {
+  if (roundIds.length === 0) return [];
+  return db
+    .select({ roundId: roundNetworks.roundId, code: networks.code, verdict: roundNetworks.verdict })
+    .from(roundNetworks)
+    .innerJoin(networks, eq(networks.id, roundNetworks.networkId))
+    .where(inArray(roundNetworks.roundId, roundIds))
+    .orderBy(asc(networks.code));
 }
 
 /**

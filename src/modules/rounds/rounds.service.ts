@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { requireSecretariat } from '../../lib/authorize.js';
 import { ConflictError, InvalidStateError, isUniqueViolation } from '../../lib/errors.js';
 import { recordAudit } from '../audit/index.js';
@@ -10,7 +10,7 @@ import { resolveNetworkCodes } from '../networks/index.js';
 import { beginReview, concludeReview, findPledge, findVersionById, findVisiblePledge } from '../pledges/index.js';
 import { roundStateMachine } from './round.state.js';
 import { notifyRoundClosed, notifyRoundOpened } from './rounds.mail.js';
-import { findVisibleRound } from './rounds.access.js';
+import { findVisibleRound, reviewersNetwork } from './rounds.access.js';
 import * as repo from './rounds.repository.js';
 import type { RoundView } from './rounds.schemas.js';
 
@@ -69,6 +69,14 @@ export async function getRound(ctx: ServiceContext, roundId: string): Promise<Ro
   return roundView(ctx.db, round, networks);
 }
 
+/**
+ * A reviewer's inbox: the rounds that invite their network (a network is invited to a few rounds a
+ * year, so the list is whole), open ones first, each with the network's verdict so far.
+ */
+export async function listInvitingRounds(ctx: ServiceContext) {
+  return repo.roundsInvitingNetwork(ctx.db, reviewersNetwork(ctx));
+}
+
 /** Opens a round on a draft: the version becomes in_review and its text is frozen and hashed. */
 export async function openRound(
   ctx: ServiceContext,
@@ -93,6 +101,7 @@ export async function openRound(
         versionId: version.id,
         deadline: input.deadline,
         openedBy: actorUserId(tx.actor),
+        openedAt: nowOf(tx),
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`Version ${number} already has an open round.`);
@@ -156,7 +165,7 @@ export async function closeRound(
       status: 'closed',
       outcome,
       forced: silent.length > 0,
-      closedAt: new Date(),
+      closedAt: nowOf(tx),
       closedBy: actorUserId(tx.actor),
     });
     await notifyRoundClosed(

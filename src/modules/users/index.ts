@@ -5,11 +5,15 @@ export { findUserByEmail, findUserById, type UserRow } from './users.repository.
 export {
   assertRoleScope,
   createUser,
+  getUser,
   hashNewPassword,
+  listUsers,
+  type PublicUser,
   type HashedPassword,
   type OwnAccountChange,
   setPassword,
   toMe,
   updateOwnAccount,
+  updateUser,
 } from './users.service.js';
 export { emailSchema, meSchema, roleSchema } from './users.schemas.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Role } from '../../db/schema/index.js';
 import { withTx } from '../../db/tx.js';
 import { actorUserId } from '../../lib/actor.js';
-import type { ServiceContext } from '../context.js';
+import { nowOf, type ServiceContext } from '../context.js';
 import { requireSecretariat, requireSignedIn } from '../../lib/authorize.js';
 import { ConflictError, isUniqueViolation, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
@@ -101,6 +101,8 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<r
         ...scope,
         passwordHash,
         language: input.language ?? null,
+        createdAt: nowOf(tx),
+        updatedAt: nowOf(tx),
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`A user with e-mail ${input.email} already exists.`);
@@ -124,6 +126,14 @@ export async function listUsers(
   const after = decodeCursor(q.cursor, z.tuple([z.string(), z.uuid()])) as [string, string] | undefined;
   const rows = await repo.listUsers(ctx.db, { ...q, after });
   return toPage(rows, q.limit, toPublicUser, (u) => [u.email.toLowerCase(), u.id]);
+}
+
+/** One account, for the secretariat (anyone else: not found). */
+export async function getUser(ctx: ServiceContext, id: string): Promise<PublicUser> {
+  requireSecretariat(ctx.actor);
+  const user = await repo.findUserById(ctx.db, id);
+  if (!user) throw new NotFoundError('User');
+  return toPublicUser(user);
 }
 
 export async function updateUser(ctx: ServiceContext, id: string, patch: UserPatch): Promise<PublicUser> {

@@ -1,1 +1,0 @@
-CREATE INDEX "endorsements_status_submitted" ON "endorsements" USING btree ("status","submitted_at","id");

@@ -1,7 +1,7 @@
 // npm run bench — endorsement creation and the public signatories list against bare baselines,
 // on the local PostgreSQL server (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
 // Everything runs in a database of its own, dropped at the end. Prints the figures; no assertions.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -15,6 +15,7 @@ import {
   buildForBench,
   cpuSecondsOf,
   postgresCpuSeconds,
+  runPart,
   startServer,
   stopServer,
 } from './bench/service.js';
@@ -335,22 +336,7 @@ interface CertificateRun {
 
 /** Each ZIP measurement in a fresh process, so that one run's memory does not colour the next. */
 function certificateRun(count: number, renders: number): Promise<CertificateRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'scripts/bench/certificates.ts', baseUrl, String(count), String(renders)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout!.on('data', (d) => (out += String(d)));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
-        : reject(new Error(`certificate bench exited ${code}`)),
-    );
-  });
+  return runPart('scripts/bench/certificates.ts', [baseUrl, String(count), String(renders)], { exposeGc: true });
 }
 
 async function certificatesBench() {
@@ -386,20 +372,7 @@ interface ReportsRun {
 }
 
 function reportsRun(count: number): Promise<ReportsRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'scripts/bench/reports.ts', baseUrl, String(count)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout!.on('data', (d) => (out += String(d)));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
-        : reject(new Error(`reports bench exited ${code}`)),
-    );
-  });
+  return runPart('scripts/bench/reports.ts', [baseUrl, String(count)], { exposeGc: true });
 }
 
 async function reportsBench() {
@@ -427,27 +400,7 @@ interface MailRun {
 }
 
 function mailRun(smtpUrl: string, count: number, poolSize: number, instances: number): Promise<MailRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'scripts/bench/mail.ts',
-        baseUrl,
-        smtpUrl,
-        String(count),
-        String(poolSize),
-        String(instances),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout!.on('data', (d) => (out += String(d)));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`mail bench exited ${code}`)),
-    );
-  });
+  return runPart('scripts/bench/mail.ts', [baseUrl, smtpUrl, String(count), String(poolSize), String(instances)]);
 }
 
 /**
@@ -494,18 +447,7 @@ type IsolationRun = { rows: number; certificates: number; connections: number; i
 >;
 
 function isolationRun(): Promise<IsolationRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/isolation.ts', baseUrl], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += String(d)));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
-        : reject(new Error(`isolation bench exited ${code}`)),
-    );
-  });
+  return runPart('scripts/bench/isolation.ts', [baseUrl]);
 }
 
 /**
@@ -544,9 +486,47 @@ async function isolationBench() {
   console.log('');
 }
 
-// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates`, `-- reports`, `-- mail` or
-// `-- isolation` one part.
-const parts = ['http', 'certificates', 'reports', 'mail', 'isolation'];
+type PortalPage = LoadResult & { rounds: LoadResult[]; serverCpuMs: number; postgresCpuMs: number };
+
+interface PortalRun {
+  endorsements: number;
+  submitted: number;
+  connections: number;
+  warmupErrors: number;
+  home: PortalPage;
+  queue: PortalPage;
+}
+
+function portalRun(): Promise<PortalRun> {
+  return runPart('scripts/bench/portal.ts', [baseUrl]);
+}
+
+/** Issue 14's measure: the secretariat's home and the verification queue at 10,000 endorsements. */
+async function portalBench() {
+  const r = await portalRun();
+  console.log(
+    `Portal — the secretariat's pages, signed in (a session cookie), ${r.endorsements.toLocaleString('en')} ` +
+      `endorsements (${r.submitted.toLocaleString('en')} awaiting verification), ${r.connections} connections ` +
+      `(median round of ${r.home.rounds.length})`,
+  );
+  for (const [label, page] of [
+    ['GET /secretariat', r.home],
+    ['GET /secretariat/endorsements', r.queue],
+  ] as const) {
+    const errors = page.rounds.reduce((n, x) => n + x.errors, 0);
+    const p99s = page.rounds.map((x) => x.p99.toFixed(1)).join(' / ');
+    console.log(
+      `  ${label.padEnd(30)} ${page.rate.toFixed(0).padStart(5)} req/s   p50 ${page.p50.toFixed(1).padStart(6)} ms   ` +
+        `p99 ${page.p99.toFixed(1).padStart(6)} ms (target < 100 ms; each round's p99: ${p99s})   ${errors} errors   ` +
+        `CPU per page: server ${page.serverCpuMs.toFixed(1)} ms, PostgreSQL ${page.postgresCpuMs.toFixed(1)} ms`,
+    );
+  }
+  console.log('');
+}
+
+// `npm run bench` runs everything; `npm run bench -- http`, `-- certificates`, `-- reports`, `-- mail`,
+// `-- isolation` or `-- portal` one part.
+const parts = ['http', 'certificates', 'reports', 'mail', 'isolation', 'portal'];
 let only: string | undefined;
 try {
   const { positionals } = parseArgs({ args: process.argv.slice(2), options: {}, allowPositionals: true });
@@ -567,13 +547,16 @@ const run =
         ? mailBench()
         : only === 'isolation'
           ? isolationBench()
-          : main().then(async () => {
-              if (only === 'http') return;
-              await certificatesBench();
-              await reportsBench();
-              await mailBench();
-              await isolationBench();
-            });
+          : only === 'portal'
+            ? portalBench()
+            : main().then(async () => {
+                if (only === 'http') return;
+                await certificatesBench();
+                await reportsBench();
+                await mailBench();
+                await isolationBench();
+                await portalBench();
+              });
 run.catch((err) => {
   console.error(err);
   process.exitCode = 1;

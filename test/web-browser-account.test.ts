@@ -77,6 +77,9 @@ describe.skipIf(skipped)('a person with an account', () => {
     await page.getByLabel('Email').fill(staff.email);
     await page.getByLabel('Password').fill(staff.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // The secretariat lands on its console.
+    await page.waitForURL(`${server.url}/secretariat`);
+    await page.getByRole('link', { name: 'Your account' }).click();
     await page.waitForURL(`${server.url}/account`);
     await page.getByRole('radio', { name: 'Español' }).check();
     await page.getByRole('button', { name: 'Save details' }).click();

@@ -152,7 +152,7 @@ describe.skipIf(skipped)('a validation round', () => {
   }, 60_000);
 
   it('the secretariat answers a comment, marks it resolved and closes the round', async () => {
-    const page = await signedIn(staff, '/account');
+    const page = await signedIn(staff, '/secretariat');
     await page.goto(`${server.url}/secretariat/rounds/${roundId}`);
     expect(await h1(page)).toBe('Validation round: version 1');
     const verdicts = page.getByRole('region', { name: 'Verdicts of the networks' });
@@ -187,7 +187,7 @@ describe.skipIf(skipped)('a validation round', () => {
   }, 120_000);
 
   it('closes a silent round only after the confirmation is ticked', async () => {
-    const page = await signedIn(staff, '/account');
+    const page = await signedIn(staff, '/secretariat');
     await page.goto(`${server.url}/secretariat/rounds/${silentRoundId}`);
     await page.getByRole('button', { name: 'Close round' }).click();
     await page.waitForURL(`${server.url}/secretariat/rounds/${silentRoundId}/close`);

@@ -14,7 +14,10 @@ process.on('SIGTERM', () => process.exit(0));
 const url = process.env.DATABASE_URL!;
 
 if (mode === 'app') {
-  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'development' });
+  // Development unless asked (the portal's pages keep their compiled templates only in production,
+  // which then needs a signing key: BENCH_PRODUCTION=1 with CERT_SIGNING_KEY).
+  const env = process.env.BENCH_PRODUCTION === '1' ? 'production' : 'development';
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: env });
   const database = await openDatabase({ url, poolSize: 20 });
   const app = await buildApp({ config, database, logger: false });
   // As in production: the background jobs (audit sealing above all) run beside the requests.

@@ -1,6 +1,7 @@
 // Starts scripts/bench/server.ts in a process of its own (the service, or the bare baselines),
 // so that the load generator and the measuring code share none of its CPU or memory.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 
@@ -98,4 +99,42 @@ export function benchPool(connectionString: string, max: number): pg.Pool {
     if (err.code !== '57P01') console.error('bench pool:', err.message);
   });
   return pool;
+}
+
+/**
+ * Runs one part of the benchmark in a process of its own (under tsx, with `--expose-gc` when it
+ * measures memory), so that one part's memory and JIT do not colour the next: the JSON of its last
+ * line of output.
+ */
+export function runPart<T>(script: string, args: string[], options: { exposeGc?: boolean } = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const flags = options.exposeGc ? ['--expose-gc'] : [];
+    const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!) as T)
+        : reject(new Error(`${script} exited ${code}`)),
+    );
+  });
+}
+
+/** A database of its own for one part of the benchmark, on the server at `baseUrl`; drop() at the end. */
+export async function scratchDatabase(baseUrl: string, prefix: string) {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
 }

@@ -23,8 +23,8 @@ import {
 import { findCityById } from '../modules/cities/index.js';
 import { findNetworkById } from '../modules/networks/index.js';
 import { updateOwnAccount } from '../modules/users/index.js';
-import { localPath, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, parseForm } from './forms.js';
-import { roleHome } from './guard.js';
+import { localPath, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, noticeFrom, parseForm } from './forms.js';
+import { type PortalRole, roleHome } from './guard.js';
 import type { FormError } from './render.js';
 import { clearSessionCookie, cookieNames, cookieOptions, setSessionCookie } from './session.js';
 
@@ -83,10 +83,11 @@ const passwordForm = z
 
 const invitationToken = z.string().regex(/^inv_[A-Za-z0-9_-]{43}$/);
 
+const hasOwnHome = (role: string): role is PortalRole => Object.hasOwn(roleHome, role);
+
 /** Where a person lands after signing in, unless a page sent them to sign in: their role's own page. */
 function homeOf(role: string): string {
-  // The secretariat's console lands on /account until its home page exists.
-  return role === 'city_official' || role === 'network_reviewer' ? roleHome[role] : '/account';
+  return hasOwnHome(role) ? roleHome[role] : '/account';
 }
 
 /** Notices a page shows after a redirect (post/redirect/get), named in its query string. */
@@ -98,10 +99,7 @@ const notices: Record<string, MessageKey> = {
   welcome: 'account.notice.welcome',
 };
 
-function noticeOf(request: FastifyRequest, t: Translator): string | undefined {
-  const key = (request.query as Record<string, unknown>).notice;
-  return typeof key === 'string' && Object.hasOwn(notices, key) ? t.t(notices[key]!) : undefined;
-}
+const noticeOf = (request: FastifyRequest, t: Translator) => noticeFrom(request, t, notices);
 
 const throttledMessage = (err: RateLimitedError, t: Translator) =>
   t.t('signIn.error.throttled', { wait: t.duration(Number(err.extra.headers?.['retry-after'] ?? 60)) });

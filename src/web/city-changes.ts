@@ -16,22 +16,12 @@ import {
 import { findPledge, getVersion } from '../modules/pledges/index.js';
 import { keptValues } from './forms.js';
 import type { FormError } from './render.js';
-import {
-  areasOfVersion,
-  areaView,
-  cityDeps,
-  fieldErrors,
-  idOf,
-  list,
-  refusal,
-  signedInActor,
-  stageKeys,
-  statusKeys,
-} from './city-common.js';
+import { fieldErrors, list, refusal, signedInActor, stageKeys } from './city-common.js';
+import { areasOfVersion, areaView, endorsementDeps, idOf, statusKeys } from './endorsement-common.js';
 
 /** Changing an endorsement: its areas, withdrawing it, reporting progress on an area. */
 export function changePages(app: FastifyInstance) {
-  const deps = cityDeps(app);
+  const deps = endorsementDeps(app);
   const db = () => app.database.db;
 
   // ——— Changing the areas ———

@@ -1,23 +1,20 @@
 import type { MultipartFile } from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { progressStages } from '../db/schema/index.js';
-import { AppError, NotFoundError } from '../lib/errors.js';
+import { AppError } from '../lib/errors.js';
 import { type MessageKey, type Translator } from '../lib/i18n.js';
 import type { ServiceContext } from '../modules/context.js';
-import type { getEndorsement } from '../modules/endorsements/index.js';
-import { type EndorseDeps, MAX_MANDATE_BYTES } from '../modules/endorsements/index.js';
-import { getVersion, slugSchema } from '../modules/pledges/index.js';
+import { MAX_MANDATE_BYTES } from '../modules/endorsements/index.js';
+import { slugSchema } from '../modules/pledges/index.js';
+import { noticeFrom } from './forms.js';
 import { signedInAs } from './guard.js';
 import type { FormError } from './render.js';
 
 // What the city official's pages share (city.ts registers them): who may open them, the words for
-// statuses, stages and history, the forms' error messages, and the uploaded mandate's shape.
+// progress stages, the forms' error messages, and the uploaded mandate's shape. What they share
+// with the secretariat's endorsement page (statuses, history, areas) is in endorsement-common.ts.
 
-export type Detail = Awaited<ReturnType<typeof getEndorsement>>;
-export type Area = Awaited<ReturnType<typeof getVersion>>['version']['areas'][number];
-
-export const idParams = z.object({ id: z.uuid() });
 export const slugParams = z.object({ slug: slugSchema });
 
 /** The megabytes a person reads in the mandate upload's hint and errors ("10 MB"). */
@@ -37,10 +34,7 @@ const notices: Record<string, MessageKey> = {
   mandate: 'city.notice.mandate',
 };
 
-export function noticeOf(request: FastifyRequest, t: Translator): string | undefined {
-  const key = (request.query as Record<string, unknown>).notice;
-  return typeof key === 'string' && Object.hasOwn(notices, key) ? t.t(notices[key]!) : undefined;
-}
+export const noticeOf = (request: FastifyRequest, t: Translator) => noticeFrom(request, t, notices);
 
 /** What the services said no to, in words: their message names no field a person could fix. */
 export function refusal(err: unknown, t: Translator): string | undefined {
@@ -95,35 +89,12 @@ export function fieldErrors(
   return errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
 }
 
-export const statusKeys = {
-  submitted: 'city.status.submitted',
-  verified: 'city.status.verified',
-  rejected: 'city.status.rejected',
-  withdrawn: 'city.status.withdrawn',
-} as const satisfies Record<Detail['status'], MessageKey>;
-
 export const stageKeys = {
   planning: 'city.stage.planning',
   in_progress: 'city.stage.in_progress',
   fulfilled: 'city.stage.fulfilled',
   dropped: 'city.stage.dropped',
 } as const satisfies Record<(typeof progressStages)[number], MessageKey>;
-
-export const actionKeys: Record<string, MessageKey> = {
-  submitted: 'city.action.submitted',
-  submitted_on_behalf: 'city.action.submitted_on_behalf',
-  verified: 'city.action.verified',
-  rejected: 'city.action.rejected',
-  amended: 'city.action.amended',
-  reconfirmed: 'city.action.reconfirmed',
-  withdrawn: 'city.action.withdrawn',
-};
-
-export const roleKeys: Record<string, MessageKey> = {
-  city_official: 'city.by.city',
-  secretariat: 'city.by.secretariat',
-  system: 'city.by.system',
-};
 
 /** The form that endorses a pledge: its fields in the order of the page. */
 export const endorseFields = [
@@ -152,11 +123,6 @@ export const endorseFieldOf = (path: PropertyKey[]) => {
   return first ?? 'scope';
 };
 
-/** What the endorsement services need from the configuration. */
-export function cityDeps(app: FastifyInstance): EndorseDeps {
-  return { publicBaseUrl: app.config.publicBaseUrl, certSigningKey: app.config.certSigningKey };
-}
-
 /** The signed-in city official (and, where `secretariat`, the secretariat) who may use a city page. */
 export function signedInActor(
   request: FastifyRequest,
@@ -164,22 +130,4 @@ export function signedInActor(
   secretariat = false,
 ): ServiceContext | undefined {
   return signedInAs(request, reply, secretariat ? ['city_official', 'secretariat'] : ['city_official']);
-}
-
-export function idOf(request: FastifyRequest): string {
-  const parsed = idParams.safeParse(request.params);
-  if (!parsed.success) throw new NotFoundError('Endorsement');
-  return parsed.data.id;
-}
-
-export const areaView = (a: Area, t: Translator) => ({
-  key: a.key,
-  title: t.pick(a.title),
-  description: t.pick(a.description),
-});
-
-/** Area texts of one version of a pledge, by key, in the reader's language. */
-export async function areasOfVersion(ctx: ServiceContext, slug: string, number: number, t: Translator) {
-  const { version } = await getVersion(ctx, slug, number);
-  return new Map(version.areas.map((a: Area) => [a.key, areaView(a, t)]));
 }

@@ -16,9 +16,6 @@ import { listPublishedPledges, publicPledge } from '../modules/public/index.js';
 import { keptValues } from './forms.js';
 import type { FormError } from './render.js';
 import {
-  areasOfVersion,
-  areaView,
-  cityDeps,
   endorseFieldOf,
   endorseFields,
   endorseMessages,
@@ -30,12 +27,12 @@ import {
   refusal,
   signedInActor,
   slugParams,
-  statusKeys,
 } from './city-common.js';
+import { areasOfVersion, areaView, endorsementDeps, statusKeys } from './endorsement-common.js';
 
 /** The city's endorsements of the published pledges, and endorsing one. */
 export function endorsePages(app: FastifyInstance) {
-  const deps = cityDeps(app);
+  const deps = endorsementDeps(app);
   const db = () => app.database.db;
 
   // ——— /city: the city's endorsement of each published pledge ———

@@ -13,25 +13,21 @@ import {
 } from '../modules/endorsements/index.js';
 import { diffVersion, findPledge, findPublishedVersion } from '../modules/pledges/index.js';
 import type { FormError } from './render.js';
+import { isUpload, mandateSize, noticeOf, refusal, signedInActor, stageKeys } from './city-common.js';
 import {
-  actionKeys,
   areasOfVersion,
-  cityDeps,
   type Detail,
+  endorsementDeps,
+  historyView,
   idOf,
-  isUpload,
-  mandateSize,
-  noticeOf,
-  refusal,
-  roleKeys,
-  signedInActor,
-  stageKeys,
+  mandateFileName,
+  mandateView,
   statusKeys,
-} from './city-common.js';
+} from './endorsement-common.js';
 
 /** One endorsement: its page, certificate and mandate, and confirming it on a newer version. */
 export function endorsementPages(app: FastifyInstance) {
-  const deps = cityDeps(app);
+  const deps = endorsementDeps(app);
   const db = () => app.database.db;
 
   // ——— One endorsement ———
@@ -77,17 +73,9 @@ export function endorsementPages(app: FastifyInstance) {
       submittedAt: detail.submittedAt,
       verifiedAt: detail.verifiedAt,
       withdrawnAt: detail.withdrawnAt,
-      mandate: detail.mandate,
+      mandate: mandateView(detail),
       certificate: detail.certificate?.status === 'valid' ? detail.certificate.serial : undefined,
-      history: [...detail.history].reverse().map((h) => ({
-        at: h.at,
-        action: t.t(actionKeys[h.action] ?? 'city.action.other'),
-        by: t.t(roleKeys[h.by.role] ?? 'city.by.system'),
-        versionNumber: h.versionNumber,
-        whole: h.scope === 'whole',
-        areas: t.list(h.areaKeys.map((k) => titleOf(k).text)),
-        reason: h.reason,
-      })),
+      history: historyView(detail, titleOf, t),
       progress: detail.progress.map((p) => ({
         key: p.areaKey,
         title: titleOf(p.areaKey),
@@ -157,7 +145,7 @@ export function endorsementPages(app: FastifyInstance) {
     return reply
       .type(doc.mediaType)
       .header('cache-control', 'no-store')
-      .header('content-disposition', `attachment; filename="mandate-${id}.${doc.mediaType.split('/')[1]}"`)
+      .header('content-disposition', `attachment; filename="${mandateFileName(id, doc.mediaType)}"`)
       .send(doc.content);
   });
 

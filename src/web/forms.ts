@@ -1,5 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { isMessageKey, type MessageParams, type Translator } from '../lib/i18n.js';
+import { isMessageKey, type MessageKey, type MessageParams, type Translator } from '../lib/i18n.js';
 import { MIN_PASSWORD_LENGTH } from '../lib/passwords.js';
 import type { FormError } from './render.js';
 
@@ -62,4 +63,13 @@ export function formError(field: string, message: string): FormError[] {
 export function localPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 500) return undefined;
   return /^\/(?![/\\])[^\s]*$/.test(value) ? value : undefined;
+}
+
+/**
+ * The notice a page shows after a form worked (post/redirect/get): the redirect names it in the
+ * query string (`?notice=saved`), one of the page's own `notices`; any other value shows nothing.
+ */
+export function noticeFrom(request: FastifyRequest, t: Translator, notices: Record<string, MessageKey>) {
+  const key = (request.query as Record<string, unknown> | undefined)?.notice;
+  return typeof key === 'string' && Object.hasOwn(notices, key) ? t.t(notices[key]!) : undefined;
 }

@@ -5,11 +5,8 @@ import { stylesheetAsset } from './assets.js';
 import certificatePages from './certificates.js';
 import cityPages from './city.js';
 import publicPages from './public.js';
-import { reportPages } from './secretariat-reports.js';
 import reviewPages from './review.js';
-import { roundBoardPages } from './secretariat-rounds.js';
-import adminPages from './secretariat-admin.js';
-import { pledgePages } from './secretariat-pledges.js';
+import secretariatPages from './secretariat.js';
 import { setUpPages } from './setup.js';
 
 /**
@@ -30,10 +27,7 @@ export default async function webPortal(app: FastifyInstance, { config }: { conf
     await pages.register(certificatePages);
     await pages.register(accountPages, { config });
     await pages.register(cityPages);
-    await pages.register(reportPages);
     await pages.register(reviewPages);
-    await pages.register(roundBoardPages);
-    await pages.register(adminPages);
-    await pages.register(pledgePages);
+    await pages.register(secretariatPages);
   });
 }

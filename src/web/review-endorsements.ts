@@ -5,7 +5,7 @@ import type { ServiceContext } from '../modules/context.js';
 import { listEndorsements } from '../modules/endorsements/index.js';
 import { findNetworkById } from '../modules/networks/index.js';
 import { findPledge } from '../modules/pledges/index.js';
-import { areasOfVersion, statusKeys } from './city-common.js';
+import { areasOfVersion, statusKeys } from './endorsement-common.js';
 
 // A reviewer reads the endorsements of their network's member cities (never changes them): the
 // endorsements listing service decides which (the API's GET /endorsements for a reviewer), newest

@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { type Language, languages, type MessageKey, type Translator } from '../lib/i18n.js';
 import { gcmObjectiveNumbers, gcrAreas } from '../lib/references.js';
 import { createAreaSchema, updateAreaSchema } from '../modules/pledges/index.js';
-import { type Area, fieldErrors, list } from './city-common.js';
+import { fieldErrors, list } from './city-common.js';
+import type { Area } from './endorsement-common.js';
 import type { FormError } from './render.js';
 import { basesIn, fingerprints, labelsIn, theirText, theirTexts } from './secretariat-pledge-common.js';
 

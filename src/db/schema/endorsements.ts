@@ -80,6 +80,9 @@ export const endorsements = pgTable(
     index('endorsements_pledge_status_verified').on(t.pledgeId, t.status, t.verifiedAt),
     index('endorsements_city').on(t.cityId),
     index('endorsements_pledge_created').on(t.pledgeId, t.createdAt),
+    // The verification queue: one status, by submission, oldest first (and its counts per status),
+    // read a page at a time rather than sorting every endorsement awaiting verification.
+    index('endorsements_status_submitted').on(t.status, t.submittedAt, t.id),
   ],
 );
 

@@ -1,5 +1,6 @@
 import { and, asc, eq, getTableColumns, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { preparedQuery } from '../../db/prepared.js';
 import { cities, cityNetworks, networks } from '../../db/schema/index.js';
 import { inNetworkCodeSql } from './membership.js';
 
@@ -77,6 +78,15 @@ export interface CityFilters {
 }
 
 /** Rows carry `sortName`, the database's own lower(name), so cursors compare like the ORDER BY. */
+const citiesCount = preparedQuery('cities_count', (db) =>
+  db.select({ count: sql<number>`count(*)::int` }).from(cities),
+);
+
+export async function countCities(db: Db): Promise<number> {
+  const [row] = await citiesCount(db).execute();
+  return row?.count ?? 0;
+}
+
 export async function listCities(db: Db, f: CityFilters): Promise<Array<CityRow & { sortName: string }>> {
   const conditions: SQL[] = [];
   if (f.country) conditions.push(eq(cities.country, f.country));

@@ -63,6 +63,12 @@ export async function listCities(ctx: ServiceContext, q: CityListQuery) {
   );
 }
 
+/** How many cities there are: the list's length, for anyone who may read the list. */
+export async function countCities(ctx: ServiceContext): Promise<number> {
+  requireSignedIn(ctx.actor);
+  return repo.countCities(ctx.db);
+}
+
 export async function getCity(ctx: ServiceContext, id: string): Promise<City> {
   return withNetworks(ctx, await findVisibleCity(ctx, id));
 }

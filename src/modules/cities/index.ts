@@ -10,7 +10,7 @@ export {
   type UpdateCityInput,
   updateCitySchema,
 } from './cities.schemas.js';
-export { createCity, getCity, listCities, updateCity } from './cities.service.js';
+export { countCities, createCity, getCity, listCities, updateCity } from './cities.service.js';
 export {
   type ImportIssue,
   type ImportRefusal,

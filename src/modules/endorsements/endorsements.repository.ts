@@ -96,11 +96,19 @@ export interface EndorsementFilters {
   /** Scope of the caller: only these cities (a city official), or the members of a network. */
   onlyCityId?: string;
   onlyNetworkId?: string;
-  before?: [string, string];
+}
+
+/** The orders a list comes in (see ListOrder in the schemas), and where a page starts. */
+export interface ListPosition {
+  /** `newest`: by creation, newest first. `queue`: by submission, oldest first. */
+  order: 'newest' | 'queue';
+  /** The sort key of the previous page's last row: this page starts after it. */
+  after?: [string, string];
   limit: number;
 }
 
-export async function listEndorsements(db: Db, f: EndorsementFilters) {
+/** The WHERE of a filtered list, and of its counts: written once for both. */
+function filterConditions(f: EndorsementFilters): SQL[] {
   const conditions: SQL[] = [];
   if (f.pledgeId) conditions.push(eq(endorsements.pledgeId, f.pledgeId));
   if (f.status) conditions.push(eq(endorsements.status, f.status as EndorsementRow['status']));
@@ -111,8 +119,25 @@ export async function listEndorsements(db: Db, f: EndorsementFilters) {
   if (f.onlyCityId) conditions.push(eq(endorsements.cityId, f.onlyCityId));
   if (f.onlyNetworkId) conditions.push(inNetworkSql(endorsements.cityId, f.onlyNetworkId));
   if (f.networkCode) conditions.push(inNetworkCodeSql(endorsements.cityId, f.networkCode));
-  if (f.before) {
-    const [createdAt, id] = f.before;
+  return conditions;
+}
+
+/**
+ * The submission time to the microsecond, as text: the queue's cursor must name its row exactly
+ * (a JavaScript Date keeps milliseconds, and a row would come back on the next page).
+ */
+const submittedAtText = sql<string>`to_char(${endorsements.submittedAt} AT TIME ZONE 'UTC',
+  'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+export async function listEndorsements(db: Db, f: EndorsementFilters & ListPosition) {
+  const conditions = filterConditions(f);
+  const queue = f.order === 'queue';
+  if (f.after && queue) {
+    const [submittedAt, id] = f.after;
+    const key = sql`(${endorsements.submittedAt}, ${endorsements.id})`;
+    conditions.push(sql`${key} > (${submittedAt}::timestamptz, ${id}::uuid)`);
+  } else if (f.after) {
+    const [createdAt, id] = f.after;
     const at = new Date(createdAt);
     conditions.push(or(lt(endorsements.createdAt, at), and(eq(endorsements.createdAt, at), lt(endorsements.id, id)))!);
   }
@@ -121,13 +146,35 @@ export async function listEndorsements(db: Db, f: EndorsementFilters) {
       endorsement: endorsements,
       city: { id: cities.id, name: cities.name, country: cities.country, region: cities.region },
       pledgeSlug: pledges.slug,
+      submittedAtText,
     })
     .from(endorsements)
     .innerJoin(cities, eq(cities.id, endorsements.cityId))
     .innerJoin(pledges, eq(pledges.id, endorsements.pledgeId))
     .where(and(...conditions))
-    .orderBy(desc(endorsements.createdAt), desc(endorsements.id))
+    .orderBy(
+      ...(queue
+        ? [asc(endorsements.submittedAt), asc(endorsements.id)]
+        : [desc(endorsements.createdAt), desc(endorsements.id)]),
+    )
     .limit(f.limit + 1);
+}
+
+const statusCount = { status: endorsements.status, count: sql<number>`count(*)::int` };
+
+/** Every endorsement, counted by status (the secretariat's totals): prepared, it is on every home page. */
+const allByStatus = preparedQuery('endorsement_counts_by_status', (db) =>
+  db.select(statusCount).from(endorsements).groupBy(endorsements.status),
+);
+
+/** How many endorsements of each status match the filters (a status filter included). */
+export async function countByStatus(db: Db, f: EndorsementFilters) {
+  const conditions = filterConditions(f);
+  if (conditions.length === 0) return allByStatus(db).execute();
+  const base = db.select(statusCount).from(endorsements).$dynamic();
+  // The cities are read only when a filter is on them.
+  const query = f.country || f.region ? base.innerJoin(cities, eq(cities.id, endorsements.cityId)) : base;
+  return query.where(and(...conditions)).groupBy(endorsements.status);
 }
 
 export async function mandateMetaOf(db: Db, ids: string[]) {

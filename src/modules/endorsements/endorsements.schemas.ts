@@ -77,7 +77,17 @@ export const reconfirmSchema = z
 export const withdrawSchema = z.object({ reason: visibleText(2_000, { min: 3 }) }).strict();
 
 export const decisionSchema = z
-  .object({ decision: z.enum(['verified', 'rejected']), note: z.string().trim().max(2_000).optional() })
+  .object({
+    decision: z.enum(['verified', 'rejected']),
+    note: z.string().trim().max(2_000).optional(),
+    revision: z
+      .number()
+      .int()
+      .min(1)
+      .max(2_147_483_647)
+      .optional()
+      .describe('The revision decided on, as read: when the endorsement has changed since, 409 and nothing is decided'),
+  })
   .strict()
   .superRefine((v, ctx) => {
     if (v.decision === 'rejected' && !v.note)
@@ -165,6 +175,10 @@ export const endorsementListQuerySchema = z.object({
   network: networkCodeSchema.optional(),
   areaKey: z.string().trim().max(64).optional(),
   versionNumber: z.coerce.number().int().min(1).optional(),
+  order: z
+    .enum(['newest', 'queue'])
+    .optional()
+    .describe('newest (the default): by creation, newest first; queue: by submission, oldest first'),
 });
 export type EndorsementListQuery = z.infer<typeof endorsementListQuerySchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type EndorsementStatus, endorsementStatuses } from '../../db/schema/index.js';
 import type { ServiceContext } from '../context.js';
 import { requireSignedIn } from '../../lib/authorize.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
@@ -9,17 +10,18 @@ import * as repo from './endorsements.repository.js';
 import type { EndorsementListQuery } from './endorsements.schemas.js';
 import { toEndorsementView } from './endorsements.view.js';
 
-/** Endorsements within the caller's scope, newest first, with the filters of API.md. */
-export async function listEndorsements(ctx: ServiceContext, q: EndorsementListQuery) {
+type Filters = Omit<EndorsementListQuery, 'limit' | 'cursor' | 'order'>;
+
+/** The repository's filters for the caller's scope; undefined when the pledge named does not exist. */
+async function filtersOf(ctx: ServiceContext, q: Filters): Promise<repo.EndorsementFilters | undefined> {
   requireSignedIn(ctx.actor);
   let pledgeId: string | undefined;
   if (q.pledge) {
     const pledge = await findPledge(ctx.db, q.pledge);
-    if (!pledge) return { items: [], nextCursor: null };
+    if (!pledge) return undefined;
     pledgeId = pledge.id;
   }
-  const before = decodeCursor(q.cursor, z.tuple([z.iso.datetime(), z.uuid()])) as [string, string] | undefined;
-  const rows = await repo.listEndorsements(ctx.db, {
+  return {
     pledgeId,
     status: q.status,
     country: q.country,
@@ -28,9 +30,23 @@ export async function listEndorsements(ctx: ServiceContext, q: EndorsementListQu
     areaKey: q.areaKey,
     versionNumber: q.versionNumber,
     ...endorsementScopeOf(ctx.actor),
-    before,
-    limit: q.limit,
-  });
+  };
+}
+
+// A cursor names the order it was given in: one order's cursor is refused by the other.
+const newestCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+const queueCursor = z.tuple([z.literal('queue'), z.iso.datetime({ precision: 6 }), z.uuid()]);
+
+/** Endorsements within the caller's scope, with the filters of API.md, newest first or in the queue's order. */
+export async function listEndorsements(ctx: ServiceContext, q: EndorsementListQuery) {
+  const filters = await filtersOf(ctx, q);
+  if (!filters) return { items: [], nextCursor: null };
+  const order = q.order ?? 'newest';
+  const after =
+    order === 'queue'
+      ? (decodeCursor(q.cursor, queueCursor)?.slice(1) as [string, string] | undefined)
+      : (decodeCursor(q.cursor, newestCursor) as [string, string] | undefined);
+  const rows = await repo.listEndorsements(ctx.db, { ...filters, order, after, limit: q.limit });
   const ids = rows.map((r) => r.endorsement.id);
   const mandates = await repo.mandateMetaOf(ctx.db, ids);
   const certificates = await latestCertificatesOf(ctx.db, ids);
@@ -45,6 +61,21 @@ export async function listEndorsements(ctx: ServiceContext, q: EndorsementListQu
         mandates.get(r.endorsement.id),
         certificates.get(r.endorsement.id),
       ),
-    (r) => [r.endorsement.createdAt.toISOString(), r.endorsement.id],
+    (r) =>
+      order === 'queue'
+        ? ['queue', r.submittedAtText, r.endorsement.id]
+        : [r.endorsement.createdAt.toISOString(), r.endorsement.id],
   );
+}
+
+/**
+ * How many endorsements within the caller's scope match the filters, per status (every status
+ * present, 0 when none): the totals of a console, the count of a filtered list.
+ */
+export async function countEndorsements(ctx: ServiceContext, q: Filters): Promise<Record<EndorsementStatus, number>> {
+  const counts = Object.fromEntries(endorsementStatuses.map((s) => [s, 0])) as Record<EndorsementStatus, number>;
+  const filters = await filtersOf(ctx, q);
+  if (!filters) return counts;
+  for (const row of await repo.countByStatus(ctx.db, filters)) counts[row.status] = row.count;
+  return counts;
 }

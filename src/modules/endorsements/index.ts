@@ -19,11 +19,12 @@ export {
   reconfirmEndorsement,
   withdrawEndorsement,
 } from './lifecycle.service.js';
-export { listEndorsements } from './endorsements.service.js';
+export { countEndorsements, listEndorsements } from './endorsements.service.js';
 export { downloadMandate, MAX_MANDATE_BYTES, sniffMediaType, uploadMandate } from './mandate.service.js';
 export {
   amendSchema,
   createEndorsementSchema,
+  decisionSchema,
   progressInputSchema,
   reconfirmSchema,
   withdrawSchema,

@@ -3,7 +3,7 @@ import type { EndorsementStatus } from '../../db/schema/index.js';
 import { nowOf, type ServiceContext } from '../context.js';
 import { actorUserId } from '../../lib/actor.js';
 import { requireSecretariat } from '../../lib/authorize.js';
-import { InvalidStateError, NotFoundError } from '../../lib/errors.js';
+import { ConflictError, InvalidStateError, NotFoundError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/index.js';
 import { issueCertificate, revokeCertificate } from '../certificates/index.js';
 import { findCityById } from '../cities/index.js';
@@ -189,12 +189,19 @@ export async function decideEndorsement(
   ctx: ServiceContext,
   deps: EndorseDeps,
   id: string,
-  input: { decision: 'verified' | 'rejected'; note?: string },
+  input: { decision: 'verified' | 'rejected'; note?: string; revision?: number },
 ) {
   requireSecretariat(ctx.actor);
   return withTx(ctx, async (tx) => {
     const row = await findVisibleEndorsement(tx, id, true);
     const status = endorsementStateMachine.assert(input.decision === 'verified' ? 'verify' : 'reject', row.status);
+    // A decision is on what was read: a change by the city since then is not decided unseen.
+    if (input.revision !== undefined && input.revision !== row.revision) {
+      throw new ConflictError(
+        `The endorsement has changed since revision ${input.revision} (it is at revision ${row.revision}): ` +
+          'read it again.',
+      );
+    }
     const pledge = await findPledge(tx.db, row.pledgeId);
     if (!pledge) throw new NotFoundError('Pledge');
     if (

@@ -11,3 +11,4 @@ export {
 } from './compose.js';
 export { MailDispatcher } from './dispatcher.js';
 export { createMailTransport, type MailTransport } from './transport.js';
+export { type FailureReason, failureReasonOf, failureReasons, mailFailures, maskAddress } from './failures.js';

@@ -4,5 +4,6 @@ export type { RoundView } from './rounds.schemas.js';
 export { verdictSchema, addCommentSchema, resolutionSchema } from './rounds.schemas.js';
 export { addComment, resolveComment, setVerdict } from './reviews.service.js';
 export { queueDeadlineReminders } from './reminders.js';
+export { ROUND_ATTENTION_DAYS, roundsNeedingAttention } from './attention.service.js';
 export { listPledgeRounds } from './pledge-rounds.service.js';
 export { openRoundSchema } from './rounds.schemas.js';

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, inArray, isNull, lte, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { preparedQuery } from '../../db/prepared.js';
 import {
   networks,
   pledges,
@@ -204,4 +205,31 @@ export async function networkCodesOfRounds(db: Db, roundIds: string[]) {
     .innerJoin(networks, eq(networks.id, roundNetworks.networkId))
     .where(inArray(roundNetworks.roundId, roundIds))
     .orderBy(asc(networks.code));
+}
+
+/**
+ * Open rounds whose deadline is before `until` (passed ones included) or in which every invited
+ * network has given its verdict, soonest deadline first, with how many networks answered.
+ */
+const roundsNeedingAttention = preparedQuery('rounds_needing_attention', (db) => {
+  const answered = sql<number>`count(${roundNetworks.verdict})::int`;
+  const invited = sql<number>`count(*)::int`;
+  return db
+    .select({
+      id: validationRounds.id,
+      versionId: validationRounds.versionId,
+      deadline: validationRounds.deadline,
+      answered,
+      invited,
+    })
+    .from(validationRounds)
+    .innerJoin(roundNetworks, eq(roundNetworks.roundId, validationRounds.id))
+    .where(eq(validationRounds.status, 'open'))
+    .groupBy(validationRounds.id)
+    .having(or(lte(validationRounds.deadline, sql.placeholder('until')), sql`${answered} = ${invited}`))
+    .orderBy(asc(validationRounds.deadline), asc(validationRounds.id));
+});
+
+export async function openRoundsNeedingAttention(db: Db, until: Date) {
+  return roundsNeedingAttention(db).execute({ until });
 }

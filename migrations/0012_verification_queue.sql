@@ -1,0 +1,1 @@
+CREATE INDEX "endorsements_status_submitted" ON "endorsements" USING btree ("status","submitted_at","id");

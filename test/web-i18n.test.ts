@@ -108,6 +108,8 @@ describe('a translator', () => {
     expect(translator('en').date(date)).toBe('1 March 2026');
     expect(translator('es').date(date)).toBe('1 de marzo de 2026');
     expect(translator('fr').date(date)).toBe('1 mars 2026');
+    expect(translator('en').shortDate(date)).toBe('1 Mar');
+    expect(translator('en').shortDate(date, true)).toBe('1 Mar 2026');
   });
 
   it('picks a text in its language, or in English saying so', () => {

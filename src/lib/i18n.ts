@@ -59,7 +59,8 @@ export interface Translator {
   /** A date and time as "12 March 2026, 14:05 UTC". */
   dateTime(value: Date | string): string;
   /** A day and month as "12 Mar" (UTC), where a chart's axis has little room. */
-  shortDate(value: Date | string): string;
+  /** "23 Nov"; with `withYear`, "23 Nov 2020" (for a series that spans more than one year). */
+  shortDate(value: Date | string, withYear?: boolean): string;
   number(value: number): string;
   /** A wait in words: "15 minutes", "1 hour", "40 seconds". */
   duration(seconds: number): string;
@@ -101,6 +102,12 @@ function buildTranslator(lang: Language): Translator {
     hourCycle: 'h23',
   });
   const shortDates = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  const shortDatesWithYear = new Intl.DateTimeFormat(locale, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
   const lists = new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' });
   const unit = (name: 'second' | 'minute' | 'hour' | 'day') =>
     new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'long' });
@@ -117,7 +124,7 @@ function buildTranslator(lang: Language): Translator {
     },
     date: (value) => dates.format(new Date(value)),
     dateTime: (value) => `${dateTimes.format(new Date(value))} UTC`,
-    shortDate: (value) => shortDates.format(new Date(value)),
+    shortDate: (value, withYear = false) => (withYear ? shortDatesWithYear : shortDates).format(new Date(value)),
     number: (value) => numbers.format(value),
     duration(seconds) {
       const s = Math.max(1, Math.ceil(seconds));

@@ -71,6 +71,7 @@ export function chartsView(summary: TitledSummary, networks: Network[], t: Trans
     return title ? t.pick(title) : { text: key };
   };
   const networkName = new Map(networks.map((n) => [n.code, n.name]));
+  const spansYears = new Set(figures.timeline.map((w) => w.date.slice(0, 4))).size > 1;
   const breakdowns: Breakdown[] = [
     {
       id: 'chart-areas',
@@ -105,7 +106,8 @@ export function chartsView(summary: TitledSummary, networks: Network[], t: Trans
       description: 'reports.page.chart.weeksDesc',
       column: 'reports.page.column.week',
       items: figures.timeline.map((w) => ({
-        label: t.shortDate(w.date),
+        // Over more than one year, "20 Jan" alone would not say which.
+        label: t.shortDate(w.date, spansYears),
         name: t.t('reports.page.week', { date: t.date(w.date) }),
         value: w.count,
       })),
